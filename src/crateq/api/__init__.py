@@ -1,0 +1,1 @@
+"""Wire level: one async client per remote API. Imports no Qt."""

@@ -1,0 +1,119 @@
+"""One exception tree for every remote API the app speaks.
+
+httpx errors are translated at the wire (``raise PoolUnavailable(...) from exc``) and never
+reach services or widgets. Every error carries one plain sentence for the user (``str(err)``)
+plus what a caller needs to decide: the HTTP status, a machine code, a hint, and for rate
+limits how long to wait.
+
+    CrateQError
+    ├── ApiError                      anything that went wrong talking to a remote API
+    │   ├── PoolError                 record-pool API
+    │   │   ├── PoolAuthError         401: wrong credentials / JWT rejected after re-login
+    │   │   │   └── TokenExpired      401 on a JWT that was valid before (silently re-logged in)
+    │   │   ├── PoolKeyError          403 on the API key
+    │   │   ├── PoolForbidden         403 otherwise (e.g. download token expired, account expired)
+    │   │   │   └── DownloadTokenExpired
+    │   │   ├── PoolBadRequest        400, the server's message kept
+    │   │   ├── PoolNotFound          404
+    │   │   ├── PoolRateLimited       429/503 after bounded retries (retry_after)
+    │   │   ├── PoolTimeout           the "200 with []" search timeout, or a read timeout
+    │   │   ├── PoolUnavailable       network failure, 5xx
+    │   │   └── PoolProtocolError     a body that is not what the API promises (HTML page…)
+    │   └── CrateError                crate artist-intelligence API (see crateq.api.crate)
+    └── ConfigError                   missing/invalid local configuration (no key, no pool…)
+"""
+
+from __future__ import annotations
+
+
+class CrateQError(Exception):
+    """Base of every error the app raises on purpose; ``str()`` is one sentence for the user."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class ConfigError(CrateQError):
+    """Local configuration is missing or invalid; no request was made."""
+
+
+class ApiError(CrateQError):
+    """A remote API answered with an error, or could not be reached."""
+
+
+class PoolError(ApiError):
+    """An error from one record pool; ``pool`` names it so results from others can stand."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pool: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code, hint=hint)
+        self.pool = pool
+
+
+class PoolAuthError(PoolError):
+    """Credentials or JWT rejected (401)."""
+
+
+class TokenExpired(PoolAuthError):
+    """The JWT expired; the client re-logs in once with stored credentials."""
+
+
+class PoolKeyError(PoolError):
+    """The pool rejected the API key (403 on every request)."""
+
+
+class PoolForbidden(PoolError):
+    """The pool refused this request (403), e.g. an expired subscription on download."""
+
+
+class DownloadTokenExpired(PoolForbidden):
+    """The row's ``auth`` download token expired; fetch a fresh row and resume."""
+
+
+class PoolBadRequest(PoolError):
+    """The pool rejected the request's parameters (400); the server's message is kept."""
+
+
+class PoolNotFound(PoolError):
+    """The pool does not know the requested item (404)."""
+
+
+class PoolRateLimited(PoolError):
+    """Too many requests (429/503) even after waiting; ``retry_after`` in seconds if known."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class PoolTimeout(PoolError):
+    """The pool gave up (its 200-with-[] search timeout) or did not answer in time."""
+
+
+class PoolUnavailable(PoolError):
+    """The pool could not be reached or failed (network error, 5xx)."""
+
+
+class PoolProtocolError(PoolError):
+    """The pool answered with something the API does not promise (e.g. an HTML error page)."""

@@ -1,0 +1,144 @@
+"""User settings: one pydantic model saved as JSON in the config dir.
+
+The file carries a ``version``; older files are brought forward by ordered migrations so a
+setting is never silently lost. Secrets (passwords, JWTs, the crate API key) are never here:
+they live in the OS keyring (see ``crateq.core.accounts``). The GUI and the CLI read the same
+file. Window geometry and column layouts are kept by the UI separately.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crateq.api.errors import ConfigError
+from crateq.core import paths
+
+SETTINGS_VERSION = 1
+DEFAULT_CRATE_URL = "https://crate.hosaka.fm"
+
+
+class PoolConfig(BaseModel):
+    """A record pool the user signed up with; the password lives in the keyring."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    url: str
+    api_key: str
+    username: str
+    enabled: bool = True
+
+
+class CrateConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    url: str = DEFAULT_CRATE_URL
+
+
+class DownloadSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    folder: str = ""  # empty: crateq.core.paths.default_download_dir()
+    folder_template: str = "{pool}"
+    file_template: str = "{artist} - {title}"
+    per_pool_jobs: int = Field(3, ge=1, le=16)
+    total_jobs: int = Field(6, ge=1, le=32)
+    overwrite_tags: bool = False
+    auto_download: bool = False
+    auto_interval_seconds: int = Field(60, ge=10)
+    remove_from_server_queue: bool = False
+
+    def folder_path(self) -> Path:
+        return Path(self.folder).expanduser() if self.folder else paths.default_download_dir()
+
+
+class UiSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    theme: Literal["dark", "high-contrast", "large-text"] = "dark"
+    widget_opacity: float = Field(0.95, ge=0.3, le=1.0)
+    preview_device: str = ""  # empty: the system default output
+    preview_volume: float = Field(0.8, ge=0.0, le=1.0)
+
+
+class Settings(BaseModel):
+    """Everything the user can set; the single source for GUI and CLI."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: int = SETTINGS_VERSION
+    pools: list[PoolConfig] = Field(default_factory=list)
+    crate: CrateConfig = Field(default_factory=CrateConfig)
+    downloads: DownloadSettings = Field(default_factory=DownloadSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+
+    def pool(self, name: str) -> PoolConfig:
+        for pool in self.pools:
+            if pool.name == name:
+                return pool
+        raise ConfigError(f"No pool named {name!r} is configured.", hint="See `crateq pool list`.")
+
+
+# Ordered migrations: MIGRATIONS[n] turns a version-n dict into version n+1.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def settings_path() -> Path:
+    return paths.config_dir() / "settings.json"
+
+
+def migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    version = int(raw.get("version", 0) or 0)
+    if version > SETTINGS_VERSION:
+        raise ConfigError(
+            f"The settings file is from a newer CrateQ (version {version}).",
+            hint="Update CrateQ Desktop.",
+        )
+    while version < SETTINGS_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is not None:
+            raw = step(raw)
+        version += 1
+        raw["version"] = version
+    return raw
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings; a missing file gives defaults, a broken one a clear ConfigError."""
+    path = path or settings_path()
+    if not path.exists():
+        return Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("not an object")
+        return Settings.model_validate(migrate(raw))
+    except (ValueError, ValidationError) as exc:
+        raise ConfigError(
+            f"The settings file {path.name} cannot be read ({exc.__class__.__name__}).",
+            hint="Fix or delete it to start from defaults.",
+        ) from exc
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a settings file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = settings.model_dump_json(indent=2)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""The embedded demo: local record-pool servers and a crate stand-in."""

@@ -1,0 +1,1 @@
+"""PySide6 user interface: a thin layer of signals in and service calls out."""
