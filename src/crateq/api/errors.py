@@ -20,7 +20,17 @@ limits how long to wait.
     │   │   ├── PoolUnavailable       network failure, 5xx
     │   │   └── PoolProtocolError     a body that is not what the API promises (HTML page…)
     │   └── CrateError                crate artist-intelligence API (see crateq.api.crate)
+    │       ├── CrateInputError       empty/unusable input, rejected before any request
+    │       ├── CrateAuthError        401/403: key rejected (unauthorized, invalid_api_key…)
+    │       ├── CrateBadRequest       400, crate's code kept (invalid_query, invalid_locator…)
+    │       │   ├── CrateInvalidFields       invalid_fields: ``valid`` set and ``example`` kept
+    │       │   └── CrateUseResolveForLocator  use_resolve_for_locator: ``next`` kept
+    │       ├── CrateNotFound         404 (not_found, master_not_found)
+    │       ├── CrateRateLimited      429 after bounded retries (retry_after)
+    │       ├── CrateUnavailable      network failure, timeout, 5xx after bounded retries
+    │       └── CrateProtocolError    a body that is neither the error envelope nor the schema
     └── ConfigError                   missing/invalid local configuration (no key, no pool…)
+        └── CrateKeyMissing           no crate API key set; no request was made
 """
 
 from __future__ import annotations
@@ -117,3 +127,77 @@ class PoolUnavailable(PoolError):
 
 class PoolProtocolError(PoolError):
     """The pool answered with something the API does not promise (e.g. an HTML error page)."""
+
+
+class CrateError(ApiError):
+    """An error from crate; carries its error envelope (``code`` is the envelope's ``error``).
+
+    An honest gap (``present: false``, ``identity: null``) is never a CrateError: it is data.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        hint: str | None = None,
+        retry_after: float | None = None,
+        doc_url: str | None = None,
+        param: str | None = None,
+        next_url: str | None = None,
+        details: list[object] | None = None,
+        body: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code, hint=hint)
+        self.retry_after = retry_after
+        self.doc_url = doc_url
+        self.param = param
+        self.next_url = next_url
+        self.details = details or []
+        self.body = body or {}
+
+
+class CrateInputError(CrateError):
+    """The input cannot be sent to crate (empty, too long); no request was made."""
+
+
+class CrateAuthError(CrateError):
+    """crate rejected the API key (401/403)."""
+
+
+class CrateBadRequest(CrateError):
+    """crate rejected the request's parameters (400); its code and hint are kept."""
+
+
+class CrateInvalidFields(CrateBadRequest):
+    """``?fields=`` named an unknown facet; ``valid`` lists the facets crate accepts."""
+
+    @property
+    def valid(self) -> list[str]:
+        value = self.body.get("valid")
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+
+class CrateUseResolveForLocator(CrateBadRequest):
+    """A ``discogs:``/``mbid:`` locator was used as an artist key; ``next_url`` resolves it."""
+
+
+class CrateNotFound(CrateError):
+    """crate has no such resource (404); an unknown artist is a 200 honest gap instead."""
+
+
+class CrateRateLimited(CrateError):
+    """Too many requests (429) even after waiting; ``retry_after`` in seconds if known."""
+
+
+class CrateUnavailable(CrateError):
+    """crate could not be reached, timed out or failed (5xx) after bounded retries."""
+
+
+class CrateProtocolError(CrateError):
+    """crate answered with something the API does not promise (HTML page, broken JSON)."""
+
+
+class CrateKeyMissing(ConfigError):
+    """No crate API key is set; raised before any request is made."""

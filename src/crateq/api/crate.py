@@ -1,0 +1,421 @@
+"""Async client of the crate v2 artist-intelligence API (wire level: httpx + pydantic).
+
+What callers may rely on:
+
+* Every answer is a pydantic model from :mod:`crateq.api.crate_models`; an honest gap
+  (HTTP 200 with ``identity: null``, ``present: false``…) is returned as data, never raised.
+* Every failure is a :class:`~crateq.api.errors.CrateError` subclass chosen by crate's
+  ``error`` code (falling back to the status), or :class:`CrateKeyMissing` /
+  :class:`CrateInputError` raised before any request is made.
+* Retries: up to ``max_retries`` (2) on 429/500/502/503/504 and network errors, exponential
+  backoff capped at 8 s, ``Retry-After`` / ``retry_after_seconds`` honoured up to 60 s, all
+  within a 120 s deadline. ``sleep`` and ``clock`` are injectable so tests never really wait.
+* ``last_rate_limit`` holds the ``X-RateLimit-*`` headers of the latest answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from crateq import __version__
+from crateq.api import errors
+from crateq.api.crate_models import (
+    ArtistDossier,
+    ArtistPreview,
+    BreakoutsResponse,
+    ErrorEnvelope,
+    IdentityResolution,
+    LabelDossier,
+    OnesToWatchResponse,
+    SearchResponse,
+    TastemakersResponse,
+)
+
+DEFAULT_CRATE_URL = "https://crate.hosaka.fm"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_KEY_LENGTH = 200
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_PREFIXED = re.compile(r"^(discogs|mbid|cluster|isrc)\s*:\s*(\S+)$", re.IGNORECASE)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The ``X-RateLimit-*`` headers of one answer; ``reset`` is a Unix epoch in seconds."""
+
+    limit: int | None
+    remaining: int | None
+    reset: int | None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimit | None:
+        values = [_int_or_none(headers.get(f"x-ratelimit-{n}")) for n in ("limit", "remaining")]
+        reset = _int_or_none(headers.get("x-ratelimit-reset"))
+        if values == [None, None] and reset is None:
+            return None
+        return cls(limit=values[0], remaining=values[1], reset=reset)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def route_query(text: str) -> dict[str, str]:
+    """Turn what a user typed into one ``/resolve`` locator, as the official SDK does.
+
+    A URL goes to ``url``; ``discogs:123`` or bare digits to ``discogs``; ``mbid:<uuid>`` or a
+    bare UUID to ``mbid``; a 64-hex cluster id to ``cluster``; anything else is a name (``q``).
+    """
+    value = text.strip()
+    if not value:
+        raise errors.CrateInputError("Type an artist name, a link or an id.", code="empty_input")
+    if len(value) > 256:
+        raise errors.CrateInputError("That is too long to be an artist name or link.")
+    if _URL.match(value):
+        return {"url": value if "://" in value else f"https://{value}"}
+    prefixed = _PREFIXED.match(value)
+    if prefixed:
+        return {prefixed.group(1).lower(): prefixed.group(2)}
+    if _DIGITS.match(value):
+        return {"discogs": value}
+    if _UUID.match(value):
+        return {"mbid": value.lower()}
+    if _HEX64.match(value):
+        return {"cluster": value}
+    return {"q": value}
+
+
+def is_cluster_id(key: str) -> bool:
+    return bool(_HEX64.match(key))
+
+
+def is_locator(key: str) -> bool:
+    """Keys that ``/artist/{key}`` refuses (400 use_resolve_for_locator): resolve them first."""
+    return "q" not in route_query(key) and not is_cluster_id(key.strip())
+
+
+class CrateClient:
+    """One crate API endpoint and key; share one instance per app, close it with ``aclose``."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_CRATE_URL,
+        api_key: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 8.0,
+        max_retry_after: float = 60.0,
+        deadline: float = 120.0,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = (api_key or "").strip() or None
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
+        self.deadline = deadline
+        self._sleep = sleep
+        self._clock = clock
+        self.last_rate_limit: RateLimit | None = None
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": f"crateq/{__version__}", "Accept": "application/json"},
+        )
+
+    async def __aenter__(self) -> CrateClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- identity ---------------------------------------------------------------------------
+
+    async def resolve(self, query: str) -> IdentityResolution:
+        """Resolve a name, pasted link or id (routed by :func:`route_query`)."""
+        return await self.resolve_by(route_query(query))
+
+    async def resolve_by(self, params: Mapping[str, str]) -> IdentityResolution:
+        """Resolve with explicit locator parameters (``q``, ``url``, ``discogs``, ``mbid``…)."""
+        clean = {k: v.strip() for k, v in params.items() if v and v.strip()}
+        if not clean:
+            raise errors.CrateInputError("Type an artist name, a link or an id.", code="empty")
+        return await self._get("/api/v2/resolve", IdentityResolution, params=clean)
+
+    async def artist(self, key: str, fields: Sequence[str] | None = None) -> ArtistDossier:
+        """The artist dossier by 64-hex cluster id or slug; locators are resolved first.
+
+        For a locator (``discogs:123``, an MBID, a link) the resolution is kept on the result
+        (``dossier.resolution``); if it does not resolve, the dossier is the honest gap
+        (``identity is None``) without a second request.
+        """
+        key = _check_key(key)
+        if not is_locator(key):
+            return await self._artist_at(f"/api/v2/artist/{_path(key)}", fields)
+        resolution = await self.resolve(key)
+        target = resolution.cluster_id or resolution.slug
+        if target is None:
+            return ArtistDossier(display=resolution.display, resolution=resolution)
+        dossier = await self._artist_at(f"/api/v2/artist/{_path(target)}", fields)
+        dossier.resolution = resolution
+        return dossier
+
+    async def artist_dossier(self, slug: str, fields: Sequence[str] | None = None) -> ArtistDossier:
+        """The artist dossier by slug (``/dossier/artist/{slug}``, an alias of ``artist``)."""
+        return await self._artist_at(f"/api/v2/dossier/artist/{_path(_check_key(slug))}", fields)
+
+    async def label(self, key: str) -> LabelDossier:
+        """The label dossier by 64-hex label cluster id or name slug."""
+        return await self._get(f"/api/v2/label/{_path(_check_key(key))}", LabelDossier)
+
+    async def label_dossier(self, slug: str) -> LabelDossier:
+        return await self._get(f"/api/v2/dossier/label/{_path(_check_key(slug))}", LabelDossier)
+
+    async def preview_artist(self, query: str) -> ArtistPreview:
+        """The keyless teaser (name, slug or cluster id); works without an API key."""
+        query = query.strip()
+        if not query:
+            raise errors.CrateInputError("Type an artist name.", code="empty_input")
+        return await self._get(
+            "/api/v2/preview/artist", ArtistPreview, params={"q": query}, keyed=False
+        )
+
+    # --- catalogue and discovery ------------------------------------------------------------
+
+    async def search(
+        self, query: str, *, limit: int | None = None, offset: int | None = None, **filters: Any
+    ) -> SearchResponse:
+        """Master-grain search; ``filters`` are crate's facet parameters (genre=…, year_from=…)."""
+        if not query.strip():
+            raise errors.CrateInputError("Type something to search for.", code="empty_input")
+        params: dict[str, Any] = {"q": query.strip(), **filters}
+        if limit is not None:
+            params["limit"] = limit
+        if offset is not None:
+            params["offset"] = offset
+        return await self._get("/api/v2/search", SearchResponse, params=params)
+
+    async def breakouts(
+        self, *, limit: int | None = None, tier: str | None = None, corroboration: str | None = None
+    ) -> BreakoutsResponse:
+        params = _drop_none(limit=limit, tier=tier, corroboration=corroboration)
+        return await self._get("/api/v2/breakouts", BreakoutsResponse, params=params)
+
+    async def tastemakers(self, *, limit: int | None = None) -> TastemakersResponse:
+        params = _drop_none(limit=limit)
+        return await self._get("/api/v2/tastemakers", TastemakersResponse, params=params)
+
+    async def ones_to_watch(self, *, limit: int | None = None) -> OnesToWatchResponse:
+        params = _drop_none(limit=limit)
+        path = "/api/v2/tastemakers/ones-to-watch"
+        return await self._get(path, OnesToWatchResponse, params=params)
+
+    # --- the wire ---------------------------------------------------------------------------
+
+    async def _artist_at(self, path: str, fields: Sequence[str] | None) -> ArtistDossier:
+        params = {"fields": ",".join(f.strip() for f in fields)} if fields else None
+        return await self._get(path, ArtistDossier, params=params)
+
+    async def _get(
+        self,
+        path: str,
+        model: type[ModelT],
+        *,
+        params: Mapping[str, Any] | None = None,
+        keyed: bool = True,
+    ) -> ModelT:
+        headers: dict[str, str] = {}
+        if keyed:
+            if self.api_key is None:
+                raise errors.CrateKeyMissing(
+                    "No crate API key is set.",
+                    hint="Set one with `crateq config set-secret crate.api_key`.",
+                )
+            headers["X-API-Key"] = self.api_key
+        response = await self._send_with_retries(path, params, headers)
+        return _parse(response, model)
+
+    async def _send_with_retries(
+        self, path: str, params: Mapping[str, Any] | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        started = self._clock()
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.get(path, params=params, headers=headers)
+            except httpx.TransportError as exc:
+                failure: errors.CrateError = _network_error(exc)
+                failure.__cause__ = exc
+                retry_after: float | None = None
+            else:
+                self.last_rate_limit = RateLimit.from_headers(response.headers) or (
+                    self.last_rate_limit
+                )
+                if response.status_code < 400:
+                    return response
+                failure = _error_from(response)
+                if response.status_code not in RETRY_STATUSES:
+                    raise failure
+                retry_after = failure.retry_after
+            if attempt >= self.max_retries:
+                raise failure
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise failure  # crate asks for longer than we are willing to wait
+            delay = (
+                retry_after
+                if retry_after is not None
+                else min(self.backoff_cap, self.backoff_base * 2**attempt)
+            )
+            if self._clock() - started + delay > self.deadline:
+                raise failure
+            await self._sleep(delay)
+            attempt += 1
+
+
+def _check_key(key: str) -> str:
+    key = key.strip()
+    if not key:
+        raise errors.CrateInputError("Type an artist name, a link or an id.", code="empty_input")
+    if len(key) > MAX_KEY_LENGTH:
+        raise errors.CrateInputError("That key is too long for crate (200 characters at most).")
+    return key
+
+
+def _path(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+def _drop_none(**params: Any) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _parse(response: httpx.Response, model: type[ModelT]) -> ModelT:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise errors.CrateProtocolError(
+            f"crate sent an answer CrateQ cannot read ({_describe_body(response)}).",
+            status=response.status_code,
+            code="unreadable_answer",
+        ) from exc
+
+
+def _describe_body(response: httpx.Response) -> str:
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    return f"HTTP {response.status_code}, {kind}"
+
+
+def _network_error(exc: httpx.TransportError) -> errors.CrateError:
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.CrateUnavailable("crate did not answer in time.", code="timeout")
+    return errors.CrateUnavailable(
+        "crate cannot be reached.", code="network", hint="Check the connection and the crate URL."
+    )
+
+
+_BY_CODE: dict[str, type[errors.CrateError]] = {
+    "invalid_fields": errors.CrateInvalidFields,
+    "use_resolve_for_locator": errors.CrateUseResolveForLocator,
+    "rate_limited": errors.CrateRateLimited,
+    "not_found": errors.CrateNotFound,
+    "master_not_found": errors.CrateNotFound,
+    "unauthorized": errors.CrateAuthError,
+    "forbidden": errors.CrateAuthError,
+    "invalid_api_key": errors.CrateAuthError,
+    "missing_api_key": errors.CrateAuthError,
+}
+
+_BY_STATUS: dict[int, type[errors.CrateError]] = {
+    400: errors.CrateBadRequest,
+    401: errors.CrateAuthError,
+    403: errors.CrateAuthError,
+    404: errors.CrateNotFound,
+    422: errors.CrateBadRequest,
+    429: errors.CrateRateLimited,
+}
+
+_DEFAULT_MESSAGES: dict[type[errors.CrateError], str] = {
+    errors.CrateAuthError: "crate rejected the API key",
+    errors.CrateBadRequest: "crate refused the request",
+    errors.CrateRateLimited: "crate is rate-limiting requests; try again shortly",
+    errors.CrateNotFound: "crate has no such resource",
+    errors.CrateUnavailable: "crate is unavailable right now",
+    errors.CrateProtocolError: "crate sent an answer CrateQ cannot read",
+}
+_GATEWAY_MESSAGES = {
+    502: "crate's gateway failed",
+    503: "crate is overloaded",
+    504: "crate timed out answering",
+}
+
+
+def _error_from(response: httpx.Response) -> errors.CrateError:
+    """Map a 4xx/5xx answer to a typed error; a body that is not the envelope still maps."""
+    status = response.status_code
+    header_wait = _retry_after_header(response.headers.get("retry-after"))
+    fallback = _BY_STATUS.get(status) or (
+        errors.CrateUnavailable if status >= 500 else errors.CrateProtocolError
+    )
+    try:
+        body = response.json()
+        envelope = ErrorEnvelope.model_validate(body)
+    except (ValueError, ValidationError):
+        base = _GATEWAY_MESSAGES.get(status) or _DEFAULT_MESSAGES[fallback]
+        return fallback(
+            f"{base} ({_describe_body(response)}, not crate's error format).",
+            status=status,
+            retry_after=header_wait,
+        )
+    cls = _BY_CODE.get(envelope.error) or fallback
+    wait = envelope.retry_after_seconds if envelope.retry_after_seconds is not None else header_wait
+    base = _GATEWAY_MESSAGES.get(status) or _DEFAULT_MESSAGES.get(cls, "crate refused")
+    message = envelope.message or f"{base} ({envelope.error}, HTTP {status})."
+    return cls(
+        message,
+        status=status,
+        code=envelope.error,
+        hint=envelope.hint,
+        retry_after=wait,
+        doc_url=envelope.doc_url,
+        param=envelope.param,
+        next_url=envelope.next,
+        details=envelope.details,
+        body=body if isinstance(body, dict) else {},
+    )
+
+
+def _retry_after_header(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (the HTTP-date form is not used by crate and is ignored)."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
