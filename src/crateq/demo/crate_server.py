@@ -1,0 +1,75 @@
+"""Run the crate stand-in with uvicorn on 127.0.0.1 in a background thread.
+
+The listening socket is bound before the thread starts (port 0 picks a free port), so
+``url`` is valid at once and early connections wait in the backlog: nobody has to poll or
+sleep until the server is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import threading
+from types import TracebackType
+
+import uvicorn
+
+from crateq.demo.crate_app import DEMO_API_KEY, CrateDemoControl, create_app
+
+
+class CrateStandIn:
+    """A running stand-in: ``url``, ``api_key``, ``control`` (faults, list modes, requests)."""
+
+    name = "crate"
+
+    def __init__(
+        self,
+        names: list[str] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        today: dt.date | None = None,
+    ) -> None:
+        self.control = CrateDemoControl()
+        self.app = create_app(names, today=today, control=self.control)
+        self.api_key = DEMO_API_KEY
+        self._host, self._port = host, port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> CrateStandIn:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self._host, self._port))
+        sock.listen(128)
+        host, port = sock.getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
+        self._server = server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(server.serve(sockets=[sock])),
+            name="crate-stand-in",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    def __enter__(self) -> CrateStandIn:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
