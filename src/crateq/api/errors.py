@@ -30,7 +30,8 @@ limits how long to wait.
     │       ├── CrateUnavailable      network failure, timeout, 5xx after bounded retries
     │       └── CrateProtocolError    a body that is neither the error envelope nor the schema
     └── ConfigError                   missing/invalid local configuration (no key, no pool…)
-        └── CrateKeyMissing           no crate API key set; no request was made
+        ├── CrateKeyMissing           no crate API key set; no request was made
+        └── KeyringUnavailable        no usable OS keyring to store a secret (never plaintext)
 """
 
 from __future__ import annotations
@@ -201,3 +202,7 @@ class CrateProtocolError(CrateError):
 
 class CrateKeyMissing(ConfigError):
     """No crate API key is set; raised before any request is made."""
+
+
+class KeyringUnavailable(ConfigError):
+    """No usable OS keyring: a secret cannot be stored (it is never written in plaintext)."""

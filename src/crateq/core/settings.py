@@ -90,6 +90,65 @@ class Settings(BaseModel):
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
+# Settings that are secrets: set with `crateq config set-secret`, stored in the keyring only.
+SECRET_KEYS: frozenset[str] = frozenset({"crate.api_key"})
+# Top-level fields that `config set` must not touch (managed by `crateq pool …` / migrations).
+_NOT_SETTABLE = frozenset({"version", "pools"})
+
+
+def settable_keys() -> list[str]:
+    """Every dotted key ``config set``/``config get`` accept, e.g. ``downloads.per_pool_jobs``."""
+    keys: list[str] = []
+    for section, field in Settings.model_fields.items():
+        if section in _NOT_SETTABLE:
+            continue
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            keys.extend(f"{section}.{name}" for name in model.model_fields)
+        else:
+            keys.append(section)
+    return sorted(keys)
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    if key in SECRET_KEYS:
+        raise ConfigError(
+            f"{key} is a secret.", hint=f"Store it with `crateq config set-secret {key}`."
+        )
+    if key not in settable_keys():
+        raise ConfigError(
+            f"Unknown setting {key!r}.", hint="Known settings: " + ", ".join(settable_keys())
+        )
+    section, _, name = key.partition(".")
+    return section, name
+
+
+def get_value(settings: Settings, key: str) -> Any:
+    """The value of a dotted key; ConfigError for an unknown key or a secret."""
+    section, name = _split_key(key)
+    value = getattr(settings, section)
+    return getattr(value, name) if name else value
+
+
+def set_value(settings: Settings, key: str, raw: str) -> Settings:
+    """A copy of ``settings`` with one dotted key set from text, validated by the model.
+
+    The text is coerced by pydantic ("3" -> 3, "true" -> True); a value the model rejects
+    raises ConfigError with pydantic's reason, and ``settings`` itself is left untouched.
+    """
+    section, name = _split_key(key)
+    data = settings.model_dump()
+    if name:
+        data[section][name] = raw
+    else:
+        data[section] = raw
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        reason = "; ".join(err["msg"] for err in exc.errors()) or "invalid value"
+        raise ConfigError(f"Invalid value for {key}: {reason}.") from exc
+
+
 def settings_path() -> Path:
     return paths.config_dir() / "settings.json"
 
