@@ -1,0 +1,63 @@
+"""Checks a finished ``.part`` must pass before the engine calls a download done.
+
+Length against Content-Length, SHA-256 against an ETag that is a SHA-256, and the bytes
+parsed as the media type they claim (mutagen), so an HTML error page saved as ``.mp3`` or a
+truncated body is rejected and downloaded again instead of landing in the DJ's library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mutagen
+from mutagen.aiff import AIFF
+from mutagen.flac import FLAC
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+from mutagen.wave import WAVE
+
+from crateq.core.download_transfer import TransferResult, sha256_etag
+
+_PARSERS: dict[str, type[mutagen.FileType]] = {
+    ".mp3": MP3,
+    ".m4a": MP4,
+    ".mp4": MP4,
+    ".m4v": MP4,
+    ".mov": MP4,
+    ".flac": FLAC,
+    ".aiff": AIFF,
+    ".aif": AIFF,
+    ".wav": WAVE,
+}
+
+
+class VerificationFailed(Exception):
+    """The downloaded bytes are not the promised file; the part is discarded and retried."""
+
+
+def media_class(ext: str) -> type[mutagen.FileType] | None:
+    return _PARSERS.get(ext.lower())
+
+
+def verify(part: Path, result: TransferResult, ext: str) -> None:
+    """Raise VerificationFailed unless ``part`` is complete, intact and of type ``ext``."""
+    size = part.stat().st_size
+    total = result.state.total
+    if total is not None and size != total:
+        raise VerificationFailed(f"The file has {size} bytes but the server announced {total}.")
+    if size != result.size:
+        raise VerificationFailed("The file on disk is not what was received.")
+    expected = sha256_etag(result.state.etag)
+    if expected and expected != result.sha256:
+        raise VerificationFailed("The file's SHA-256 does not match the server's ETag.")
+    parser = media_class(ext)
+    if parser is None:
+        return
+    try:
+        parsed = parser(part)
+    except Exception as exc:  # mutagen raises many types for garbage
+        raise VerificationFailed(
+            f"The file is not a valid {ext.lstrip('.').upper()} ({exc.__class__.__name__})."
+        ) from exc
+    if parsed is None or getattr(parsed, "info", None) is None:
+        raise VerificationFailed(f"The file is not a valid {ext.lstrip('.').upper()}.")

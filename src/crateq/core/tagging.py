@@ -1,0 +1,252 @@
+# mutagen ships partial annotations (untyped constructors, FLAC tag unions):
+# mypy: disable-error-code="no-untyped-call, union-attr, index"
+"""Fill the tags a downloaded file lacks from the pool's row (mutagen).
+
+Pools ship files with missing or odd tags; DJ software sorts and searches by them. Only
+empty tags are filled unless ``overwrite`` is set. Tagging never corrupts a file: a copy is
+tagged, parsed again, and only then moved over the original; on any failure the original
+stays untagged and :class:`TagResult` says why. Blocking: call it via ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mutagen.aiff import AIFF
+from mutagen.flac import FLAC
+from mutagen.id3 import COMM, ID3, TBPM, TCON, TDRC, TIT1, TIT2, TPE1, TPE4, Frame
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4FreeForm
+from mutagen.wave import WAVE
+
+from crateq.api.pool_models import MediaRow
+
+TAG_FIELDS = ("title", "artist", "genre", "bpm", "year", "grouping", "editor", "comment")
+
+
+@dataclass(frozen=True)
+class TagValues:
+    """What the app knows about a track, ready to write; empty values are skipped."""
+
+    title: str = ""
+    artist: str = ""
+    genre: str = ""
+    bpm: int = 0
+    year: int = 0
+    grouping: str = ""  # the mix/tool: Extended, Intro, Clean…
+    editor: str = ""
+    comment: str = ""
+
+    @classmethod
+    def from_row(cls, row: MediaRow) -> TagValues:
+        return cls(
+            title=row.title,
+            artist=row.artist,
+            genre=row.genre,
+            bpm=row.bpm,
+            year=row.release_year,
+            grouping=row.tool,
+            editor=row.editor,
+            comment=f"CrateQ: pool {row.pool}, mediaId {row.media_id}",
+        )
+
+    def items(self) -> dict[str, str]:
+        raw = {name: getattr(self, name) for name in TAG_FIELDS}
+        return {k: str(v) for k, v in raw.items() if v not in ("", 0)}
+
+
+@dataclass
+class TagResult:
+    ok: bool
+    written: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+# -- ID3 (MP3, AIFF, WAV) ----------------------------------------------------------------
+_ID3_FRAMES: dict[str, Callable[[str], Frame]] = {
+    "title": lambda v: TIT2(encoding=3, text=v),
+    "artist": lambda v: TPE1(encoding=3, text=v),
+    "genre": lambda v: TCON(encoding=3, text=v),
+    "bpm": lambda v: TBPM(encoding=3, text=v),
+    "year": lambda v: TDRC(encoding=3, text=v),
+    "grouping": lambda v: TIT1(encoding=3, text=v),
+    "editor": lambda v: TPE4(encoding=3, text=v),
+    "comment": lambda v: COMM(encoding=3, lang="eng", desc="", text=v),
+}
+_ID3_KEYS = {
+    "title": "TIT2",
+    "artist": "TPE1",
+    "genre": "TCON",
+    "bpm": "TBPM",
+    "year": "TDRC",
+    "grouping": "TIT1",
+    "editor": "TPE4",
+    "comment": "COMM::eng",
+}
+
+
+def _tag_id3(tags: ID3, values: dict[str, str], overwrite: bool) -> list[str]:
+    written = []
+    for name, value in values.items():
+        key = _ID3_KEYS[name]
+        present = tags.getall(key)
+        if present and any(str(f).strip() for f in present) and not overwrite:
+            continue
+        tags.setall(key, [_ID3_FRAMES[name](value)])
+        written.append(name)
+    return written
+
+
+def _tag_mp3(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
+    audio = MP3(path)
+    if audio.tags is None:
+        audio.add_tags()
+    assert isinstance(audio.tags, ID3)
+    written = _tag_id3(audio.tags, values, overwrite)
+    if written:
+        audio.save(v2_version=4)
+    return written
+
+
+def _tag_chunked(
+    cls: type[AIFF] | type[WAVE], path: Path, v: dict[str, str], ow: bool
+) -> list[str]:
+    audio = cls(path)
+    if audio.tags is None:
+        audio.add_tags()
+    assert isinstance(audio.tags, ID3)
+    written = _tag_id3(audio.tags, v, ow)
+    if written:
+        audio.save(v2_version=4)
+    return written
+
+
+_MP4_KEYS = {
+    "title": "\xa9nam",
+    "artist": "\xa9ART",
+    "genre": "\xa9gen",
+    "bpm": "tmpo",
+    "year": "\xa9day",
+    "grouping": "\xa9grp",
+    "editor": "----:com.apple.iTunes:EDITOR",
+    "comment": "\xa9cmt",
+}
+
+
+def _tag_mp4(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
+    audio = MP4(path)
+    if audio.tags is None:
+        audio.add_tags()
+    tags = audio.tags
+    assert tags is not None
+    written = []
+    for name, value in values.items():
+        key = _MP4_KEYS[name]
+        if key in tags and not overwrite:
+            continue
+        stored: list[Any]
+        if name == "bpm":
+            stored = [int(value)]
+        elif key.startswith("----"):
+            stored = [MP4FreeForm(value.encode("utf-8"))]
+        else:
+            stored = [value]
+        tags[key] = stored
+        written.append(name)
+    if written:
+        audio.save()
+    return written
+
+
+_VORBIS_KEYS = {"year": "date", "editor": "editor"}
+
+
+def _tag_flac(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
+    audio = FLAC(path)
+    if audio.tags is None:
+        audio.add_tags()
+    tags = audio.tags
+    assert tags is not None
+    written = []
+    for name, value in values.items():
+        key = _VORBIS_KEYS.get(name, name)
+        if tags.get(key) and not overwrite:
+            continue
+        tags[key] = [value]
+        written.append(name)
+    if written:
+        audio.save()
+    return written
+
+
+_TAGGERS: dict[str, Callable[[Path, dict[str, str], bool], list[str]]] = {
+    ".mp3": _tag_mp3,
+    ".m4a": _tag_mp4,
+    ".mp4": _tag_mp4,
+    ".m4v": _tag_mp4,
+    ".mov": _tag_mp4,
+    ".flac": _tag_flac,
+    ".aiff": lambda p, v, o: _tag_chunked(AIFF, p, v, o),
+    ".aif": lambda p, v, o: _tag_chunked(AIFF, p, v, o),
+    ".wav": lambda p, v, o: _tag_chunked(WAVE, p, v, o),
+}
+_PARSE = {".mp3": MP3, ".flac": FLAC, ".aiff": AIFF, ".aif": AIFF, ".wav": WAVE}
+
+
+def tag_file(path: Path, values: TagValues, *, overwrite: bool = False, ext: str = "") -> TagResult:
+    """Tag ``path`` (its type from ``ext`` or its suffix); never leaves it half-written."""
+    ext = (ext or path.suffix).lower()
+    tagger = _TAGGERS.get(ext)
+    if tagger is None:
+        return TagResult(ok=False, reason=f"Tagging {ext or 'this file type'} is not supported.")
+    items = values.items()
+    copy = path.with_name(f".{path.name}.tagging")
+    try:
+        shutil.copyfile(path, copy)
+        written = tagger(copy, items, overwrite)
+        if not written:
+            copy.unlink()
+            return TagResult(ok=True)
+        parsed = _PARSE.get(ext, MP4)(copy)
+        if getattr(parsed, "info", None) is None:
+            raise ValueError("the tagged copy does not parse")
+        with open(copy, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(copy, path)
+        return TagResult(ok=True, written=written)
+    except Exception as exc:  # mutagen raises many types; the original stays untouched
+        copy.unlink(missing_ok=True)
+        return TagResult(
+            ok=False, reason=f"Tags were not written ({exc.__class__.__name__}: {exc})."
+        )
+
+
+def read_tags(path: Path) -> dict[str, str]:
+    """The tags :func:`tag_file` manages, as text (for tests and the library)."""
+    ext = path.suffix.lower()
+    out: dict[str, str] = {}
+    if ext in (".mp3", ".aiff", ".aif", ".wav"):
+        tags = _PARSE[ext](path).tags
+        if isinstance(tags, ID3):
+            for name, key in _ID3_KEYS.items():
+                frames = tags.getall(key)
+                if frames:
+                    out[name] = str(frames[0])
+    elif ext == ".flac":
+        ftags = FLAC(path).tags
+        for name in TAG_FIELDS:
+            key = _VORBIS_KEYS.get(name, name)
+            if ftags is not None and ftags.get(key):
+                out[name] = str(ftags[key][0])
+    else:
+        mtags = MP4(path).tags
+        for name, key in _MP4_KEYS.items():
+            if mtags is not None and key in mtags:
+                value = mtags[key][0]
+                out[name] = value.decode() if isinstance(value, bytes) else str(value)
+    return out
