@@ -10,6 +10,7 @@ stays untagged and :class:`TagResult` says why. Blocking: call it via ``asyncio.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any
 
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC
-from mutagen.id3 import COMM, ID3, TBPM, TCON, TDRC, TIT1, TIT2, TPE1, TPE4, Frame
+from mutagen.id3 import COMM, ID3, TBPM, TCON, TDRC, TIT1, TIT2, TPE1, TPE4, Frame, ID3NoHeaderError
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4FreeForm
 from mutagen.wave import WAVE
@@ -110,6 +111,28 @@ def _tag_mp3(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
     written = _tag_id3(audio.tags, values, overwrite)
     if written:
         audio.save(v2_version=4)
+    return written
+
+
+def _tag_mp3_into(src: Path, dst: Path, values: dict[str, str], overwrite: bool) -> list[str]:
+    """Write ``dst`` as a new ID3v2.4 tag followed by ``src``'s audio: one pass, no shifting.
+
+    mutagen would otherwise rewrite a whole (possibly huge) file to grow its tag in place.
+    """
+    try:
+        tags = ID3(src)
+        old_size = int(tags.size)
+    except ID3NoHeaderError:
+        tags, old_size = ID3(), 0
+    written = _tag_id3(tags, values, overwrite)
+    if not written:
+        return []
+    head = io.BytesIO()
+    tags.save(head, v2_version=4, padding=lambda info: 1024)
+    with open(src, "rb") as inp, open(dst, "wb") as out:
+        out.write(head.getvalue())
+        inp.seek(old_size)
+        shutil.copyfileobj(inp, out, 1 << 20)
     return written
 
 
@@ -207,10 +230,13 @@ def tag_file(path: Path, values: TagValues, *, overwrite: bool = False, ext: str
     items = values.items()
     copy = path.with_name(f".{path.name}.tagging")
     try:
-        shutil.copyfile(path, copy)
-        written = tagger(copy, items, overwrite)
+        if ext == ".mp3":
+            written = _tag_mp3_into(path, copy, items, overwrite)
+        else:
+            shutil.copyfile(path, copy)
+            written = tagger(copy, items, overwrite)
         if not written:
-            copy.unlink()
+            copy.unlink(missing_ok=True)
             return TagResult(ok=True)
         parsed = _PARSE.get(ext, MP4)(copy)
         if getattr(parsed, "info", None) is None:
