@@ -1,0 +1,84 @@
+"""``crateq demo serve``: run the demo record pools (and registered extras) until stopped.
+
+Prints one ``READY <name> <url>`` line per server once all of them accept connections, so a
+script or test can read the URLs from stdout, then serves until SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from crateq.demo.cluster import DEFAULT_CATALOG_SIZE, DemoCluster, default_extra_apps
+from crateq.demo.store import MediaSettings
+
+
+@click.group(name="demo")
+def command() -> None:
+    """The embedded demo: local record pools that need no account."""
+
+
+@command.command(name="serve")
+@click.option(
+    "--port-base",
+    type=click.IntRange(0, 65000),
+    default=0,
+    show_default=True,
+    help="First port (pools use consecutive ports); 0 picks free ports.",
+)
+@click.option(
+    "--catalog-size",
+    type=click.IntRange(1, 2_000_000),
+    default=DEFAULT_CATALOG_SIZE,
+    show_default=True,
+    help="Rows per demo pool.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Catalog generator seed.")
+@click.option(
+    "--media-seconds",
+    type=click.FloatRange(1, 10_000_000),
+    default=24.0,
+    show_default=True,
+    help="Approximate length of every generated media file.",
+)
+@click.option(
+    "--media-bytes",
+    type=click.IntRange(1),
+    default=None,
+    help="Make every media file at least this big (e.g. 1073741824 for benchmarks).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(
+    port_base: int, catalog_size: int, seed: int, media_seconds: float,
+    media_bytes: int | None, host: str,
+) -> None:  # fmt: skip
+    """Serve the demo pools; one READY line per server, then until Ctrl-C."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    cluster = DemoCluster(
+        catalog_size=catalog_size, seed=seed, port_base=port_base, host=host,
+        media=MediaSettings(seconds=media_seconds, size_bytes=media_bytes),
+        extra_apps=default_extra_apps(),
+    )  # fmt: skip
+    try:
+        cluster.start()
+    except (OSError, RuntimeError) as exc:
+        click.echo(f"error: cannot start the demo servers: {exc}", err=True)
+        sys.exit(1)
+    try:
+        for handle in [*cluster.pools.values(), *cluster.extras.values()]:
+            click.echo(f"READY {handle.name} {handle.url}")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        cluster.stop()

@@ -1,0 +1,165 @@
+"""Query-string filters of ``api/Content/Media`` turned into SQL, with 400s for bad values.
+
+Every parser raises :class:`BadRequest` with the sentence the pool answers, so the app maps
+one exception to one ``{"status": 400, "message": ...}`` body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+# row field (as on the wire, lower-cased) -> SQL expression used to order by it
+SORT_COLUMNS: dict[str, str] = {
+    "mediaid": "m.media_id", "artist": "m.artist COLLATE NOCASE",
+    "title": "m.title COLLATE NOCASE", "genre": "m.genre", "bpm": "m.bpm",
+    "advisory": "m.advisory", "editor": "m.editor COLLATE NOCASE", "length": "m.seconds",
+    "size": "m.size_bytes", "tool": "m.tool", "releaseyear": "m.release_year",
+    "quality": "m.quality_id", "date": "m.date", "preview": "m.media_id",
+    "downloaded": "downloaded", "video": "m.video", "audio": "m.audio", "source": "m.source",
+    "auth": "m.media_id", "img": "m.media_id", "queueid": "queue_id", "groupid": "m.group_id",
+    "queuedate": "queue_date", "downloads": "m.downloads",
+}  # fmt: skip
+
+_INT_RE = re.compile(r"^\s*-?\d+\s*$")
+
+
+class BadRequest(ValueError):
+    """A malformed request value; the message is what the client is told."""
+
+
+@dataclass
+class SearchQuery:
+    """A parsed search: WHERE clause with its parameters, order and page."""
+
+    where: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+    fts: list[str] = field(default_factory=list)
+    order_sql: str = "m.date DESC"
+    sort: str = "date"
+    dir: str = "desc"
+    page: int = 1
+    size: int = DEFAULT_PAGE_SIZE
+
+    def add(self, clause: str, *params: object) -> None:
+        self.where.append(clause)
+        self.params.extend(params)
+
+
+def _int(name: str, text: str) -> int:
+    if not _INT_RE.match(text):
+        raise BadRequest(f"Invalid value for {name}: {text!r}.")
+    return int(text)
+
+
+def _int_list(name: str, text: str) -> list[int]:
+    items = [part for part in text.split(",") if part.strip()]
+    if not items:
+        raise BadRequest(f"Invalid value for {name}: {text!r}.")
+    return [_int(name, part) for part in items]
+
+
+def _number_spec(query: SearchQuery, name: str, column: str, text: str) -> None:
+    """``120`` exact, ``80,100,120`` list, ``80-90`` range (low <= high)."""
+    text = text.strip()
+    match = re.fullmatch(r"(\d+)\s*-\s*(\d+)", text)
+    if match:
+        low, high = int(match.group(1)), int(match.group(2))
+        if low > high:
+            raise BadRequest(f"Invalid range for {name}: {text!r}.")
+        query.add(f"{column} BETWEEN ? AND ?", low, high)
+        return
+    values = _int_list(name, text)
+    _in(query, column, values)
+
+
+def _in(query: SearchQuery, column: str, values: list[object]) -> None:
+    marks = ",".join("?" * len(values))
+    query.add(f"{column} IN ({marks})", *values)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _substring(query: SearchQuery, columns: tuple[str, ...], text: str) -> None:
+    """Substring match: FTS5 trigram for 3+ characters, LIKE for shorter words."""
+    for word in text.split():
+        if len(word) >= 3:
+            phrase = '"' + word.replace('"', '""') + '"'
+            scope = "{" + " ".join(columns) + "}" if len(columns) > 1 else columns[0]
+            query.fts.append(f"{scope} : {phrase}")
+        else:
+            alternatives = " OR ".join(f"m.{col} LIKE ? ESCAPE '\\'" for col in columns)
+            query.add(f"({alternatives})", *([_like(word)] * len(columns)))
+
+
+def parse_paging(query: SearchQuery, args: Mapping[str, str], default_sort: str) -> None:
+    page = args.get("page", "").strip()
+    query.page = _int("page", page) if page else 1
+    if query.page < 1:
+        raise BadRequest("Invalid value for page: must be 1 or more.")
+    size = args.get("size", "").strip()
+    query.size = _int("size", size) if size else DEFAULT_PAGE_SIZE
+    if query.size < 1:
+        raise BadRequest("Invalid value for size: must be 1 or more.")
+    query.size = min(query.size, MAX_PAGE_SIZE)
+    sort = args.get("sort", "").strip() or default_sort
+    column = SORT_COLUMNS.get(sort.lower())
+    if column is None:
+        raise BadRequest(f"Invalid sort field: {sort!r}.")
+    direction = (args.get("dir", "").strip() or "desc").lower()
+    if direction not in ("asc", "desc"):
+        raise BadRequest(f"Invalid value for dir: {direction!r}.")
+    query.sort, query.dir = sort, direction
+    query.order_sql = f"{column} {direction.upper()}, m.media_id {direction.upper()}"
+
+
+def parse_search(args: Mapping[str, str]) -> SearchQuery:
+    """All filters of pool-api.md combined with AND; raises BadRequest on malformed values."""
+    query = SearchQuery()
+    parse_paging(query, args, "date")
+
+    def arg(name: str) -> str:
+        return str(args.get(name, "")).strip()
+
+    if arg("keywords"):
+        _substring(query, ("artist", "title", "editor"), arg("keywords"))
+    for name in ("artist", "title", "editor"):
+        if arg(name):
+            _substring(query, (name,), arg(name))
+    for name, column in (("genreId", "m.genre_id"), ("categoryId", "m.category_id"),
+                         ("qualityId", "m.quality_id"), ("groupId", "m.group_id"),
+                         ("playlistId", "m.playlist_id")):  # fmt: skip
+        if arg(name):
+            _in(query, column, list(_int_list(name, arg(name))))
+    if arg("bpm"):
+        _number_spec(query, "bpm", "m.bpm", arg("bpm"))
+    if arg("releaseYear"):
+        _number_spec(query, "releaseYear", "m.release_year", arg("releaseYear"))
+    if arg("mix"):
+        mixes = [part.strip().lower() for part in arg("mix").split(",") if part.strip()]
+        _in(query, "lower(m.tool)", list(mixes))
+    if arg("advisory"):
+        advisory = arg("advisory").capitalize()
+        if advisory not in ("Clean", "Dirty"):
+            raise BadRequest(f"Invalid value for advisory: {arg('advisory')!r}.")
+        query.add("m.advisory = ?", advisory)
+    if arg("days"):
+        days = _int("days", arg("days"))
+        if days < 0:
+            raise BadRequest("Invalid value for days: must be 0 or more.")
+        query.add("m.date >= date('now', ?)", f"-{days} days")
+    if arg("originator"):
+        query.add("lower(m.source) = lower(?)", arg("originator"))
+    search_type = arg("searchType").lower()
+    if search_type in ("audio", "video"):
+        query.add(f"m.{search_type} = 1")
+    if arg("chart").lower() == "top":
+        query.order_sql = "m.downloads DESC, m.media_id DESC"
+    return query

@@ -1,0 +1,243 @@
+"""One demo pool's catalog and per-user state in SQLite (indexes + FTS5 trigram search).
+
+A fresh database file is built for every server start (fast: one transaction, executemany),
+so a test run never sees state left by another. Access is serialised by a lock: each query
+is short, and the app calls in from worker threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crateq.demo import audio
+from crateq.demo.catalog import GENRES, VIDEO_QUALITIES, CatalogRow, PoolSpec
+from crateq.demo.filters import SearchQuery
+
+_SCHEMA = """
+CREATE TABLE media (
+  media_id INTEGER PRIMARY KEY, originator_id TEXT UNIQUE NOT NULL, artist TEXT NOT NULL,
+  title TEXT NOT NULL, genre TEXT NOT NULL, genre_id INTEGER, category_id INTEGER,
+  bpm INTEGER, advisory TEXT, editor TEXT, tool TEXT, release_year INTEGER, quality TEXT,
+  quality_id INTEGER, date TEXT, video INTEGER, audio INTEGER, source TEXT, group_id INTEGER,
+  playlist_id INTEGER, filename TEXT, size_bytes INTEGER, seconds REAL, units INTEGER,
+  downloads INTEGER, version INTEGER NOT NULL DEFAULT 1
+);
+CREATE VIRTUAL TABLE media_fts USING fts5(artist, title, editor, tokenize='trigram');
+CREATE TABLE queue (
+  queue_id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, media_id INTEGER NOT NULL,
+  queue_date TEXT NOT NULL, UNIQUE (user_id, media_id)
+);
+CREATE TABLE downloaded (user_id TEXT, media_id INTEGER, PRIMARY KEY (user_id, media_id));
+"""
+_INDEXES = (
+    "date", "bpm", "genre_id", "category_id", "group_id", "tool", "release_year",
+    "quality_id", "playlist_id", "downloads", "size_bytes", "seconds", "source",
+)  # fmt: skip
+_COLUMNS = (
+    "media_id", "originator_id", "artist", "title", "genre", "genre_id", "category_id", "bpm",
+    "advisory", "editor", "tool", "release_year", "quality", "quality_id", "date", "video",
+    "audio", "source", "group_id", "playlist_id", "filename", "size_bytes", "seconds", "units",
+    "downloads", "version",
+)  # fmt: skip
+
+_GENRES = {g[0]: g for g in GENRES}
+_QUALITIES = {q[0]: q[1] for q in VIDEO_QUALITIES}
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """How big generated files are: about ``seconds`` long, or at least ``size_bytes``."""
+
+    seconds: float = 24.0
+    size_bytes: int | None = None
+
+
+def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> audio.MediaLayout:
+    kind = "mp4" if row["video"] else "mp3"
+    return audio.layout_for(int(row["bpm"]), kind, media.seconds, media.size_bytes)
+
+
+class PoolStore:
+    """The SQLite side of one pool: build, search, queue, downloads, catalog edits."""
+
+    def __init__(self, path: Path, spec: PoolSpec, media: MediaSettings) -> None:
+        self.spec = spec
+        self.media = media
+        path.unlink(missing_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        genre = _GENRES.get(int(row["genre_id"] or 0))
+        row["genre"] = genre[1] if genre else row.get("genre", "")
+        row["category_id"] = genre[2] if genre else row.get("category_id", 0)
+        row["quality"] = _QUALITIES.get(int(row["quality_id"] or 0), "")
+        row["audio"] = 0 if row["video"] else 1
+        row["source"] = self.spec.display
+        layout = layout_of(row, self.media)
+        row["size_bytes"], row["seconds"], row["units"] = layout.size, layout.seconds, layout.units
+        return tuple(row[name] for name in _COLUMNS)
+
+    def load(self, rows: Iterable[CatalogRow]) -> None:
+        """Bulk insert generated rows, then index them (faster than indexing while loading)."""
+        today = dt.date.today()
+        values = []
+        for r in rows:
+            record = dict(r.__dict__)
+            record["date"] = (today - dt.timedelta(days=r.age_days)).isoformat()
+            record["version"] = 1
+            values.append(self._values(record))
+        marks = ",".join("?" * len(_COLUMNS))
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN")
+            db.executemany(f"INSERT INTO media ({','.join(_COLUMNS)}) VALUES ({marks})", values)
+            db.execute(
+                "INSERT INTO media_fts (rowid, artist, title, editor)"
+                " SELECT media_id, artist, title, editor FROM media"
+            )
+            for column in _INDEXES:
+                db.execute(f"CREATE INDEX idx_media_{column} ON media ({column})")
+            db.execute("CREATE INDEX idx_media_artist ON media (artist COLLATE NOCASE)")
+            db.execute("COMMIT")
+            db.execute("ANALYZE")
+
+    def _select(self, where: str, order: str) -> str:
+        return (
+            "SELECT m.*, q.queue_id AS queue_id, q.queue_date AS queue_date,"
+            " (d.media_id IS NOT NULL) AS downloaded FROM media m"
+            " LEFT JOIN queue q ON q.media_id = m.media_id AND q.user_id = :user"
+            " LEFT JOIN downloaded d ON d.media_id = m.media_id AND d.user_id = :user"
+            f" WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
+
+    def search(
+        self, query: SearchQuery, user_id: str, queue_only: bool = False
+    ) -> tuple[int, list[sqlite3.Row]]:
+        """(total matching rows, rows of the requested page)."""
+        clauses = list(query.where)
+        params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(query.params)}
+        numbered = []
+        index = 0
+        for clause in clauses:
+            while "?" in clause:
+                clause = clause.replace("?", f":p{index}", 1)
+                index += 1
+            numbered.append(clause)
+        if query.fts:
+            params["fts"] = " AND ".join(query.fts)
+            numbered.append(
+                "m.media_id IN (SELECT rowid FROM media_fts WHERE media_fts MATCH :fts)"
+            )
+        if queue_only:
+            numbered.append("m.media_id IN (SELECT media_id FROM queue WHERE user_id = :user)")
+        where = " AND ".join(numbered) or "1"
+        params.update(user=user_id, limit=query.size, offset=(query.page - 1) * query.size)
+        with self._lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM media m WHERE {where}", params)
+            count = int(total.fetchone()[0])
+            rows = self._db.execute(self._select(where, query.order_sql), params).fetchall()
+        return count, rows
+
+    def get(self, media_id: int) -> sqlite3.Row | None:
+        with self._lock:
+            cursor = self._db.execute("SELECT * FROM media WHERE media_id = ?", (media_id,))
+            return cursor.fetchone()
+
+    def toggle_queue(self, user_id: str, media_id: int) -> tuple[int, bool]:
+        """(queueId, added): the same call adds, or removes what is already queued."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT queue_id FROM queue WHERE user_id = ? AND media_id = ?",
+                (user_id, media_id),
+            ).fetchone()
+            if found:
+                self._db.execute("DELETE FROM queue WHERE queue_id = ?", (found[0],))
+                return int(found[0]), False
+            now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+            cursor = self._db.execute(
+                "INSERT INTO queue (user_id, media_id, queue_date) VALUES (?, ?, ?)",
+                (user_id, media_id, now),
+            )
+            return int(cursor.lastrowid or 0), True
+
+    def mark_downloaded(self, user_id: str, media_id: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO downloaded (user_id, media_id) VALUES (?, ?)",
+                (user_id, media_id),
+            )
+            self._db.execute(
+                "UPDATE media SET downloads = downloads + 1 WHERE media_id = ?", (media_id,)
+            )
+
+    def genre_ids(self) -> set[int]:
+        with self._lock:
+            return {int(r[0]) for r in self._db.execute("SELECT DISTINCT genre_id FROM media")}
+
+    def upsert(self, record: dict[str, Any]) -> tuple[int, bool]:
+        """Add or update by originator id; (mediaId, created)."""
+        with self._lock:
+            db = self._db
+            found = db.execute(
+                "SELECT media_id, version, downloads FROM media WHERE originator_id = ?",
+                (record["originator_id"],),
+            ).fetchone()
+            if found:
+                record["media_id"] = found[0]
+                record["version"] = found[1] + 1
+                record["downloads"] = found[2]
+            else:
+                top = db.execute("SELECT COALESCE(MAX(media_id), 0) FROM media").fetchone()[0]
+                record["media_id"] = max(int(top), self.spec.media_id_base) + 1
+                record["version"] = 1
+                record["downloads"] = 0
+            values = self._values(record)
+            marks = ",".join("?" * len(_COLUMNS))
+            db.execute("BEGIN")
+            db.execute(
+                f"INSERT OR REPLACE INTO media ({','.join(_COLUMNS)}) VALUES ({marks})", values
+            )
+            db.execute("DELETE FROM media_fts WHERE rowid = ?", (record["media_id"],))
+            db.execute(
+                "INSERT INTO media_fts (rowid, artist, title, editor) VALUES (?, ?, ?, ?)",
+                (record["media_id"], record["artist"], record["title"], record["editor"]),
+            )
+            db.execute("COMMIT")
+            return int(record["media_id"]), not found
+
+    def delete(self, originator_id: str) -> int | None:
+        with self._lock:
+            db = self._db
+            found = db.execute(
+                "SELECT media_id FROM media WHERE originator_id = ?", (originator_id,)
+            ).fetchone()
+            if not found:
+                return None
+            db.execute("BEGIN")
+            for table in ("media", "media_fts", "queue", "downloaded"):
+                column = "rowid" if table == "media_fts" else "media_id"
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (found[0],))
+            db.execute("COMMIT")
+            return int(found[0])
+
+    def by_originator(self, originator_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM media WHERE originator_id = ?", (originator_id,)
+            ).fetchone()
+            return dict(row) if row else None
