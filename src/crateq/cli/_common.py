@@ -12,7 +12,8 @@ What a command may rely on:
 * ``error(msg)`` / ``warn(msg)`` write one line on stderr.
 * ``read_secret(prompt, from_stdin=...)``: a secret from stdin (``--password-stdin``) or a
   hidden interactive prompt; never from argv.
-* ``make_accounts()`` builds the ``Accounts`` service over the system keyring.
+* ``make_accounts()`` builds the ``Accounts`` service over the system keyring;
+  ``hold_stdin_password(accounts, names)`` implements ``--password-stdin`` for a command.
 * ``parse_track_key("POOL:ID")`` → ``(pool, media_id)``, a BadParameter otherwise.
 """
 
@@ -88,7 +89,7 @@ def print_json_line(obj: Any) -> None:
 
 def console(*, stderr: bool = False) -> Console:
     """A rich console on the *current* stdout/stderr (so click's test runner captures it)."""
-    stream = click.get_text_stream("stderr" if stderr else "stdout")
+    stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     return Console(file=stream, width=None if tty else 200, no_color=not tty, highlight=False)
 
@@ -130,6 +131,16 @@ def make_accounts() -> Accounts:
     from crateq.core.accounts import Accounts
 
     return Accounts()
+
+
+def hold_stdin_password(accounts: Accounts, names: Iterable[str]) -> None:
+    """``--password-stdin`` on commands other than ``pool login``: the first stdin line is the
+    password, for this process only, of every named pool that has none stored (the way to
+    work on a machine without a keyring)."""
+    password = read_secret("Password", from_stdin=True)
+    for name in names:
+        if not accounts.has_password(name):
+            accounts.hold_password(name, password)
 
 
 def parse_track_key(text: str) -> tuple[str, int]:
