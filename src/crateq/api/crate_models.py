@@ -225,6 +225,23 @@ class FactsFacet(CrateModel):
         return [str(x) for x in labels] if isinstance(labels, list) else []
 
 
+class ArtworkItem(CrateModel):
+    """A hotlink only (``rehost`` is always false): the image may be gone; show it gracefully."""
+
+    url: str
+    source: Literal["bandcamp", "coverartarchive"]
+    grain: Literal["artist", "release"]
+    license: str
+    rehost: bool = False
+    width: int | None = None
+    height: int | None = None
+
+
+class ArtworkFacet(CrateModel):
+    state: str
+    items: list[ArtworkItem]
+
+
 class ProvenanceEntry(CamelModel):
     field: str
     producer: str
@@ -261,7 +278,7 @@ class ArtistDossier(CrateModel):
     tier_presence: Facet | None = None
     early_demand: Facet | None = None
     bandcamp_emergence: Facet | None = None
-    artwork: dict[str, Any] | None = None
+    artwork: ArtworkFacet | None = None
     dated_appearance: Facet | None = None
     network_position: Facet | None = None
     airplay_breadth: Facet | None = None
