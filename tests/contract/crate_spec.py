@@ -32,9 +32,9 @@ def require_spec() -> None:
 def _null_into_enums(node: Any) -> None:
     if isinstance(node, dict):
         types = node.get("type")
-        if isinstance(types, list) and "null" in types and "enum" in node:
-            if None not in node["enum"]:
-                node["enum"] = [*node["enum"], None]
+        nullable = isinstance(types, list) and "null" in types
+        if nullable and "enum" in node and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
         for value in node.values():
             _null_into_enums(value)
     elif isinstance(node, list):
