@@ -1,0 +1,27 @@
+"""``crateq gui``: open the desktop app (optionally on the embedded demo pools)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+# Kept here rather than imported from crateq.ui so `crateq <other command>` never loads Qt.
+MODES = ("widget", "app", "fullscreen")
+
+
+@click.command("gui")
+@click.option("--demo", is_flag=True, help="Start the embedded demo pools and sign in to them.")
+@click.option("--mode", type=click.Choice(MODES), default=None, help="Window mode to open in.")
+@click.option(
+    "--quit-after",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="MS",
+    help="Quit this many milliseconds after the first paint (tests, screenshots).",
+)
+def command(demo: bool, mode: str | None, quit_after: int | None) -> None:
+    """Open CrateQ Desktop: widget, app or fullscreen mode."""
+    from crateq.ui.app import run
+
+    sys.exit(run(demo=demo, mode=mode, quit_after_ms=quit_after))

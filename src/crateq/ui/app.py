@@ -1,0 +1,251 @@
+"""Start, run and stop the desktop app (``crateq gui``).
+
+Threads and loops. The GUI thread runs Qt's event loop as the asyncio loop (qasync), so the
+app has one main loop and Qt-side code may schedule coroutines on it. The core — searches,
+queue calls, look-up lists — runs on a second asyncio loop in a worker thread
+(``crateq.ui.core_loop``); results come back as Qt signals, which Qt queues into the GUI
+thread. Two reasons: httpx on the Qt loop was measured to freeze the window for 300-500 ms
+at a time (DESIGN.md), and tests stay simple and robust: pytest-qt's ``qtbot.waitUntil`` /
+``waitSignal`` spin the Qt loop, the core loop runs by itself, so a test drives the real
+widgets against the real demo pools without installing qasync or faking time.
+
+Shutdown runs in a fixed order — stop timers and the preview, cancel core tasks, close pool
+clients, stop the core loop, stop the demo servers, remove the tray and the single-instance
+server, quit and close the qasync loop, delete the window — because PySide6 6.12 with qasync
+0.28 was seen to abort at interpreter exit ("Fatal Python error: none_dealloc") otherwise.
+``CRATEQ_GUI_QUIT_AFTER_MS`` (or ``--quit-after``) quits that long after the first paint,
+which lets a test run this real exit path in a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication
+
+from crateq.core import paths
+from crateq.core.accounts import Accounts
+from crateq.core.settings import Settings, load_settings, save_settings
+from crateq.ui.controller import AppController
+from crateq.ui.core_loop import CoreLoop
+from crateq.ui.main_window import MainWindow
+from crateq.ui.theme import apply_theme, resources_dir
+from crateq.ui.window_modes import APP, MODES
+
+log = logging.getLogger(__name__)
+DEMO_USER = DEMO_PASSWORD = "demo"
+
+
+def instance_key(demo: bool = False) -> str:
+    """Single-instance socket name: one app per user and per ``$CRATEQ_HOME`` (a demo
+    without a home of its own counts as one more home)."""
+    home = os.environ.get("CRATEQ_HOME") or ("demo" if demo else str(paths.config_dir()))
+    user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
+    digest = hashlib.sha1(f"{user}:{home}".encode()).hexdigest()[:16]
+    return f"crateq-{digest}"
+
+
+def raise_running_instance(key: str, timeout_ms: int = 500) -> bool:
+    """True when another instance listens on ``key``; it is asked to show its window."""
+    socket = QLocalSocket()
+    socket.connectToServer(key)
+    if not socket.waitForConnected(timeout_ms):
+        return False
+    socket.write(b"raise\n")
+    socket.waitForBytesWritten(timeout_ms)
+    socket.disconnectFromServer()
+    return True
+
+
+def app_icon() -> QIcon:
+    path = resources_dir() / "icons" / "crateq.svg"
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+@dataclass
+class DemoSetup:
+    """The embedded demo: servers plus the temporary home created for them (if any)."""
+
+    cluster: Any
+    temp_home: tempfile.TemporaryDirectory[str] | None = None
+
+
+def start_demo(accounts: Any) -> DemoSetup:
+    """Start the demo pools (and the crate stand-in) and sign in to each as demo/demo."""
+    from crateq.demo.cluster import DemoCluster, default_extra_apps
+
+    cluster = DemoCluster(extra_apps=default_extra_apps()).start()
+    for name, handle in cluster.pools.items():
+        accounts.add(name, handle.url, handle.api_key, DEMO_USER)
+        accounts.hold_password(name, DEMO_PASSWORD)
+    settings = accounts.settings()
+    crate = cluster.extras.get("crate")
+    if crate is not None:
+        settings.crate.url = crate.url
+        save_settings(settings)
+    return DemoSetup(cluster)
+
+
+def demo_accounts() -> Any:
+    """Accounts whose secrets stay in this process: the demo never touches the OS keyring."""
+    from keyring.backends import fail
+
+    from crateq.core.secrets import SecretStore
+
+    return Accounts(SecretStore(backend=fail.Keyring()))
+
+
+@dataclass
+class GuiApp:
+    """Everything one run of the app owns, so shutdown can release it in order."""
+
+    app: QApplication
+    core: CoreLoop
+    controller: AppController
+    window: MainWindow
+    settings: Settings
+    demo: DemoSetup | None = None
+    server: QLocalServer | None = None
+    tray: Any = None
+    timers: list[QTimer] = field(default_factory=list)
+
+    def shutdown(self) -> None:
+        for timer in self.timers:
+            timer.stop()
+        self.window.search_bar.debounce.stop()
+        self.window.save_view_state()
+        self.window.preview.stop()
+        self.controller.shutdown()
+        if self.demo is not None:
+            self.demo.cluster.stop()
+        if self.tray is not None:
+            self.tray.hide()
+        if self.server is not None:
+            self.server.close()
+
+
+def build(*, demo: bool = False, mode: str | None = None, accounts: Any = None) -> GuiApp:
+    """Create the app objects (no event loop yet). Tests call this too."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("CrateQ")
+    app.setQuitOnLastWindowClosed(True)
+    app.setWindowIcon(app_icon())
+    demo_setup = None
+    if demo:
+        temp_home = None
+        if not os.environ.get("CRATEQ_HOME"):
+            temp_home = tempfile.TemporaryDirectory(prefix="crateq-demo-home-")
+            os.environ["CRATEQ_HOME"] = temp_home.name
+        accounts = accounts or demo_accounts()
+        demo_setup = start_demo(accounts)
+        demo_setup.temp_home = temp_home
+    if accounts is None:
+        accounts = Accounts()
+    settings = load_settings()
+    apply_theme(app, settings.ui.theme)
+    core = CoreLoop()
+    controller = AppController(core, accounts)
+    window = MainWindow(controller, settings, save_settings=save_settings)
+    app.installEventFilter(window)
+    window.set_mode(mode or _saved_mode(window) or APP)
+    return GuiApp(app, core, controller, window, settings, demo_setup)
+
+
+def _saved_mode(window: MainWindow) -> str | None:
+    saved = str(window.state.value("mode", "") or "")
+    return saved if saved in MODES else None
+
+
+class _FirstPaint(QObject):
+    """Calls back once, after the window's first paint (for the quit-after test hook)."""
+
+    def __init__(self, callback: Any) -> None:
+        super().__init__()
+        self._callback = callback
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            callback, self._callback = self._callback, None
+            QTimer.singleShot(0, callback)
+        return False
+
+
+def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | None = None) -> int:
+    """The whole life of ``crateq gui``; returns the process exit code."""
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    key = instance_key(demo)
+    if raise_running_instance(key):
+        print("CrateQ is already running; its window was raised.", file=sys.stderr)
+        return 0
+    gui = build(demo=demo, mode=mode)
+    gui.server = _listen(key, gui.window)
+    from crateq.ui.tray import make_tray
+
+    gui.tray = make_tray(gui.window, app_icon())
+    if quit_after_ms is None and os.environ.get("CRATEQ_GUI_QUIT_AFTER_MS"):
+        quit_after_ms = int(os.environ["CRATEQ_GUI_QUIT_AFTER_MS"])
+    first_paint = _FirstPaint(lambda: _after_first_paint(gui, quit_after_ms))
+    gui.window.installEventFilter(first_paint)
+    gui.window.show_current_mode()
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closing = asyncio.Event()
+    app.aboutToQuit.connect(closing.set)
+    try:
+        loop.run_until_complete(closing.wait())
+    finally:
+        gui.shutdown()
+        gui.window.removeEventFilter(first_paint)
+        app.removeEventFilter(gui.window)
+        loop.close()
+        asyncio.set_event_loop(None)
+        gui.window.deleteLater()
+        app.processEvents()
+        del gui.window
+        if gui.demo is not None and gui.demo.temp_home is not None:
+            gui.demo.temp_home.cleanup()
+    return 0
+
+
+def _after_first_paint(gui: GuiApp, quit_after_ms: int | None) -> None:
+    gui.controller.load_lookups()
+    gui.window.run_search()  # the newest releases, before the DJ types anything
+    if quit_after_ms is not None:
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(QApplication.quit)
+        timer.start(max(0, quit_after_ms))
+        gui.timers.append(timer)
+
+
+def _listen(key: str, window: MainWindow) -> QLocalServer | None:
+    server = QLocalServer(window)
+    server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+    if not server.listen(key):
+        QLocalServer.removeServer(key)  # a stale socket left by a crash
+        if not server.listen(key):
+            log.warning("single-instance server unavailable: %s", server.errorString())
+            return None
+
+    def on_connection() -> None:
+        conn = server.nextPendingConnection()
+        if conn is not None:
+            conn.readyRead.connect(lambda: (conn.readAll(), window.raise_to_front()))
+            conn.disconnected.connect(conn.deleteLater)
+
+    server.newConnection.connect(on_connection)
+    return server

@@ -1,0 +1,200 @@
+"""The GUI's one door into the core: widgets call methods here, results come back as signals.
+
+Widgets hold no ``async def``. Every method starts a named task on the core loop
+(``crateq.ui.core_loop``); a newer search cancels the older one. Results are emitted as Qt
+signals from the core thread, which Qt queues into the GUI thread. Every signal of a search
+carries its run number so rows of a cancelled run that were already queued are dropped by
+the receiver (``current_run``). Failures become one readable sentence on the pool's chip or
+in the status bar (``notice``), never a dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from crateq.api.pool_models import MediaRow
+from crateq.ui.core_loop import CoreLoop, TaskGroup
+
+log = logging.getLogger(__name__)
+
+# Chip states the search bar knows how to draw.
+SEARCHING, OK, SLOW, ERROR, TIMEOUT = "searching", "ok", "slow", "error", "timeout"
+
+
+@dataclass
+class Lookups:
+    """Lists the filter panel offers, read from the pools (first answer wins per list)."""
+
+    genres: list[Any] = field(default_factory=list)
+    categories: list[Any] = field(default_factory=list)
+    qualities: list[Any] = field(default_factory=list)
+    mixes: list[str] = field(default_factory=list)
+
+
+def user_message(exc: BaseException) -> str:
+    """One plain sentence: our errors already are; anything else gets a generic one."""
+    from crateq.api.errors import CrateQError
+
+    if isinstance(exc, CrateQError):
+        return str(exc)
+    return f"Something went wrong ({exc.__class__.__name__})."
+
+
+class AppController(QObject):
+    """Starts the core's work for the widgets and reports back through signals.
+
+    ``accounts`` is a ``crateq.core.accounts.Accounts`` (anything with ``clients()``);
+    ``download_hook`` is called with rows to download once a download engine is attached.
+    """
+
+    search_started = Signal(int, list)  # run, pool names
+    rows_arrived = Signal(int, str, list)  # run, pool, rows
+    pool_state = Signal(int, str, str, str)  # run, pool, state, message
+    search_finished = Signal(int)
+    lookups_ready = Signal(object)  # Lookups
+    row_changed = Signal(str, dict)  # POOL:ID, changed fields
+    notice = Signal(str)  # a short status-bar message
+
+    def __init__(
+        self,
+        core: CoreLoop,
+        accounts: Any,
+        *,
+        result_limit: int = 500,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.accounts = accounts
+        self.result_limit = result_limit
+        self.tasks = TaskGroup(core, self._task_failed)
+        self.download_hook: Callable[[Sequence[MediaRow]], None] | None = None
+        self.current_run = 0
+        self._clients: dict[str, Any] | None = None
+
+    # -- clients (core thread only) -----------------------------------------------------------
+    def _pool_clients(self) -> dict[str, Any]:
+        if self._clients is None:
+            self._clients = dict(self.accounts.clients())
+        return self._clients
+
+    def pool_names(self) -> list[str]:
+        return [p.name for p in self.accounts.pools() if p.enabled]
+
+    def reset_clients(self) -> None:
+        """After pools change: close the old clients; new ones are made on next use."""
+        old, self._clients = self._clients, None
+        if old:
+            self.core.submit(_close_all(old))
+
+    # -- search --------------------------------------------------------------------------------
+    def search(self, spec: dict[str, Any], pools: Sequence[str] | None = None) -> int:
+        """Start a search (cancelling the running one); returns its run number."""
+        self.current_run += 1
+        run = self.current_run
+        names = list(pools) if pools is not None else self.pool_names()
+        self.search_started.emit(run, names)
+        self.tasks.start("search", self._search(run, dict(spec), names))
+        return run
+
+    async def _search(self, run: int, spec: dict[str, Any], names: list[str]) -> None:
+        from crateq.api.pool_models import MediaQuery
+        from crateq.core import search as core_search
+
+        clients = {n: c for n, c in self._pool_clients().items() if n in names}
+        query = MediaQuery(**{k: v for k, v in spec.items() if v not in (None, "", [], ())})
+        try:
+            async for event in core_search.federated_search(
+                clients, query, limit=self.result_limit
+            ):
+                self._deliver(run, event, core_search)
+        finally:
+            self.search_finished.emit(run)
+
+    def _deliver(self, run: int, event: Any, core_search: Any) -> None:
+        pool = event.pool
+        if isinstance(event, core_search.PoolRows):
+            self.rows_arrived.emit(run, pool, list(event.rows))
+        elif isinstance(event, core_search.PoolFinished):
+            self.pool_state.emit(run, pool, OK, f"{pool}: {getattr(event, 'total', '')} results")
+        elif isinstance(event, core_search.PoolFailed):
+            state = TIMEOUT if _is_timeout(event.error) else ERROR
+            self.pool_state.emit(run, pool, state, user_message(event.error))
+        elif isinstance(event, getattr(core_search, "PoolSlow", ())):
+            self.pool_state.emit(run, pool, SLOW, f"{pool} is slow to answer…")
+
+    # -- look-up lists -------------------------------------------------------------------------
+    def load_lookups(self) -> None:
+        self.tasks.start("lookups", self._lookups())
+
+    async def _lookups(self) -> None:
+        found = Lookups()
+        for client in self._pool_clients().values():
+            try:
+                found.genres = found.genres or list(await client.genres())
+                found.categories = found.categories or list(await client.genre_categories())
+                found.qualities = found.qualities or list(await client.video_qualities())
+                found.mixes = found.mixes or list(await client.video_mixes())
+            except Exception as exc:  # one pool's lists failing must not hide another's
+                log.info("look-up lists unavailable: %s", exc)
+            if found.genres and found.mixes:
+                break
+        self.lookups_ready.emit(found)
+
+    # -- queue and downloads -------------------------------------------------------------------
+    def toggle_queue(self, row: MediaRow) -> None:
+        """Add to / remove from the pool's server-side queue (never toggles by accident)."""
+        self.tasks.start(f"queue:{row.key}", self._toggle_queue(row))
+
+    async def _toggle_queue(self, row: MediaRow) -> None:
+        client = self._pool_clients().get(row.pool)
+        if client is None:
+            self.notice.emit(f"{row.pool} is not signed in.")
+            return
+        if row.queue_id:
+            await client.queue_remove(row.media_id)
+            self.row_changed.emit(row.key, {"queue_id": 0})
+            self.notice.emit(f"Removed from the {row.pool} queue: {row.artist} - {row.title}")
+        else:
+            result = await client.queue_add(row)
+            queue_id = int(getattr(result, "id", 0) or getattr(result, "queue_id", 0) or 1)
+            self.row_changed.emit(row.key, {"queue_id": queue_id})
+            self.notice.emit(f"Queued on {row.pool}: {row.artist} - {row.title}")
+
+    def download(self, rows: Sequence[MediaRow]) -> None:
+        if not rows:
+            return
+        if self.download_hook is None:
+            self.notice.emit("Downloads are not available in this build yet.")
+            return
+        self.download_hook(rows)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def _task_failed(self, name: str, exc: BaseException) -> None:
+        where = name.split(":", 1)[0]
+        self.notice.emit(f"{where.capitalize()} failed: {user_message(exc)}")
+
+    def shutdown(self) -> None:
+        """Cancel tasks, close the pool clients and stop the core loop (in that order)."""
+        self.tasks.cancel_all()
+        clients, self._clients = self._clients, None
+        self.core.stop(_close_all(clients or {}))
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    from crateq.api.errors import PoolTimeout
+
+    return isinstance(exc, PoolTimeout | TimeoutError)
+
+
+async def _close_all(clients: dict[str, Any]) -> None:
+    for client in clients.values():
+        try:
+            await client.aclose()
+        except Exception:
+            log.debug("closing a pool client failed", exc_info=True)

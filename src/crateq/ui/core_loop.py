@@ -1,0 +1,127 @@
+"""The asyncio loop the core runs on: a worker thread next to the Qt GUI thread.
+
+Why not run the core on the GUI loop: httpx on the Qt loop (through qasync) was measured to
+stall the window for 300-500 ms at a time (DESIGN.md). Here the GUI thread only paints and
+handles input; searches, queue calls and look-ups run on this loop and hand results back with
+Qt signals, which Qt queues into the GUI thread. ``TaskGroup`` adds names: starting a task
+under a name cancels the older one (search-as-you-type).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class CoreLoop:
+    """An asyncio loop in a daemon thread; ``submit`` is safe to call from any thread."""
+
+    def __init__(self, name: str = "crateq-core") -> None:
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None
+        return self._loop
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and self.loop.is_running()
+
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> Any:
+        """Run a coroutine to completion from another thread (shutdown, tests)."""
+        return self.submit(coro).result(timeout)
+
+    def stop(self, cleanup: Coroutine[Any, Any, Any] | None = None, timeout: float = 5.0) -> None:
+        """Cancel every task, run ``cleanup`` (close clients), then stop and join the thread."""
+        if not self._thread.is_alive():
+            if cleanup is not None:
+                cleanup.close()
+            return
+
+        async def finish() -> None:
+            me = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if cleanup is not None:
+                try:
+                    await cleanup
+                except Exception:  # closing must not block shutdown
+                    log.exception("cleanup failed during shutdown")
+            await self.loop.shutdown_asyncgens()
+
+        with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+            self.submit(finish()).result(timeout)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout)
+
+
+class TaskGroup:
+    """Named tasks on a CoreLoop: a newer task of the same name cancels the older one.
+
+    ``on_error`` is called (on the core thread) with the task name and the exception of any
+    task that fails; cancellation is not a failure.
+    """
+
+    def __init__(self, core: CoreLoop, on_error: Callable[[str, BaseException], None]) -> None:
+        self._core = core
+        self._on_error = on_error
+        self._tasks: dict[str, concurrent.futures.Future[Any]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+        future = self._core.submit(self._guard(name, coro))
+        with self._lock:
+            older = self._tasks.get(name)
+            self._tasks[name] = future
+        if older is not None and not older.done():
+            older.cancel()
+        return future
+
+    def running(self, name: str) -> bool:
+        with self._lock:
+            future = self._tasks.get(name)
+        return future is not None and not future.done()
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            futures = list(self._tasks.values())
+            self._tasks.clear()
+        for future in futures:
+            future.cancel()
+
+    async def _guard(self, name: str, coro: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("task %s failed: %s", name, exc, exc_info=True)
+            self._on_error(name, exc)
+            return None

@@ -1,0 +1,374 @@
+"""The main window: search bar, filters, results grid and preview, in three modes.
+
+It owns no async work: it turns widget signals into controller calls and controller signals
+into widget updates. Each mode keeps its own geometry and column layout (``UiState``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QInputDialog,
+    QMainWindow,
+    QMenu,
+    QSizeGrip,
+    QSplitter,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crateq.core.settings import Settings
+from crateq.ui.controller import AppController
+from crateq.ui.filters_panel import FiltersPanel
+from crateq.ui.preview import PreviewPlayer
+from crateq.ui.results_model import ResultsModel
+from crateq.ui.results_view import ResultsView
+from crateq.ui.saved_searches import SavedSearches
+from crateq.ui.search_bar import SearchBar
+from crateq.ui.theme import apply_theme, theme_names
+from crateq.ui.ui_state import UiState
+from crateq.ui.window_modes import APP, FULLSCREEN, MODE_SPECS, MODES, WIDGET, DragHandle
+
+
+class MainWindow(QMainWindow):
+    """The one window of the app; ``set_mode`` switches between widget, app and fullscreen."""
+
+    def __init__(
+        self,
+        controller: AppController,
+        settings: Settings,
+        *,
+        save_settings: Callable[[Settings], None],
+        state: UiState | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("CrateQ")
+        self.controller = controller
+        self.settings = settings
+        self._save_settings = save_settings
+        self.state = state or UiState()
+        self.saved = SavedSearches()
+        self.mode = ""
+        self._previous_mode = APP
+        self.collapsed = False
+
+        self.model = ResultsModel(self)
+        self.results = ResultsView(self.model, self)
+        self.search_bar = SearchBar(self)
+        self.filters = FiltersPanel(self)
+        self.preview = PreviewPlayer(
+            device=settings.ui.preview_device, volume=settings.ui.preview_volume, parent=self
+        )
+        self._build_layout()
+        self._build_toolbar()
+        self._build_shortcuts()
+        self._wire()
+        self.filters.set_pools(controller.pool_names())
+        self.statusBar().showMessage("Ready")
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.filters)
+        self.splitter.addWidget(self.results)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 1100])
+        self.body = QWidget(self)
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.splitter, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.preview, 1)
+        self.grip = QSizeGrip(self)
+        bottom.addWidget(self.grip, 0, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight)
+        body.addLayout(bottom)
+        central = QWidget(self)
+        central.setObjectName("widgetFrame")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 8, 10, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self.search_bar)
+        layout.addWidget(self.body, 1)
+        self.setCentralWidget(central)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Modes", self)
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        self.toolbar = bar
+        self.handle = DragHandle("⠿ CrateQ", self)
+        self.handle_action = bar.addWidget(self.handle)
+        self.mode_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for mode in MODES:
+            spec = MODE_SPECS[mode]
+            action = QAction(spec.title, self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setToolTip(f"{spec.title} mode ({spec.shortcut})")
+            action.triggered.connect(lambda _on=False, m=mode: self.set_mode(m))
+            group.addAction(action)
+            bar.addAction(action)
+            self.mode_actions[mode] = action
+        self.collapse_action = QAction("▴", self)
+        self.collapse_action.setToolTip("Collapse to the search bar (widget mode)")
+        self.collapse_action.triggered.connect(lambda: self.set_collapsed(not self.collapsed))
+        bar.addAction(self.collapse_action)
+        view = QToolButton(self)
+        view.setText("View")
+        view.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        view.setMenu(self._view_menu())
+        bar.addWidget(view)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _view_menu(self) -> QMenu:
+        menu = QMenu(self)
+        themes = menu.addMenu("Theme")
+        group = QActionGroup(self)
+        for name in theme_names():
+            action = themes.addAction(name.replace("-", " ").capitalize())
+            action.setCheckable(True)
+            action.setChecked(name == self.settings.ui.theme)
+            action.triggered.connect(lambda _on=False, n=name: self.set_theme(n))
+            group.addAction(action)
+        opacity = menu.addMenu("Widget opacity")
+        for percent in (100, 95, 85, 75, 60):
+            opacity.addAction(f"{percent}%").triggered.connect(
+                lambda _on=False, p=percent: self.set_widget_opacity(p / 100)
+            )
+        return menu
+
+    def _build_shortcuts(self) -> None:
+        QShortcut(QKeySequence("F11"), self, self.toggle_fullscreen)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
+        esc = QShortcut(QKeySequence("Esc"), self, self.clear_search)
+        esc.setContext(Qt.ShortcutContext.WindowShortcut)
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.search_started.connect(self._search_started)
+        c.rows_arrived.connect(self._rows_arrived)
+        c.pool_state.connect(self._pool_state)
+        c.search_finished.connect(self._search_finished)
+        c.lookups_ready.connect(self.filters.set_lookups)
+        c.row_changed.connect(self.model.update_row)
+        c.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.search_bar.text_committed.connect(lambda _t: self.run_search())
+        self.search_bar.filters_toggled.connect(self.filters.setVisible)
+        self.search_bar.saved_requested.connect(self._saved_menu)
+        self.filters.changed.connect(self.run_search)
+        self.results.preview_requested.connect(self.preview.play)
+        self.results.download_requested.connect(c.download)
+        self.results.queue_requested.connect(c.toggle_queue)
+        self.results.search_artist_requested.connect(self.search_artist)
+        self.results.reveal_requested.connect(self._reveal)
+        self.preview.device_changed.connect(self._device_changed)
+        self.preview.volume_changed.connect(self._volume_changed)
+
+    # -- search --------------------------------------------------------------------------------
+    def query_spec(self) -> dict[str, Any]:
+        spec = self.filters.spec()
+        if self.search_bar.text():
+            spec["keywords"] = self.search_bar.text()
+        return spec
+
+    def run_search(self) -> int:
+        return self.controller.search(self.query_spec(), self.filters.selected_pools())
+
+    def search_artist(self, artist: str) -> None:
+        self.search_bar.field.setText(artist)
+        self.search_bar.commit()
+
+    def focus_search(self) -> None:
+        self._accept_focus()
+        self.search_bar.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_bar.field.selectAll()
+
+    def clear_search(self) -> None:
+        if self.search_bar.text():
+            self.search_bar.clear()
+
+    def _search_started(self, run: int, pools: list[str]) -> None:
+        self.model.clear()
+        self.search_bar.reset_chips(pools)
+        self.statusBar().showMessage("Searching…")
+
+    def _rows_arrived(self, run: int, pool: str, rows: list[Any]) -> None:
+        if run == self.controller.current_run:
+            self.model.append_rows(rows)
+
+    def _pool_state(self, run: int, pool: str, state: str, message: str) -> None:
+        if run == self.controller.current_run:
+            self.search_bar.set_chip(pool, state, message)
+
+    def _search_finished(self, run: int) -> None:
+        if run == self.controller.current_run:
+            songs, versions = self.model.song_count(), self.model.version_count()
+            self.statusBar().showMessage(f"{songs} songs, {versions} versions")
+
+    def _saved_menu(self) -> None:
+        menu = QMenu(self)
+        menu.addAction("Save this search…").triggered.connect(self._save_search)
+        names = self.saved.names()
+        if names:
+            menu.addSeparator()
+            for name in names:
+                menu.addAction(name).triggered.connect(lambda _on=False, n=name: self.recall(n))
+            remove = menu.addMenu("Delete")
+            for name in names:
+                remove.addAction(name).triggered.connect(
+                    lambda _on=False, n=name: self.saved.delete(n)
+                )
+        menu.popup(
+            self.search_bar.saved_button.mapToGlobal(
+                self.search_bar.saved_button.rect().bottomLeft()
+            )
+        )
+
+    def _save_search(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save search", "Name:", text=self.search_bar.text())
+        if ok and name.strip():
+            self.save_search(name.strip())
+
+    def save_search(self, name: str) -> None:
+        self.saved.save(name, {"spec": self.query_spec(), "pools": self.filters.selected_pools()})
+        self.statusBar().showMessage(f"Saved search “{name}”", 5000)
+
+    def recall(self, name: str) -> None:
+        entry = self.saved.get(name)
+        if entry is None:
+            return
+        spec = dict(entry.get("spec", {}))
+        self.search_bar.field.setText(str(spec.pop("keywords", "")))
+        self.filters.pools.set_checked(entry.get("pools") or self.controller.pool_names())
+        self.filters.set_spec(spec)  # emits changed -> one search
+
+    def _reveal(self, row: Any) -> None:
+        folder = self.settings.downloads.folder_path()
+        QDesktopServices.openUrl(folder.as_uri() if folder.exists() else "")
+        self.statusBar().showMessage(f"Downloads folder: {folder}", 6000)
+
+    # -- settings ------------------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        apply_theme(QApplication.instance(), name)  # type: ignore[arg-type]
+        self.settings.ui.theme = name  # type: ignore[assignment]
+        self._save_settings(self.settings)
+
+    def set_widget_opacity(self, value: float) -> None:
+        self.settings.ui.widget_opacity = value
+        if self.mode == WIDGET:
+            self.setWindowOpacity(value)
+        self._save_settings(self.settings)
+
+    def _device_changed(self, device: str) -> None:
+        self.settings.ui.preview_device = device
+        self._save_settings(self.settings)
+
+    def _volume_changed(self, volume: float) -> None:
+        self.settings.ui.preview_volume = volume
+
+    # -- modes ---------------------------------------------------------------------------------
+    def set_mode(self, mode: str) -> None:
+        """Switch mode, saving the old mode's geometry and columns and restoring the new one's."""
+        if mode not in MODE_SPECS or mode == self.mode:
+            self.mode_actions.get(self.mode, QAction()).setChecked(True)
+            return
+        if self.mode:
+            self.save_view_state()
+            if self.mode != FULLSCREEN:
+                self._previous_mode = self.mode
+        self.mode = mode
+        spec = MODE_SPECS[mode]
+        self.mode_actions[mode].setChecked(True)
+        visible = self.isVisible()
+        self.setWindowFlags(spec.flags)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, mode == WIDGET)
+        self.setWindowOpacity(self.settings.ui.widget_opacity if mode == WIDGET else 1.0)
+        self.handle_action.setVisible(mode == WIDGET)
+        self.collapse_action.setVisible(mode == WIDGET)
+        self.grip.setVisible(mode == WIDGET)
+        self.filters.setVisible(spec.show_filters and self.search_bar.filters_button.isChecked())
+        self.set_collapsed(False)
+        self.results.restore_layout(self.state, mode)
+        geometry = self.state.blob(f"geometry/{mode}")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*spec.default_size)
+        if mode == FULLSCREEN:
+            self.showFullScreen()
+        elif visible or self.isVisible():
+            self.showNormal()
+
+    def show_current_mode(self) -> None:
+        if self.mode == FULLSCREEN:
+            self.showFullScreen()
+        else:
+            self.show()
+
+    def raise_to_front(self) -> None:
+        """Another launch asked for us (single instance) or the tray was clicked."""
+        self.show_current_mode()
+        self.raise_()
+        self.activateWindow()
+
+    def toggle_fullscreen(self) -> None:
+        self.set_mode(self._previous_mode if self.mode == FULLSCREEN else FULLSCREEN)
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Widget mode only: fold down to the slim search bar, or unfold again."""
+        collapsed = collapsed and self.mode == WIDGET
+        if collapsed == self.collapsed:
+            return
+        self.collapsed = collapsed
+        self.body.setVisible(not collapsed)
+        self.statusBar().setVisible(not collapsed)
+        self.search_bar.filters_button.setVisible(not collapsed)
+        self.collapse_action.setText("▾" if collapsed else "▴")
+        if collapsed:
+            self._unfolded_height = self.height()
+            self.resize(self.width(), self.minimumSizeHint().height())
+        else:
+            self.resize(self.width(), getattr(self, "_unfolded_height", self.height()))
+
+    def save_view_state(self) -> None:
+        if not self.mode:
+            return
+        if self.mode != FULLSCREEN and not self.collapsed:
+            self.state.set_blob(f"geometry/{self.mode}", self.saveGeometry())
+        self.results.save_layout(self.state, self.mode)
+        self.state.set_value("mode", self.mode)
+        self.state.sync()
+
+    # -- focus in widget mode ------------------------------------------------------------------
+    def _accept_focus(self) -> None:
+        """Widget mode appears without taking focus; the first click lets it have focus."""
+        if self.mode == WIDGET and self.windowFlags() & Qt.WindowType.WindowDoesNotAcceptFocus:
+            self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, False)
+            self.show()
+            self.activateWindow()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress and self.mode == WIDGET:
+            target = watched if isinstance(watched, QWidget) else None
+            if target is not None and target.window() is self:
+                self._accept_focus()
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_view_state()
+        self.preview.stop()
+        super().closeEvent(event)

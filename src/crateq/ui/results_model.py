@@ -1,0 +1,304 @@
+"""The results grid's model: one table of songs whose versions unfold in place.
+
+One ``QAbstractTableModel`` for the whole grid. Columns come from
+``crateq.ui.columns.COLUMNS`` and ``data()`` looks them up by index. Rows of one pool that
+share a ``groupId`` are versions of one song: the song shows as one row (its first version)
+and ``toggle_expanded`` inserts its other versions right below it.
+
+Why a flat table rather than a tree: ``QTreeView`` lays out every top-level row through
+Python calls (``index``/``flags``) on each insert or sort, which costs about a second at 100k
+rows; ``QTableView`` only asks for the rows it paints. Appending is one ``beginInsertRows``
+per batch, and sorting is a stable multi-key sort over precomputed keys (no proxy model
+re-mapping 100k indexes on every batch).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
+
+from crateq.api.pool_models import MediaRow
+from crateq.ui.columns import COLUMNS, RowPlace
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+_ANY_INDEX = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+GroupKey = tuple[str, int]
+
+
+def song_key(row: MediaRow) -> GroupKey:
+    """Versions group per pool by groupId; a row without one is a song of its own."""
+    return (row.pool, row.group_id) if row.group_id else (row.pool, -row.media_id)
+
+
+class ResultsModel(QAbstractTableModel):
+    """Streaming results with version groups and multi-column sort."""
+
+    sort_keys_changed = Signal()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._heads: list[MediaRow] = []  # one per song, in display order
+        self._flat: list[MediaRow] = []  # what the view shows: heads + unfolded versions
+        self._groups: dict[GroupKey, list[MediaRow]] = {}
+        self._seen: set[tuple[str, int]] = set()
+        self._expanded: set[GroupKey] = set()
+        self._sort: list[tuple[int, Qt.SortOrder]] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- shape -----------------------------------------------------------------------------
+    def rowCount(self, parent: _ANY_INDEX = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._flat)
+
+    def columnCount(self, parent: _ANY_INDEX = _ROOT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def flags(self, index: _ANY_INDEX) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsDragEnabled
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    # -- data ------------------------------------------------------------------------------
+    def row_at(self, index: _ANY_INDEX) -> MediaRow | None:
+        """The version a grid row shows (a song row shows its first version)."""
+        if not index.isValid() or index.row() >= len(self._flat):
+            return None
+        return self._flat[index.row()]
+
+    def place_of(self, row: MediaRow) -> RowPlace:
+        group = self._groups[song_key(row)]
+        gkey = song_key(row)
+        return RowPlace(len(group), gkey in self._expanded, group[0] is not row)
+
+    def data(self, index: _ANY_INDEX, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_at(index)
+        if row is None:
+            return None
+        col = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.formatter(row, self.place_of(row))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return col.align
+        if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
+            return col.tooltip(row) or None
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.FontRole and row.queue_id:
+            return self._bold
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        col = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.title + self._sort_marker(section)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (col.title or col.key.title()) + ": click to sort, Shift+click adds a key"
+        return None
+
+    def _sort_marker(self, section: int) -> str:
+        for rank, (sec, order) in enumerate(self._sort, start=1):
+            if sec == section:
+                arrow = "▲" if order == Qt.SortOrder.AscendingOrder else "▼"
+                return f" {arrow}{rank}" if len(self._sort) > 1 else f" {arrow}"
+        return ""
+
+    # -- content ---------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._heads.clear()
+        self._flat.clear()
+        self._groups.clear()
+        self._seen.clear()
+        self._expanded.clear()
+        self.endResetModel()
+
+    def song_count(self) -> int:
+        return len(self._heads)
+
+    def version_count(self) -> int:
+        return len(self._seen)
+
+    def songs(self) -> list[list[MediaRow]]:
+        """Every song's versions, in display order."""
+        return [self._groups[song_key(head)] for head in self._heads]
+
+    def append_rows(self, rows: Sequence[MediaRow]) -> None:
+        """Add a batch: new songs in one insert; extra versions join their song."""
+        new_heads, grew = self._index_rows(rows)
+        self._heads.extend(new_heads)
+        if self._sort or (grew & self._expanded):
+            self._relayout()  # sorted or unfolded groups changed: one layout change
+        elif new_heads:
+            first = len(self._flat)
+            self.beginInsertRows(_ROOT, first, first + len(new_heads) - 1)
+            self._flat.extend(new_heads)
+            self.endInsertRows()
+        if grew and not self._sort:
+            self._refresh_heads(grew)
+
+    def _index_rows(self, rows: Sequence[MediaRow]) -> tuple[list[MediaRow], set[GroupKey]]:
+        """Group a batch; the hot loop of a 100k-row load, so it reads fields from __dict__
+        and pauses the cyclic GC (which otherwise rescans every row once per few thousand
+        new tuples)."""
+        seen, groups = self._seen, self._groups
+        new_heads: list[MediaRow] = []
+        grew: set[GroupKey] = set()
+        paused = len(rows) > 1000 and gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            for row in rows:
+                fields = row.__dict__
+                pool, media_id, group_id = fields["pool"], fields["media_id"], fields["group_id"]
+                ident = (pool, media_id)
+                if ident in seen:
+                    continue  # the same media twice (a page boundary moved): keep the first
+                seen.add(ident)
+                gkey = (pool, group_id) if group_id else (pool, -media_id)
+                group = groups.get(gkey)
+                if group is None:
+                    groups[gkey] = [row]
+                    new_heads.append(row)
+                else:
+                    group.append(row)
+                    grew.add(gkey)
+        finally:
+            if paused:
+                gc.enable()
+        return new_heads, grew
+
+    def _refresh_heads(self, gkeys: set[GroupKey]) -> None:
+        """Repaint the version-count cell of songs that gained versions."""
+        last = len(COLUMNS) - 1
+        for pos, row in enumerate(self._flat):
+            if song_key(row) in gkeys and self._groups[song_key(row)][0] is row:
+                self.dataChanged.emit(self.index(pos, 0), self.index(pos, last))
+
+    def is_expanded(self, row: MediaRow) -> bool:
+        return song_key(row) in self._expanded
+
+    def toggle_expanded(self, index: _ANY_INDEX, expand: bool | None = None) -> None:
+        """Unfold (or fold) the versions of the song at ``index``."""
+        row = self.row_at(index)
+        if row is None:
+            return
+        gkey = song_key(row)
+        group = self._groups[gkey]
+        want = (gkey not in self._expanded) if expand is None else expand
+        if len(group) < 2 or want == (gkey in self._expanded):
+            return
+        head_pos = self._flat.index(group[0])
+        if want:
+            self.beginInsertRows(_ROOT, head_pos + 1, head_pos + len(group) - 1)
+            self._flat[head_pos + 1 : head_pos + 1] = group[1:]
+            self._expanded.add(gkey)
+            self.endInsertRows()
+        else:
+            self.beginRemoveRows(_ROOT, head_pos + 1, head_pos + len(group) - 1)
+            del self._flat[head_pos + 1 : head_pos + len(group)]
+            self._expanded.discard(gkey)
+            self.endRemoveRows()
+        self.dataChanged.emit(self.index(head_pos, 0), self.index(head_pos, 0))
+
+    def index_of_key(self, key: str) -> QModelIndex:
+        """The grid index (column 0) showing media ``POOL:ID``, if it is on screen."""
+        for pos, row in enumerate(self._flat):
+            if row.key == key:
+                return self.index(pos, 0)
+        return QModelIndex()
+
+    def find_row(self, key: str) -> MediaRow | None:
+        for group in self._groups.values():
+            for row in group:
+                if row.key == key:
+                    return row
+        return None
+
+    def update_row(self, key: str, **changes: Any) -> None:
+        """Change fields of one version (e.g. ``queue_id`` after a queue toggle)."""
+        row = self.find_row(key)
+        if row is None:
+            return
+        for name, value in changes.items():
+            setattr(row, name, value)
+        index = self.index_of_key(key)
+        if index.isValid():
+            self.dataChanged.emit(index, index.siblingAtColumn(len(COLUMNS) - 1))
+
+    # -- sorting ---------------------------------------------------------------------------
+    @property
+    def sort_keys(self) -> list[tuple[int, Qt.SortOrder]]:
+        return list(self._sort)
+
+    def set_sort_keys(self, keys: Iterable[tuple[int, Qt.SortOrder]]) -> None:
+        self._sort = [(int(sec), Qt.SortOrder(order)) for sec, order in keys]
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        self.sort_keys_changed.emit()
+        if self._sort:
+            self._relayout()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.set_sort_keys([(column, order)])
+
+    def click_sort(self, section: int, add: bool) -> None:
+        """Header click: a plain click sorts by one column (again: reverses); Shift adds a key."""
+        current = dict(self._sort)
+        asc, desc = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
+        if section in current:
+            flipped = desc if current[section] == asc else asc
+            if add or len(self._sort) == 1:
+                keys = [(s, flipped if s == section else o) for s, o in self._sort]
+            else:
+                keys = [(section, asc)]
+        elif add:
+            keys = [*self._sort, (section, asc)]
+        else:
+            keys = [(section, asc)]
+        self.set_sort_keys(keys)
+
+    def _sorted_heads(self) -> list[MediaRow]:
+        heads = self._heads
+        order = list(range(len(heads)))
+        for section, direction in reversed(self._sort):
+            keys = list(map(COLUMNS[section].sort_key, heads))
+            reverse = direction == Qt.SortOrder.DescendingOrder
+            order.sort(key=keys.__getitem__, reverse=reverse)
+            heads = [heads[i] for i in order]
+            order = list(range(len(heads)))
+        return heads
+
+    def _relayout(self) -> None:
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        remembered = [(p, self._flat[p.row()]) for p in persistent if p.row() < len(self._flat)]
+        if self._sort:
+            self._heads = self._sorted_heads()
+        if self._expanded:
+            flat: list[MediaRow] = []
+            for head in self._heads:
+                gkey = song_key(head)
+                flat.extend(self._groups[gkey] if gkey in self._expanded else (head,))
+            self._flat = flat
+        else:
+            self._flat = list(self._heads)
+        if remembered:
+            where = {id(row): pos for pos, row in enumerate(self._flat)}
+            old = [QModelIndex(p) for p, _ in remembered]
+            new = [
+                self.index(where[id(row)], p.column()) if id(row) in where else QModelIndex()
+                for p, row in remembered
+            ]
+            self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()

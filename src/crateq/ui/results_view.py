@@ -1,0 +1,187 @@
+"""The results grid: keyboard-first, with a header menu for columns and multi-column sort.
+
+The view only turns input into intent signals (preview, download, queue, search artist…);
+the main window wires them to the controller and the preview player. Column visibility,
+order and widths are the header's state and are saved per mode by ``save_layout``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from crateq.api.pool_models import MediaRow
+from crateq.ui.columns import COLUMN_INDEX, COLUMNS, WIDGET_MODE_COLUMNS
+from crateq.ui.results_model import ResultsModel
+from crateq.ui.ui_state import UiState
+
+ROW_HEIGHT = 34
+_LAYOUT_VERSION = 1
+
+
+class ResultsView(QTableView):
+    """The grid over one ``ResultsModel``."""
+
+    preview_requested = Signal(object)  # MediaRow
+    download_requested = Signal(list)  # [MediaRow]
+    queue_requested = Signal(object)  # MediaRow
+    search_artist_requested = Signal(str)
+    reveal_requested = Signal(object)  # MediaRow
+
+    def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.results = model
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setDragEnabled(True)
+        self.setTabKeyNavigation(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        rows = self.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(ROW_HEIGHT)
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSectionsClickable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        header.sectionClicked.connect(self._header_clicked)
+        self.customContextMenuRequested.connect(self._row_menu)
+        self.clicked.connect(self._cell_clicked)
+        self.apply_default_layout("app")
+
+    # -- columns -------------------------------------------------------------------------------
+    def apply_default_layout(self, mode: str) -> None:
+        header = self.horizontalHeader()
+        wanted = set(WIDGET_MODE_COLUMNS) if mode == "widget" else None
+        for section, col in enumerate(COLUMNS):
+            header.moveSection(header.visualIndex(section), section)
+            header.resizeSection(section, col.width)
+            shown = col.key in wanted if wanted is not None else col.visible_by_default
+            header.setSectionHidden(section, not shown)
+
+    def visible_columns(self) -> list[str]:
+        """Keys of the shown columns, in on-screen order."""
+        header = self.horizontalHeader()
+        order = sorted(range(len(COLUMNS)), key=header.visualIndex)
+        return [COLUMNS[s].key for s in order if not header.isSectionHidden(s)]
+
+    def set_column_visible(self, key: str, visible: bool) -> None:
+        header = self.horizontalHeader()
+        section = COLUMN_INDEX[key]
+        if not visible and len(self.visible_columns()) <= 1:
+            return  # never hide the last column: the header menu would be unreachable
+        header.setSectionHidden(section, not visible)
+        if visible and header.sectionSize(section) < 20:
+            header.resizeSection(section, COLUMNS[section].width)
+
+    def move_column(self, key: str, to_visual: int) -> None:
+        header = self.horizontalHeader()
+        header.moveSection(header.visualIndex(COLUMN_INDEX[key]), to_visual)
+
+    def save_layout(self, state: UiState, mode: str) -> None:
+        header = self.horizontalHeader()
+        state.set_blob(f"columns/{mode}", header.saveState())
+        state.set_value(f"columns/{mode}/version", _LAYOUT_VERSION)
+
+    def restore_layout(self, state: UiState, mode: str) -> None:
+        blob = state.blob(f"columns/{mode}")
+        version = int(state.value(f"columns/{mode}/version", 0) or 0)
+        if blob is None or version != _LAYOUT_VERSION:
+            self.apply_default_layout(mode)
+            return
+        if not self.horizontalHeader().restoreState(blob):
+            self.apply_default_layout(mode)
+
+    def _header_menu(self, pos: QPoint) -> None:
+        header = self.horizontalHeader()
+        menu = QMenu(self)
+        shown = set(self.visible_columns())
+        for col in sorted(COLUMNS, key=lambda c: header.visualIndex(COLUMN_INDEX[c.key])):
+            action = QAction(col.title or col.key.title(), menu)
+            action.setCheckable(True)
+            action.setChecked(col.key in shown)
+            action.toggled.connect(lambda on, key=col.key: self.set_column_visible(key, on))
+            menu.addAction(action)
+        section = header.logicalIndexAt(pos)
+        if section >= 0:
+            menu.addSeparator()
+            key = COLUMNS[section].key
+            here = header.visualIndex(section)
+            left = menu.addAction("Move column left")
+            left.triggered.connect(lambda: self.move_column(key, max(0, here - 1)))
+            right = menu.addAction("Move column right")
+            right.triggered.connect(lambda: self.move_column(key, min(len(COLUMNS) - 1, here + 1)))
+        menu.addSeparator()
+        menu.addAction("Reset columns").triggered.connect(lambda: self.apply_default_layout("app"))
+        menu.popup(header.mapToGlobal(pos))
+
+    def _header_clicked(self, section: int) -> None:
+        shift = bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+        self.results.click_sort(section, add=shift)
+
+    # -- rows ----------------------------------------------------------------------------------
+    def current_row(self) -> MediaRow | None:
+        return self.results.row_at(self.currentIndex())
+
+    def selected_rows(self) -> list[MediaRow]:
+        picked = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        rows = [self.results.row_at(self.results.index(r, 0)) for r in picked]
+        found = [r for r in rows if r is not None]
+        if not found and self.current_row() is not None:
+            found = [self.current_row()]  # type: ignore[list-item]
+        return found
+
+    def _cell_clicked(self, index: QModelIndex) -> None:
+        if COLUMNS[index.column()].key == "versions":
+            self.results.toggle_expanded(index)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        row = self.current_row()
+        if key == Qt.Key.Key_Space and row is not None:
+            self.preview_requested.emit(row)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.download_requested.emit(self.selected_rows())
+        elif key == Qt.Key.Key_Q and row is not None and not event.modifiers():
+            self.queue_requested.emit(row)
+        elif key == Qt.Key.Key_Right and row is not None:
+            self.results.toggle_expanded(self.currentIndex(), expand=True)
+        elif key == Qt.Key.Key_Left and row is not None:
+            self.results.toggle_expanded(self.currentIndex(), expand=False)
+        else:
+            super().keyPressEvent(event)
+
+    def _row_menu(self, pos: QPoint) -> None:
+        index = self.indexAt(pos)
+        row = self.results.row_at(index)
+        if row is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Download\tEnter").triggered.connect(
+            lambda: self.download_requested.emit(self.selected_rows())
+        )
+        queue_text = "Remove from queue\tQ" if row.queue_id else "Add to queue\tQ"
+        menu.addAction(queue_text).triggered.connect(lambda: self.queue_requested.emit(row))
+        menu.addAction("Preview\tSpace").triggered.connect(lambda: self.preview_requested.emit(row))
+        menu.addAction("Reveal in folder").triggered.connect(
+            lambda: self.reveal_requested.emit(row)
+        )
+        menu.addSeparator()
+        menu.addAction("Copy “Artist - Title”").triggered.connect(lambda: copy_title(row))
+        menu.addAction(f"Search “{row.artist}”").triggered.connect(
+            lambda: self.search_artist_requested.emit(row.artist)
+        )
+        menu.popup(self.viewport().mapToGlobal(pos))
+
+
+def copy_title(row: MediaRow) -> None:
+    QGuiApplication.clipboard().setText(f"{row.artist} - {row.title}")

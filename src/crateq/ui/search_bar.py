@@ -1,0 +1,120 @@
+"""The search field with its per-pool status chips.
+
+Typing restarts a ~250 ms debounce timer; Enter searches at once; Esc clears. Each pool in
+the running search gets a chip whose colour says searching / ok / slow / error / timed out
+and whose tooltip carries the pool's own message, so a failing pool is visible without
+hiding the rows of the others.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
+
+from crateq.ui.controller import SEARCHING
+
+DEBOUNCE_MS = 250
+_CHIP_TEXT = {"searching": "…", "ok": "✓", "slow": "⏳", "error": "✕", "timeout": "⌛"}
+
+
+class PoolChip(QLabel):
+    """One pool's status; styled by the theme through the ``state`` property."""
+
+    def __init__(self, pool: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chip")
+        self.pool = pool
+        self.state = ""
+        self.set_state(SEARCHING, f"Searching {pool}…")
+
+    def set_state(self, state: str, message: str) -> None:
+        self.state = state
+        self.setText(f"{self.pool} {_CHIP_TEXT.get(state, '')}")
+        self.setToolTip(message)
+        self.setProperty("state", state)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class SearchBar(QWidget):
+    """Emits ``text_committed`` after the debounce or on Enter."""
+
+    text_committed = Signal(str)
+    filters_toggled = Signal(bool)
+    saved_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = QLineEdit(self)
+        self.field.setObjectName("searchField")
+        self.field.setPlaceholderText("Search artist, title or editor…  (Ctrl+F)")
+        self.field.setClearButtonEnabled(True)
+        self.filters_button = QToolButton(self)
+        self.filters_button.setText("Filters")
+        self.filters_button.setCheckable(True)
+        self.filters_button.setToolTip("Show or hide the filter panel")
+        self.saved_button = QToolButton(self)
+        self.saved_button.setText("Saved")
+        self.saved_button.setToolTip("Save this search or recall a saved one")
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(DEBOUNCE_MS)
+        self.chips: dict[str, PoolChip] = {}
+        self._chip_row = QHBoxLayout()
+        self._chip_row.setContentsMargins(0, 0, 0, 0)
+        self._chip_row.setSpacing(6)
+        self._chip_row.addStretch(1)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.field, 1)
+        top.addWidget(self.filters_button)
+        top.addWidget(self.saved_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addLayout(self._chip_row)
+
+        self.field.textEdited.connect(lambda _text: self.debounce.start())
+        self.field.returnPressed.connect(self.commit)
+        self.debounce.timeout.connect(self.commit)
+        self.filters_button.toggled.connect(self.filters_toggled)
+        self.saved_button.clicked.connect(self.saved_requested)
+
+    def text(self) -> str:
+        return self.field.text().strip()
+
+    def commit(self) -> None:
+        self.debounce.stop()
+        self.text_committed.emit(self.text())
+
+    def clear(self) -> None:
+        self.debounce.stop()
+        self.field.clear()
+        self.text_committed.emit("")
+
+    def keyPressEvent(self, event):  # type: ignore[no-untyped-def]
+        if event.key() == Qt.Key.Key_Escape:
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+    # -- chips ---------------------------------------------------------------------------------
+    def reset_chips(self, pools: list[str]) -> None:
+        for chip in self.chips.values():
+            self._chip_row.removeWidget(chip)
+            chip.deleteLater()
+        self.chips = {}
+        for pool in pools:
+            chip = PoolChip(pool, self)
+            self.chips[pool] = chip
+            self._chip_row.insertWidget(self._chip_row.count() - 1, chip)
+
+    def set_chip(self, pool: str, state: str, message: str) -> None:
+        chip = self.chips.get(pool)
+        if chip is None:
+            chip = PoolChip(pool, self)
+            self.chips[pool] = chip
+            self._chip_row.insertWidget(self._chip_row.count() - 1, chip)
+        chip.set_state(state, message)

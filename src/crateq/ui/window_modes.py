@@ -1,0 +1,89 @@
+"""The three window modes as data, plus the pieces the frameless widget mode needs.
+
+Widget mode floats over the DJ software: a frameless tool window that stays on top, does not
+take keyboard focus when it appears (so the DJ software keeps it) and only accepts focus once
+the DJ clicks into it. It is moved by dragging its handle, snaps to screen edges, and is
+resized by a size grip. App mode is a normal window; fullscreen is app mode without frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QLabel, QWidget
+
+WIDGET, APP, FULLSCREEN = "widget", "app", "fullscreen"
+MODES = (WIDGET, APP, FULLSCREEN)
+SNAP_DISTANCE = 24  # px: closer than this to a screen edge and the widget sticks to it
+
+
+@dataclass(frozen=True)
+class ModeSpec:
+    """How a mode looks: window flags, panels shown, default size."""
+
+    flags: Qt.WindowType
+    show_filters: bool
+    default_size: tuple[int, int]
+    title: str
+    shortcut: str
+
+
+WIDGET_FLAGS = (
+    Qt.WindowType.Tool
+    | Qt.WindowType.FramelessWindowHint
+    | Qt.WindowType.WindowStaysOnTopHint
+    | Qt.WindowType.WindowDoesNotAcceptFocus
+)
+
+MODE_SPECS: dict[str, ModeSpec] = {
+    WIDGET: ModeSpec(WIDGET_FLAGS, False, (720, 460), "Widget", "Ctrl+1"),
+    APP: ModeSpec(Qt.WindowType.Window, True, (1400, 820), "App", "Ctrl+2"),
+    FULLSCREEN: ModeSpec(Qt.WindowType.Window, True, (1400, 820), "Fullscreen", "Ctrl+3"),
+}
+
+
+def snap_to_edges(frame: QRect, screen: QRect, distance: int = SNAP_DISTANCE) -> QPoint:
+    """Top-left for ``frame`` after sticking to any ``screen`` edge closer than ``distance``."""
+    x, y = frame.x(), frame.y()
+    if abs(frame.left() - screen.left()) <= distance:
+        x = screen.left()
+    elif abs(screen.right() - frame.right()) <= distance:
+        x = screen.right() - frame.width() + 1
+    if abs(frame.top() - screen.top()) <= distance:
+        y = screen.top()
+    elif abs(screen.bottom() - frame.bottom()) <= distance:
+        y = screen.bottom() - frame.height() + 1
+    return QPoint(x, y)
+
+
+class DragHandle(QLabel):
+    """Grab here to move a frameless window; it snaps to screen edges when released."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setToolTip("Drag to move; it snaps to screen edges")
+        self.setCursor(Qt.CursorShape.SizeAllCursor)
+        self._grab: QPoint | None = None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            window = self.window()
+            self._grab = event.globalPosition().toPoint() - window.frameGeometry().topLeft()
+            event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._grab is not None:
+            self.window().move(event.globalPosition().toPoint() - self._grab)
+            event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._grab is None:
+            return
+        self._grab = None
+        window = self.window()
+        screen = window.screen()
+        if screen is not None:
+            window.move(snap_to_edges(window.frameGeometry(), screen.availableGeometry()))
+        event.accept()
