@@ -242,6 +242,23 @@ class ArtworkFacet(CrateModel):
     items: list[ArtworkItem]
 
 
+class BandcampReleaseSummary(CrateModel):
+    """``bandcamp_item_id`` is an opaque string (a bigint): never turn it into a number."""
+
+    bandcamp_item_id: str
+    artist: str | None
+    title: str | None
+    release_date: str | None
+    source_url: str | None
+    tags: list[str]
+    label: dict[str, Any] | None
+
+
+class BandcampReleasesFacet(CrateModel):
+    state: str
+    releases: list[BandcampReleaseSummary]
+
+
 class ProvenanceEntry(CamelModel):
     field: str
     producer: str
@@ -294,6 +311,7 @@ class ArtistDossier(CrateModel):
     generated_at: str | None = None
     facts: FactsFacet | None = None
     dj_champion: Facet | None = None
+    bandcamp_releases: BandcampReleasesFacet | None = None
     resolution: IdentityResolution | None = Field(None, exclude=True)
 
     @property
