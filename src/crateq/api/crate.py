@@ -393,6 +393,8 @@ def _error_from(response: httpx.Response) -> errors.CrateError:
             status=status,
             retry_after=header_wait,
         )
+    if fallback is errors.CrateProtocolError:  # a well-formed envelope with an unusual status
+        fallback = errors.CrateBadRequest
     cls = _BY_CODE.get(envelope.error) or fallback
     wait = envelope.retry_after_seconds if envelope.retry_after_seconds is not None else header_wait
     base = _GATEWAY_MESSAGES.get(status) or _DEFAULT_MESSAGES.get(cls, "crate refused")
