@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import os
 import re
 import threading
@@ -107,17 +108,15 @@ def _error_for(response: httpx.Response, pool: str) -> PoolError:
         body = response.read()[:2048].decode("utf-8", "replace")
     except httpx.HTTPError:
         body = ""
-    message = body
+    message = ""
     try:
-        import json
-
         parsed = json.loads(body)
         if isinstance(parsed, dict) and parsed.get("message"):
             message = str(parsed["message"])
     except ValueError:
-        pass
+        pass  # an HTML page from a proxy: the status says enough
     status = response.status_code
-    text = message.strip() or f"HTTP {status}"
+    text = message.strip() or f"{pool} answered HTTP {status}."
     if status == 403:
         if "expired" in text.lower() and "token" in text.lower():
             return DownloadTokenExpired(text, pool=pool, status=status)
@@ -161,7 +160,10 @@ def transfer(
     writer: Writer = os.write,
     skip_sha: Callable[[str], bool] | None = None,
 ) -> TransferResult:
-    """Fetch ``url`` into ``part``, resuming from its size; fsync before returning.
+    """Fetch ``url`` into ``part``, resuming from its size.
+
+    A complete part is not fsynced here: tagging writes a new file and the engine fsyncs
+    whichever file it renames, so the bytes reach the disk once.
 
     With no ``part`` yet (first attempt) ``choose_part`` names it once the headers tell the
     type and name of the file. ``progress`` receives the absolute byte count (the engine
@@ -232,6 +234,7 @@ def _stream_body(
 ) -> TransferResult:
     part.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+    complete = False
     try:
         os.ftruncate(fd, offset)
         digest = _hash_prefix(fd, offset)
@@ -257,8 +260,10 @@ def _stream_body(
             raise PoolUnavailable(
                 f"The download ended early ({done} of {state.total} bytes).", pool=None
             )
+        complete = True
     finally:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)  # also on pause, so what was written survives a power cut
+        if not complete:  # paused or broken: keep what arrived across a power cut
+            with contextlib.suppress(OSError):
+                os.fsync(fd)
         os.close(fd)
     return TransferResult(size=done, sha256=digest.hexdigest(), state=state)

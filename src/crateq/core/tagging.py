@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC
@@ -131,9 +131,29 @@ def _tag_mp3_into(src: Path, dst: Path, values: dict[str, str], overwrite: bool)
     tags.save(head, v2_version=4, padding=lambda info: 1024)
     with open(src, "rb") as inp, open(dst, "wb") as out:
         out.write(head.getvalue())
-        inp.seek(old_size)
-        shutil.copyfileobj(inp, out, 1 << 20)
+        out.flush()
+        _copy_rest(inp, out, old_size)
     return written
+
+
+def _copy_rest(inp: BinaryIO, out: BinaryIO, offset: int) -> None:
+    """Copy ``inp`` from ``offset`` to the end of ``out``, in the kernel when it can."""
+    size = os.fstat(inp.fileno()).st_size
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is not None:
+        try:
+            while offset < size:
+                sent = copy_range(inp.fileno(), out.fileno(), size - offset, offset)
+                if sent <= 0:
+                    break
+                offset += sent
+            if offset >= size:
+                return
+        except OSError:
+            pass  # e.g. across file systems: fall back to a plain copy
+    inp.seek(offset)
+    out.seek(0, os.SEEK_END)
+    shutil.copyfileobj(inp, out, 1 << 20)
 
 
 def _tag_chunked(

@@ -1,0 +1,347 @@
+"""Download benchmark: the CrateQ engine side by side with curl, in the same run.
+
+Scenarios: one big file (default 1 GiB) and many files (default 200 x 10 MiB) with 4 and 8
+jobs, served by nginx (started on 127.0.0.1 with a temporary config, when installed) and by
+the demo pool server. Every CrateQ run is a fresh child process running the full engine
+(stream to .part, SHA-256, verify with mutagen, tag, fsync, rename, SQLite); curl runs as
+``curl -o`` (single) and ``curl --parallel --parallel-max N`` (many). Figures: MB/s, CPU
+seconds per GiB and peak RSS of the downloading process, and CrateQ/curl ratios.
+
+MB/s and CPU of the CrateQ child are measured inside it from the first job queued to the
+last one done (interpreter start-up and imports excluded; curl has none to speak of); peak
+RSS is the whole child's. Generated files live in a temporary folder, deleted at the end.
+
+    scripts/bench download [--big-mib 1024] [--count 200] [--each-mib 10] [--no-demo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MIB = 1 << 20
+GIB = 1 << 30
+
+
+@dataclass
+class Figure:
+    server: str
+    scenario: str
+    tool: str
+    seconds: float
+    nbytes: int
+    cpu: float
+    rss_mb: float
+    failed: int = 0
+
+    @property
+    def mbps(self) -> float:
+        return self.nbytes / self.seconds / 1e6 if self.seconds else 0.0
+
+    @property
+    def cpu_per_gib(self) -> float:
+        return self.cpu / (self.nbytes / GIB) if self.nbytes else 0.0
+
+
+# -- worker: the CrateQ engine in a child process -------------------------------------------
+class _StaticSource:
+    """Download URLs known up front (nginx, or demo rows listed by the parent)."""
+
+    def __init__(self, urls: dict[int, str], headers: dict[str, str]) -> None:
+        self.urls, self.headers = urls, headers
+
+    def download_url(self, media_id: int, token: str) -> str:
+        return self.urls[media_id]
+
+    def auth_headers(self) -> dict[str, str]:
+        return dict(self.headers)
+
+    async def login(self) -> None:
+        return None
+
+    async def fresh_row(self, row: Any) -> Any:
+        return row
+
+
+async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
+    from crateq.api.pool_models import MediaRow
+    from crateq.core.downloads import DownloadEngine
+    from crateq.core.settings import DownloadSettings
+    from crateq.core.store import Store
+
+    urls = {int(k): v for k, v in spec["urls"].items()}
+    jobs = int(spec["jobs"])
+    settings = DownloadSettings(per_pool_jobs=min(jobs, 16), total_jobs=jobs)
+    store = Store(Path(spec["dest"]) / "bench.sqlite3")
+    engine = DownloadEngine(store, lambda _: _StaticSource(urls, spec["headers"]), settings)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for media_id in urls:
+        row = MediaRow(mediaId=media_id, artist="Bench", title=f"Track {media_id}", pool="b")
+        await engine.add(row, dest=Path(spec["dest"]) / "out")
+    done = await engine.wait()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    await engine.shutdown()
+    ok = [j for j in done if j.state == "done"]
+    return {
+        "seconds": wall,
+        "cpu": cpu,
+        "bytes": sum(j.bytes_done for j in ok),
+        "failed": len(done) - len(ok),
+        "reasons": sorted({j.reason for j in done if j.state != "done"})[:3],
+    }
+
+
+# -- parent: files, servers, runs ------------------------------------------------------------
+def _mp3_unit() -> bytes:
+    import math
+    import struct
+
+    import lameenc
+
+    enc = lameenc.Encoder()
+    enc.set_bit_rate(320)
+    enc.set_in_sample_rate(44100)
+    enc.set_channels(2)
+    enc.set_quality(7)
+    pcm = b"".join(
+        struct.pack("<hh", int(8000 * math.sin(i * 0.05)), int(6000 * math.sin(i * 0.03)))
+        for i in range(44100 * 4)
+    )
+    return enc.encode(pcm) + enc.flush()
+
+
+def _write_mp3(path: Path, size: int, unit: bytes) -> None:
+    """A valid MP3 of at least ``size`` bytes: one encoded unit repeated."""
+    block = unit * max(1, (8 * MIB) // len(unit))
+    with open(path, "wb") as out:
+        done = 0
+        while done < size:
+            out.write(block)
+            done += len(block)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_nginx(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    if not nginx and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], check=False)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not nginx or not Path(nginx).exists():
+        print("nginx not available: skipping the nginx rows", file=sys.stderr)
+        return None
+    port = _free_port()
+    tmp = work / "nginx-tmp"
+    tmp.mkdir()
+    conf = work / "nginx.conf"
+    conf.write_text(
+        f"""daemon off; worker_processes 2; pid {work}/nginx.pid; error_log {work}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; tcp_nopush on; types {{ audio/mpeg mp3; }}
+  client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+"""
+    )
+    proc = subprocess.Popen([nginx, "-c", str(conf)])
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc, f"http://127.0.0.1:{port}/"
+        except OSError:
+            time.sleep(0.05)
+    proc.terminate()
+    return None
+
+
+def _wait4(proc: subprocess.Popen[bytes]) -> tuple[int, Any]:
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage
+
+
+def _run_curl(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: int) -> Figure:
+    out.mkdir(parents=True, exist_ok=True)
+    config = out / "curl.cfg"
+    lines = [f'header = "{k}: {v}"' for k, v in headers.items()]
+    for media_id, url in urls.items():
+        lines += [f'url = "{url}"', f'output = "{out}/{media_id}.mp3"']
+    config.write_text("\n".join(lines) + "\n")
+    cmd = ["curl", "-s", "--no-progress-meter", "-f", "-K", str(config)]
+    if len(urls) > 1:
+        cmd += ["--parallel", "--parallel-max", str(jobs)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    code, usage = _wait4(proc)
+    seconds = time.perf_counter() - start
+    size = sum(p.stat().st_size for p in out.glob("*.mp3"))
+    shutil.rmtree(out)
+    return Figure("", "", "curl", seconds, size, usage.ru_utime + usage.ru_stime,
+                  usage.ru_maxrss / 1024, failed=int(code != 0))  # fmt: skip
+
+
+def _run_crateq(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: int) -> Figure:
+    out.mkdir(parents=True, exist_ok=True)
+    spec = {"urls": urls, "headers": headers, "dest": str(out), "jobs": jobs}
+    (out / "spec.json").write_text(json.dumps(spec))
+    env = {**os.environ, "CRATEQ_HOME": str(out / "home")}
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--worker", str(out / "spec.json")],
+        stdout=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    text = proc.stdout.read().decode()
+    _, usage = _wait4(proc)
+    shutil.rmtree(out)
+    result = json.loads(text.strip().splitlines()[-1])
+    if result["failed"]:
+        print(f"  crateq failures: {result['failed']} {result['reasons']}", file=sys.stderr)
+    return Figure("", "", "crateq", result["seconds"], result["bytes"], result["cpu"],
+                  usage.ru_maxrss / 1024, failed=result["failed"])  # fmt: skip
+
+
+def _scenarios(
+    server: str, big: dict[int, str], many: dict[int, str], headers: dict[str, str], work: Path
+) -> list[Figure]:
+    figures: list[Figure] = []
+    plan = [("1 file", big, 1)] + [(f"{len(many)} files, {n} jobs", many, n) for n in (4, 8)]
+    for scenario, urls, jobs in plan:
+        for tool, runner in (("curl", _run_curl), ("crateq", _run_crateq)):
+            fig = runner(urls, headers, work / f"run-{tool}", jobs)
+            fig.server, fig.scenario = server, scenario
+            print(f"  {server:6} {scenario:22} {tool:6} {fig.mbps:7.0f} MB/s", file=sys.stderr)
+            figures.append(fig)
+    return figures
+
+
+def _nginx(work: Path, args: argparse.Namespace, unit: bytes) -> list[Figure]:
+    root = work / "www"
+    root.mkdir()
+    _write_mp3(root / "big.mp3", args.big_mib * MIB, unit)
+    for i in range(args.count):
+        _write_mp3(root / f"f{i:03}.mp3", args.each_mib * MIB, unit)
+    started = _start_nginx(root, work)
+    if started is None:
+        return []
+    proc, url = started
+    try:
+        big = {1: f"{url}big.mp3"}
+        many = {i + 1: f"{url}f{i:03}.mp3" for i in range(args.count)}
+        return _scenarios("nginx", big, many, {}, work)
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(root)
+
+
+def _demo_urls(cluster: Any, count: int) -> tuple[dict[int, str], dict[str, str]]:
+    import httpx
+
+    pool = cluster.pools["urban-beats"]
+    with httpx.Client(base_url=pool.url, params={"key": pool.api_key}, timeout=60) as client:
+        login = client.post("api/Auth/Login", json={"username": "demo", "password": "demo"})
+        token = login.json()[0]["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        page = client.get("api/Content/Media", params={"size": 500}, headers=headers).json()
+    rows = [r for r in page["data"] if not r.get("video")][:count]
+    urls = {
+        int(r["mediaId"]): f"{pool.url}api/Content/Download/{r['mediaId']}"
+        f"?key={pool.api_key}&token={r['auth']}"
+        for r in rows
+    }
+    return urls, headers
+
+
+def _demo(work: Path, args: argparse.Namespace) -> list[Figure]:
+    from crateq.demo.cluster import DemoCluster
+    from crateq.demo.store import MediaSettings
+
+    figures: list[Figure] = []
+    for label, size, count in (("big", args.big_mib * MIB, 1), ("many", args.each_mib * MIB,
+                                                                  args.count)):  # fmt: skip
+        media = MediaSettings(size_bytes=size)
+        with DemoCluster(catalog_size=max(300, count * 3), media=media,
+                         media_dir=work / f"demo-{label}") as cluster:  # fmt: skip
+            urls, headers = _demo_urls(cluster, count)
+            warm = _run_curl(urls, headers, work / "warm", 8)  # the demo builds files lazily
+            if warm.failed:
+                print("  warm-up failed", file=sys.stderr)
+            if label == "big":
+                big = urls
+                figures += [
+                    f for f in _scenarios("demo", big, {}, headers, work) if f.scenario == "1 file"
+                ]
+            else:
+                for n in (4, 8):
+                    for tool, runner in (("curl", _run_curl), ("crateq", _run_crateq)):
+                        fig = runner(urls, headers, work / f"run-{tool}", n)
+                        fig.server, fig.scenario = "demo", f"{count} files, {n} jobs"
+                        print(f"  demo   {fig.scenario:22} {tool:6} {fig.mbps:7.0f} MB/s",
+                              file=sys.stderr)  # fmt: skip
+                        figures.append(fig)
+        shutil.rmtree(work / f"demo-{label}", ignore_errors=True)
+    return figures
+
+
+def _table(figures: list[Figure]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Downloads: CrateQ engine vs curl (same run)")
+    for col in ("server", "scenario", "tool", "MB/s", "CPU s/GiB", "peak RSS MB", "ratio MB/s"):
+        table.add_column(col, justify="right" if col not in ("server", "scenario") else "left")
+    curl = {(f.server, f.scenario): f for f in figures if f.tool == "curl"}
+    for f in figures:
+        ref = curl.get((f.server, f.scenario))
+        ratio = f"{f.mbps / ref.mbps:.2f}x" if f.tool == "crateq" and ref and ref.mbps else ""
+        fail = f" ({f.failed} failed)" if f.failed else ""
+        table.add_row(f.server, f.scenario, f.tool + fail, f"{f.mbps:.0f}",
+                      f"{f.cpu_per_gib:.2f}", f"{f.rss_mb:.0f}", ratio)  # fmt: skip
+    Console(width=120).print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--big-mib", type=int, default=1024)
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--each-mib", type=int, default=10)
+    parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument("--no-demo", action="store_true")
+    args = parser.parse_args()
+    if args.worker:
+        spec = json.loads(Path(args.worker).read_text())
+        print(json.dumps(asyncio.run(_worker(spec))))
+        return
+    work = Path(tempfile.mkdtemp(prefix="crateq-bench-"))
+    work.chmod(0o755)  # nginx workers run as an unprivileged user
+    figures: list[Figure] = []
+    try:
+        unit = _mp3_unit()
+        if not args.no_nginx:
+            figures += _nginx(work, args, unit)
+        if not args.no_demo:
+            figures += _demo(work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _table(figures)
+
+
+if __name__ == "__main__":
+    main()
