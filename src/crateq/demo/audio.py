@@ -13,7 +13,7 @@ import array
 import math
 import random
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import lameenc
 
@@ -77,7 +77,7 @@ class MediaLayout:
     units: int
     header: int  # bytes before the first MP3 frame (the MP4 boxes), 0 for MP3
 
-    @property
+    @cached_property
     def unit_bytes(self) -> int:
         return sum(self.unit_frames)
 
@@ -103,7 +103,8 @@ class MediaLayout:
 
 @lru_cache(maxsize=4096)
 def layout_for(bpm: int, kind: str, seconds: float, size_bytes: int | None = None) -> MediaLayout:
-    """How a file of about ``seconds`` (or at least ``size_bytes``) is built at ``bpm``."""
+    """How a file of at least ``seconds`` (or ``size_bytes``) is built at ``bpm``; whole
+    16-beat units, so it is up to one unit longer."""
     samples = unit_samples(bpm)
     frames = unit_frame_sizes(samples)
     unit_bytes = sum(frames)
@@ -111,7 +112,7 @@ def layout_for(bpm: int, kind: str, seconds: float, size_bytes: int | None = Non
         units = max(1, math.ceil(size_bytes / unit_bytes))
     else:
         unit_seconds = len(frames) * FRAME_SAMPLES / SAMPLE_RATE
-        units = max(1, round(seconds / unit_seconds))
+        units = max(1, math.ceil(seconds / unit_seconds - 1e-9))
     header = 0
     if kind == "mp4":
         from crateq.demo.mp4 import header_size

@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from crateq.demo.catalog import VIDEO_MIXES
+
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 
@@ -25,6 +27,7 @@ SORT_COLUMNS: dict[str, str] = {
     "queuedate": "queue_date", "downloads": "m.downloads",
 }  # fmt: skip
 
+_MIXES = {mix.lower(): mix for mix in VIDEO_MIXES}
 _INT_RE = re.compile(r"^\s*-?\d+\s*$")
 
 
@@ -143,8 +146,9 @@ def parse_search(args: Mapping[str, str]) -> SearchQuery:
     if arg("releaseYear"):
         _number_spec(query, "releaseYear", "m.release_year", arg("releaseYear"))
     if arg("mix"):
-        mixes = [part.strip().lower() for part in arg("mix").split(",") if part.strip()]
-        _in(query, "lower(m.tool)", list(mixes))
+        # canonical spelling keeps the tool index usable (mix names are case-insensitive)
+        mixes = [_MIXES.get(p.strip().lower(), p.strip()) for p in arg("mix").split(",")]
+        _in(query, "m.tool", [mix for mix in mixes if mix])
     if arg("advisory"):
         advisory = arg("advisory").capitalize()
         if advisory not in ("Clean", "Dirty"):

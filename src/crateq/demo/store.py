@@ -52,7 +52,7 @@ _QUALITIES = {q[0]: q[1] for q in VIDEO_QUALITIES}
 
 @dataclass(frozen=True)
 class MediaSettings:
-    """How big generated files are: about ``seconds`` long, or at least ``size_bytes``."""
+    """How big generated files are: at least ``seconds`` long, or ``size_bytes`` big."""
 
     seconds: float = 24.0
     size_bytes: int | None = None
@@ -114,6 +114,7 @@ class PoolStore:
                 db.execute(f"CREATE INDEX idx_media_{column} ON media ({column})")
             db.execute("CREATE INDEX idx_media_artist ON media (artist COLLATE NOCASE)")
             db.execute("COMMIT")
+            db.execute("PRAGMA analysis_limit=1000")
             db.execute("ANALYZE")
 
     def _select(self, where: str, order: str) -> str:
