@@ -1,0 +1,267 @@
+"""The download engine seen from the GUI thread: queued Qt signals in, engine calls out.
+
+The engine runs on its own asyncio loop in a worker thread (``EngineThread``) so bulk byte
+moving and file writes never stall the window (DESIGN.md measured 300-500 ms stalls on the
+GUI loop). Its listener runs on that thread and only forwards events through a Qt signal,
+which Qt queues into the GUI thread; progress is coalesced to ~10 Hz per job there, state
+changes always pass. The bridge keeps a GUI-side mirror of every job (``snapshots``) and
+says when a batch is over (nothing queued or running any more) for notifications.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from crateq.api.pool_models import MediaRow
+from crateq.core.download_jobs import JobEvent, JobSnapshot, JobState
+from crateq.core.downloads import EngineThread
+
+log = logging.getLogger(__name__)
+PROGRESS_MIN_INTERVAL = 0.1  # seconds between two progress signals of one job
+Runner = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
+
+
+def user_message(exc: BaseException) -> str:
+    """One plain sentence: the app's errors already are; anything else gets a generic one."""
+    from crateq.api.errors import CrateQError
+
+    if isinstance(exc, CrateQError):
+        return str(exc)
+    return f"Something went wrong ({exc.__class__.__name__}: {exc})."
+
+
+class _Relay(QObject):
+    """Carries a future's outcome from any thread into the GUI thread (queued signal)."""
+
+    finished = Signal(object, object)  # result, exception or None
+
+    def __init__(
+        self, parent: QObject, callback: Callable[[Any, BaseException | None], None]
+    ) -> None:
+        super().__init__(parent)
+        self._callback = callback
+        self.finished.connect(self._deliver)
+
+    @Slot(object, object)
+    def _deliver(self, result: Any, error: BaseException | None) -> None:
+        try:
+            self._callback(result, error)
+        finally:
+            self.deleteLater()
+
+
+def relay(
+    future: concurrent.futures.Future[Any],
+    receiver: QObject,
+    callback: Callable[[Any, BaseException | None], None],
+) -> None:
+    """Call ``callback(result, error)`` on ``receiver``'s (GUI) thread when ``future`` ends."""
+    bridge = _Relay(receiver, callback)
+
+    def done(f: concurrent.futures.Future[Any]) -> None:
+        if f.cancelled():
+            bridge.finished.emit(None, concurrent.futures.CancelledError())
+            return
+        error = f.exception()
+        bridge.finished.emit(None if error else f.result(), error)
+
+    future.add_done_callback(done)
+
+
+class PoolSources:
+    """Pool clients for the engine, made lazily on the engine's loop.
+
+    An httpx AsyncClient belongs to the loop it is used on, so these clients are never
+    shared with the GUI's core loop. ``accounts`` is a ``crateq.core.accounts.Accounts``.
+    """
+
+    def __init__(self, accounts: Any) -> None:
+        self._accounts = accounts
+        self._clients: dict[str, Any] = {}
+
+    def __call__(self, name: str) -> Any:
+        if name not in self._clients:
+            self._clients[name] = self._accounts.client(name)
+        return self._clients[name]
+
+    def enabled(self) -> list[Any]:
+        return [self(p.name) for p in self._accounts.pools() if p.enabled]
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            try:
+                await client.aclose()
+            except Exception:  # closing must not block shutdown
+                log.debug("closing a pool client failed", exc_info=True)
+
+
+def start_engine(
+    accounts: Any, store: Any, settings: Any, parent: QObject | None = None
+) -> EngineBridge:
+    """Engine thread + bridge for the app: ``store`` a ``Store``, ``settings`` a ``Settings``."""
+    from crateq.core.downloads import DownloadEngine
+
+    sources = PoolSources(accounts)
+    thread = EngineThread(lambda: DownloadEngine(store, sources, settings.downloads))
+    return EngineBridge(thread, parent, sources=sources)
+
+
+class EngineBridge(QObject):
+    """Qt face of a running :class:`EngineThread`; every method is safe on the GUI thread.
+
+    Signals carry frozen ``JobSnapshot`` objects. ``batchFinished(done, failed)`` fires when
+    the last queued or running job ends, counting the jobs that ended since the last batch.
+    """
+
+    jobAdded = Signal(object)  # JobSnapshot
+    jobChanged = Signal(object)  # JobSnapshot (state change or throttled progress)
+    jobFailed = Signal(object)  # JobSnapshot that just entered FAILED
+    batchFinished = Signal(int, int)  # done, failed
+    notice = Signal(str)  # one sentence for the status bar
+    _event = Signal(object)  # JobEvent, emitted on the engine thread
+
+    def __init__(
+        self,
+        engine_thread: EngineThread,
+        parent: QObject | None = None,
+        *,
+        sources: PoolSources | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.thread = engine_thread
+        self.engine = engine_thread.engine
+        self.sources = sources
+        self._jobs: dict[int, JobSnapshot] = {}
+        self._last_progress: dict[int, float] = {}
+        self._batch_done = 0
+        self._batch_failed = 0
+        self._lock = threading.Lock()
+        self._event.connect(self._on_event)
+        self._unsubscribe = self.engine.subscribe(self._from_engine)
+        for snap in engine_thread.call(self.engine.jobs):
+            self._jobs[snap.id] = snap
+
+    # -- engine thread -------------------------------------------------------------------
+    def _from_engine(self, event: JobEvent) -> None:
+        """Runs on the engine thread: drop over-frequent progress, forward the rest."""
+        if event.kind == "progress":
+            now = time.monotonic()
+            with self._lock:
+                if now - self._last_progress.get(event.job.id, 0.0) < PROGRESS_MIN_INTERVAL:
+                    return
+                self._last_progress[event.job.id] = now
+        self._event.emit(event)
+
+    # -- GUI thread ----------------------------------------------------------------------
+    @Slot(object)
+    def _on_event(self, event: JobEvent) -> None:
+        snap = event.job
+        before = self._jobs.get(snap.id)
+        self._jobs[snap.id] = snap
+        if event.kind == "added" and before is None:
+            self.jobAdded.emit(snap)
+        else:
+            self.jobChanged.emit(snap)
+        if before is not None and before.state == snap.state:
+            return
+        if snap.state is JobState.FAILED:
+            self._batch_failed += 1
+            self.jobFailed.emit(snap)
+        elif snap.state is JobState.DONE and not snap.skipped:
+            self._batch_done += 1
+        busy = any(j.state is JobState.QUEUED or j.state.active for j in self._jobs.values())
+        if not busy and (self._batch_done or self._batch_failed):
+            done, failed = self._batch_done, self._batch_failed
+            self._batch_done = self._batch_failed = 0
+            self.batchFinished.emit(done, failed)
+
+    def snapshots(self) -> list[JobSnapshot]:
+        """Every job the GUI knows, in the engine's queue order at the last event."""
+        return list(self._jobs.values())
+
+    def job(self, job_id: int) -> JobSnapshot | None:
+        return self._jobs.get(job_id)
+
+    def _submit(self, coro: Coroutine[Any, Any, Any], what: str) -> concurrent.futures.Future[Any]:
+        future = self.thread.submit(coro)
+
+        def report(_result: Any, error: BaseException | None) -> None:
+            if error is not None and not isinstance(error, concurrent.futures.CancelledError):
+                self.notice.emit(f"{what} failed: {user_message(error)}")
+
+        relay(future, self, report)
+        return future
+
+    # -- commands ------------------------------------------------------------------------
+    def start(self) -> concurrent.futures.Future[Any]:
+        """Resume the unfinished jobs of an earlier run."""
+        return self._submit(self.engine.start(), "Resuming downloads")
+
+    def add_rows(
+        self, rows: Sequence[MediaRow], *, force: bool = False
+    ) -> concurrent.futures.Future[Any]:
+        """Queue rows for download (a track already in the library is not fetched again)."""
+        rows = list(rows)
+
+        async def add_all() -> list[JobSnapshot]:
+            return [await self.engine.add(row, force=force) for row in rows]
+
+        return self._submit(add_all(), "Queueing downloads")
+
+    def pause(self, job_id: int) -> concurrent.futures.Future[Any]:
+        return self._submit(self.engine.pause(job_id), "Pause")
+
+    def resume(self, job_id: int) -> concurrent.futures.Future[Any]:
+        return self._submit(self.engine.resume(job_id), "Resume")
+
+    def retry(self, job_id: int) -> concurrent.futures.Future[Any]:
+        return self._submit(self.engine.retry(job_id), "Retry")
+
+    def cancel(self, job_id: int) -> concurrent.futures.Future[Any]:
+        return self._submit(self.engine.cancel(job_id), "Cancel")
+
+    def move(self, job_id: int, index: int) -> concurrent.futures.Future[Any]:
+        return self._submit(self.engine.move(job_id, index), "Reorder")
+
+    def download_all_queued(self) -> concurrent.futures.Future[Any]:
+        """Fetch every pool's server-side queue and download what is not in the library."""
+        sources = self.sources
+
+        async def fetch_and_add() -> int:
+            if sources is None:
+                raise RuntimeError("no pools are connected to the download engine")
+            added = 0
+            for client in sources.enabled():
+                rows = await client.queue_all()
+                for row in rows:
+                    row.pool = row.pool or client.name
+                    snap = await self.engine.add(row)
+                    added += 0 if snap.skipped else 1
+            return added
+
+        future = self._submit(fetch_and_add(), "Downloading the queues")
+
+        def told(added: Any, error: BaseException | None) -> None:
+            if error is None:
+                self.notice.emit(f"{added} queued track(s) added to the downloads.")
+
+        relay(future, self, told)
+        return future
+
+    def stop(self) -> None:
+        """Unsubscribe and shut the engine down (running jobs pause, resume next start)."""
+        self._unsubscribe()
+        if self.sources is not None:
+            try:
+                self.thread.submit(self.sources.aclose()).result(10)
+            except Exception:
+                log.debug("closing the engine's pool clients failed", exc_info=True)
+        self.thread.stop()
