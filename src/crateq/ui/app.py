@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,6 +223,8 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
 
 
 def _after_first_paint(gui: GuiApp, quit_after_ms: int | None) -> None:
+    if os.environ.get("CRATEQ_GUI_REPORT_PAINT"):  # scripts/bench_ui.py: cold-start figure
+        print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
     gui.controller.load_lookups()
     gui.window.run_search()  # the newest releases, before the DJ types anything
     if quit_after_ms is not None:
