@@ -1,0 +1,300 @@
+"""`crateq download`: fetch tracks by POOL:ID, or the pools' server-side queues.
+
+Runs the same engine as the GUI on this process's loop. Unfinished jobs of an earlier run
+(Ctrl-C, a kill, a crash) are resumed first, from their ``.part`` files. Ctrl-C pauses
+every running job cleanly and exits 1; the next run resumes them. ``--json`` prints one
+JSON object per engine event and a final ``summary`` object; without it a terminal shows
+rich progress bars. The exit code is 1 when any track failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from crateq.api.errors import CrateQError
+from crateq.api.pool import PoolClient
+from crateq.api.pool_models import MediaQuery, MediaRow
+from crateq.cli._common import (
+    cli_errors,
+    console,
+    error,
+    hold_stdin_password,
+    make_accounts,
+    parse_track_key,
+    print_json_line,
+    print_table,
+    run,
+)
+from crateq.core.autodownload import AutoDownloader
+from crateq.core.download_jobs import JobEvent, JobSnapshot, JobState
+from crateq.core.downloads import DownloadEngine
+from crateq.core.store import Store
+
+SEARCH_PAGES = 20  # a mediaId not in the queue is looked for in this many search pages
+
+
+async def find_row(client: PoolClient, pool: str, media_id: int) -> MediaRow | None:
+    """The pool's row for a mediaId (fresh ``auth``): its queue first, then its catalog."""
+    for row in await client.queue_all():
+        if row.media_id == media_id:
+            row.pool = row.pool or pool
+            return row
+    for page in range(1, SEARCH_PAGES + 1):
+        answer = await client.search(MediaQuery(page=page, size=500))
+        for row in answer.data:
+            if row.media_id == media_id:
+                row.pool = row.pool or pool
+                return row
+        if page >= answer.pages:
+            break
+    return None
+
+
+class _Display:
+    """Turns engine events into JSON lines or rich progress bars."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.progress: Progress | None = None
+        self._tasks: dict[int, TaskID] = {}
+        self._total: TaskID | None = None
+        self._sizes: dict[int, tuple[int, int | None]] = {}
+        if not as_json and console().is_terminal:
+            self.progress = Progress(
+                TextColumn("{task.description}", justify="left"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=console(),
+            )
+            self._total = self.progress.add_task("[bold]Total", total=None)
+
+    def __call__(self, event: JobEvent) -> None:
+        job = event.job
+        if self.as_json:
+            print_json_line(event.as_dict())
+            return
+        if self.progress is None:
+            if event.kind == "state" and (job.state.finished or job.state is JobState.PAUSED):
+                click.echo(f"{job.key}: {job.state}{' - ' + job.reason if job.reason else ''}")
+            return
+        self._bar(job)
+
+    def _bar(self, job: JobSnapshot) -> None:
+        assert self.progress is not None
+        task = self._tasks.get(job.id)
+        label = f"{job.artist} - {job.title}"[:40]
+        if task is None:
+            task = self.progress.add_task(label, total=job.total_bytes)
+            self._tasks[job.id] = task
+        suffix = "" if job.state is JobState.DOWNLOADING else f" [{job.state}]"
+        self.progress.update(
+            task, completed=job.bytes_done, total=job.total_bytes, description=label + suffix
+        )
+        self._sizes[job.id] = (job.bytes_done, job.total_bytes)
+        if self._total is not None:
+            done = sum(d for d, _ in self._sizes.values())
+            totals = [t for _, t in self._sizes.values()]
+            total = sum(t for t in totals if t) if all(totals) else None
+            self.progress.update(self._total, completed=done, total=total)
+
+    @contextmanager
+    def live(self) -> Iterator[None]:
+        if self.progress is None:
+            yield
+            return
+        with self.progress:
+            yield
+
+
+async def _download(
+    keys: tuple[str, ...],
+    queue: bool,
+    watch: bool,
+    dest: Path | None,
+    jobs: int | None,
+    as_json: bool,
+    force: bool,
+    remove: bool | None,
+    password_stdin: bool,
+) -> int:
+    accounts = make_accounts()
+    settings = accounts.settings().downloads
+    if jobs:
+        settings = settings.model_copy(
+            update={"total_jobs": jobs, "per_pool_jobs": min(settings.per_pool_jobs, jobs)}
+        )
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for key in keys:
+        pool, media_id = parse_track_key(key)
+        wanted[pool].append(media_id)
+    clients = accounts.clients(None)
+    missing = [p for p in wanted if p not in clients]
+    if missing:
+        raise click.BadParameter(f"No pool named {missing[0]!r} is configured.")
+    if password_stdin:
+        hold_stdin_password(accounts, clients)
+    store = Store()
+    engine = DownloadEngine(store, clients, settings)
+    display = _Display(as_json)
+    engine.subscribe(display)
+    stop = asyncio.Event()
+    interrupted = False
+
+    def on_signal() -> None:
+        nonlocal interrupted
+        interrupted = True
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
+            loop.add_signal_handler(sig, on_signal)
+    errors: dict[str, str] = {}
+    auto: AutoDownloader | None = None
+    try:
+        with display.live():
+            await engine.start()
+            for pool, ids in wanted.items():
+                for media_id in ids:
+                    try:
+                        row = await find_row(clients[pool], pool, media_id)
+                    except CrateQError as exc:
+                        errors[f"{pool}:{media_id}"] = str(exc)
+                        continue
+                    if row is None:
+                        errors[f"{pool}:{media_id}"] = "No such track in this pool."
+                        continue
+                    await engine.add(row, dest=dest, force=force)
+            if queue:
+                remove_after = settings.remove_from_server_queue if remove is None else remove
+                auto = AutoDownloader(
+                    engine,
+                    clients,
+                    dest=dest,
+                    remove_after=remove_after,
+                    interval=settings.auto_interval_seconds,
+                )
+                if watch:
+                    await _race(auto.watch(stop), stop)
+                else:
+                    run_errors = (await auto.run_once()).errors
+                    errors.update({f"{k} queue": v for k, v in run_errors.items()})
+            if not stop.is_set():
+                await _race(engine.wait(), stop)
+            if auto is not None and not stop.is_set():
+                await auto.drain()
+    finally:
+        await engine.shutdown()
+        if auto is not None:
+            auto.close()
+        await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+        store.close()
+    return _summary(engine.jobs(), errors, as_json, interrupted)
+
+
+async def _race(work: Any, stop: asyncio.Event) -> None:
+    """Run ``work`` until it ends or ``stop`` is set (Ctrl-C)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, stopper):
+        if not pending.done():
+            pending.cancel()
+    if task.done() and not task.cancelled():
+        failure = task.exception()
+        if failure is not None:
+            raise failure
+
+
+def _summary(
+    jobs: list[JobSnapshot], errors: dict[str, str], as_json: bool, interrupted: bool
+) -> int:
+    counts: dict[str, int] = defaultdict(int)
+    for job in jobs:
+        counts["skipped" if job.skipped else str(job.state)] += 1
+    failed = [j for j in jobs if j.state is JobState.FAILED]
+    summary = {
+        "event": "summary",
+        "done": counts["done"],
+        "skipped": counts["skipped"],
+        "failed": len(failed) + len(errors),
+        "paused": counts["paused"],
+        "cancelled": counts["cancelled"],
+        "interrupted": interrupted,
+        "errors": [{"key": j.key, "reason": j.reason} for j in failed]
+        + [{"key": k, "reason": v} for k, v in errors.items()],
+    }
+    if as_json:
+        print_json_line(summary)
+    else:
+        rows = [(j.key, str(j.state), j.path or j.reason) for j in jobs]
+        if rows:
+            print_table(("track", "state", "file / reason"), rows)
+        click.echo(
+            f"{summary['done']} downloaded, {summary['skipped']} already there, "
+            f"{summary['failed']} failed, {summary['paused']} paused."
+        )
+    for key, reason in errors.items():
+        error(f"{key}: {reason}")
+    for job in failed:
+        error(f"{job.key}: {job.reason}")
+    if interrupted:
+        error("Interrupted: running downloads are paused; run the command again to resume.")
+    return 1 if summary["failed"] or interrupted else 0
+
+
+@click.command("download")
+@click.argument("keys", nargs=-1, metavar="POOL:ID...")
+@click.option("--queue", is_flag=True, help="Download every pool's server-side queue.")
+@click.option("--watch", is_flag=True, help="With --queue: keep polling the queues.")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Folder.")
+@click.option("--jobs", type=click.IntRange(1, 32), help="Downloads at the same time.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per event.")
+@click.option("--force", is_flag=True, help="Download again even if in the library.")
+@click.option(
+    "--remove-from-queue/--keep-in-queue",
+    "remove",
+    default=None,
+    help="With --queue: remove tracks from the server queue once downloaded.",
+)
+@click.option("--password-stdin", is_flag=True, help="Password (first stdin line).")
+@cli_errors
+def command(
+    keys: tuple[str, ...],
+    queue: bool,
+    watch: bool,
+    dest: Path | None,
+    jobs: int | None,
+    as_json: bool,
+    force: bool,
+    remove: bool | None,
+    password_stdin: bool,
+) -> None:
+    """Download tracks (POOL:ID...) or the pools' queues (--queue [--watch])."""
+    if not keys and not queue:
+        raise click.UsageError("Name tracks as POOL:ID, or pass --queue.")
+    if watch and not queue:
+        raise click.UsageError("--watch works with --queue.")
+    code = run(_download(keys, queue, watch, dest, jobs, as_json, force, remove, password_stdin))
+    sys.exit(code)
