@@ -60,6 +60,14 @@ class CrateDemoControl:
     _used: dict[str, int] = field(default_factory=dict)
     _window_start: float = field(default_factory=time.time)
 
+    def reset(self) -> None:
+        """Back to a well-behaved server: no fault, default lists, fresh limits and log."""
+        self.fault = None
+        self.modes = dict(DEFAULT_MODES)
+        self.rate_limit = 1000
+        self.requests.clear()
+        self._used.clear()
+
     def set_fault(
         self, mode: FaultMode | None, count: int | None = None, retry_after: float = 2.0
     ) -> None:
