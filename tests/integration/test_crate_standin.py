@@ -272,3 +272,20 @@ def test_cli_discover_says_stale_degraded_and_empty_plainly(
     fresh = cli.invoke(main, ["discover", "tastemakers", "--limit", "2"])
     assert "Fresh: snapshot of 2026-11-22 (1 day old)" in fresh.output
     assert cli.invoke(main, ["discover", "charts"]).exit_code == 2
+
+
+def test_the_demo_cluster_serves_the_crate_stand_in(tmp_path: Path) -> None:
+    """`crateq demo serve` prints `READY crate <url>` through this registration."""
+    import httpx
+
+    from crateq.demo.catalog import DEMO_POOLS
+    from crateq.demo.cluster import DemoCluster, default_extra_apps
+
+    assert [name for name, _ in default_extra_apps()] == ["crate"]
+    cluster = DemoCluster(
+        catalog_size=20, specs=DEMO_POOLS[:1], extra_apps=default_extra_apps(), media_dir=tmp_path
+    )
+    with cluster:
+        url = cluster.extras["crate"].url
+        answer = httpx.get(f"{url}api/v2/preview/artist", params={"q": "Nobody Known"})
+    assert answer.status_code == 200 and answer.json()["present"] is False
