@@ -1,0 +1,227 @@
+"""Drag downloaded tracks out of the app; drop text or files onto the search field.
+
+Out: a real file drag. ``QMimeData.setUrls`` with ``file://`` URLs gives ``text/uri-list``,
+from which Qt itself makes the platform flavours Finder, Explorer and the DJ programs read
+(``NSFilenamesPboardType``/``public.file-url`` on macOS, ``CF_HDROP`` on Windows). On Linux we
+add ``x-special/gnome-copied-files`` (Nautilus and GTK apps) and ``text/plain`` paths
+(terminals, older apps). Rows that are not downloaded yet never produce a broken drag: their
+download starts instead and the user is told so.
+
+In: :class:`SearchDropFilter`, installed on a line edit, turns a dropped text into that
+text and a dropped audio file into "artist - title" from its tags (or its file name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QObject, QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDrag,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPixmap,
+)
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QWidget
+
+GNOME_FILES = "x-special/gnome-copied-files"
+
+
+def file_mime_data(paths: Sequence[Path]) -> QMimeData:
+    """Mime data for a file drag of ``paths`` (made absolute), in every flavour we know."""
+    files = [Path(p).resolve() for p in paths]
+    urls = [QUrl.fromLocalFile(str(p)) for p in files]
+    mime = QMimeData()
+    mime.setUrls(urls)
+    mime.setText("\n".join(str(p) for p in files))
+    gnome = "copy\n" + "\n".join(bytes(u.toEncoded()).decode("ascii") for u in urls)
+    mime.setData(GNOME_FILES, gnome.encode("utf-8"))
+    return mime
+
+
+def drag_pixmap(paths: Sequence[Path], font: QFont | None = None) -> QPixmap:
+    """A small readable badge under the cursor: the file name or "N files"."""
+    text = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
+    text = text if len(text) <= 48 else text[:45] + "…"
+    pixmap = QPixmap(360, 34)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor("#2f6fdf"))
+    painter.setPen(QColor("#5b8ff0"))
+    painter.drawRoundedRect(0, 0, 359, 33, 8, 8)
+    painter.setPen(QColor("#ffffff"))
+    if font is not None:
+        painter.setFont(font)
+    painter.drawText(pixmap.rect().adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignVCenter, text)
+    painter.end()
+    return pixmap
+
+
+def start_file_drag(source: QWidget, paths: Sequence[Path]) -> Qt.DropAction:
+    """Run a copy drag of ``paths`` from ``source`` (blocks until dropped, like every drag)."""
+    drag = QDrag(source)
+    drag.setMimeData(file_mime_data(paths))
+    drag.setPixmap(drag_pixmap(list(paths), source.font()))
+    drag.setHotSpot(QPoint(-12, -12))
+    return drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
+
+
+@dataclass
+class DragPlan:
+    """What a drag of some rows means: files to drag, and rows to download first."""
+
+    paths: list[Path] = field(default_factory=list)
+    pending: list[Any] = field(default_factory=list)  # rows without a file on disk
+
+
+Resolver = Callable[[list[QModelIndex]], DragPlan]
+
+
+class FileDragFilter(QObject):
+    """Makes any item view a source of file drags without subclassing it.
+
+    Install with ``FileDragFilter(view, resolve)``; ``resolve(rows)`` gets one index per
+    selected row and returns a :class:`DragPlan`. Rows without a file are emitted through
+    ``downloadRequested(list)`` and ``notice`` tells the user their download started.
+    """
+
+    downloadRequested = Signal(list)
+    notice = Signal(str)
+
+    def __init__(self, view: QAbstractItemView, resolve: Resolver) -> None:
+        super().__init__(view)
+        self.view = view
+        self.resolve = resolve
+        self._press: QPoint | None = None
+        view.setDragEnabled(False)  # we start the drag ourselves, with real files
+        view.viewport().installEventFilter(self)
+
+    def selected_rows(self) -> list[QModelIndex]:
+        model = self.view.selectionModel()
+        rows = model.selectedRows() if model is not None else []
+        return sorted(rows, key=lambda i: i.row())
+
+    def prepare(self, rows: list[QModelIndex] | None = None) -> QMimeData | None:
+        """Resolve the rows, ask for missing downloads, and build the mime data (or None)."""
+        plan = self.resolve(rows if rows is not None else self.selected_rows())
+        if plan.pending:
+            self.downloadRequested.emit(list(plan.pending))
+            count = len(plan.pending)
+            what = "track is" if count == 1 else "tracks are"
+            self.notice.emit(
+                f"{count} {what} not downloaded yet: the download has started; drag again "
+                "when it is done."
+            )
+        existing = [p for p in plan.paths if p.is_file()]
+        return file_mime_data(existing) if existing else None
+
+    def drag(self) -> Qt.DropAction:
+        mime = self.prepare()
+        if mime is None:
+            return Qt.DropAction.IgnoreAction
+        paths = [Path(u.toLocalFile()) for u in mime.urls()]
+        drag = QDrag(self.view)
+        drag.setMimeData(mime)
+        drag.setPixmap(drag_pixmap(paths, self.view.font()))
+        drag.setHotSpot(QPoint(-12, -12))
+        return drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            pos = event.position().toPoint()
+            hit = event.button() == Qt.MouseButton.LeftButton and self.view.indexAt(pos).isValid()
+            self._press = pos if hit else None
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self._press = None
+        elif (
+            kind == QEvent.Type.MouseMove
+            and isinstance(event, QMouseEvent)
+            and self._press is not None
+            and event.buttons() & Qt.MouseButton.LeftButton
+        ):
+            moved = (event.position().toPoint() - self._press).manhattanLength()
+            if moved >= QApplication.startDragDistance():
+                self._press = None
+                self.drag()
+                return True
+        return False
+
+
+_NOISE = re.compile(r"[_]+|\s{2,}")
+
+
+def query_for_file(path: Path) -> str:
+    """What to search for a dropped file: "artist - title" from its tags, else its name."""
+    try:
+        import mutagen
+
+        audio = mutagen.File(path, easy=True)
+    except Exception:  # unreadable or not audio: fall back to the name
+        audio = None
+    if audio is not None and audio.tags is not None:
+        artist = " ".join(audio.tags.get("artist", [])[:1]).strip()
+        title = " ".join(audio.tags.get("title", [])[:1]).strip()
+        if artist and title:
+            return f"{artist} - {title}"
+        if title:
+            return title
+    return _NOISE.sub(" ", path.stem).strip()
+
+
+def query_for_mime(mime: QMimeData) -> str:
+    """Search text for dropped mime data: a local file's tags or name, else the text."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        if url.isLocalFile():
+            return query_for_file(Path(url.toLocalFile()))
+    if mime.hasText():
+        return " ".join(mime.text().split())
+    if mime.hasUrls() and mime.urls():
+        return mime.urls()[0].toString()
+    return ""
+
+
+class SearchDropFilter(QObject):
+    """Install on the search field: a drop replaces its text and emits ``searchRequested``."""
+
+    searchRequested = Signal(str)
+
+    def __init__(self, field: QLineEdit) -> None:
+        super().__init__(field)
+        self.field = field
+        field.setAcceptDrops(True)
+        field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and isinstance(
+            event, QDragEnterEvent | QDropEvent
+        ):
+            mime = event.mimeData()
+            if mime.hasUrls() or mime.hasText():
+                event.setDropAction(Qt.DropAction.CopyAction)
+                event.accept()
+                return True
+        elif kind == QEvent.Type.Drop and isinstance(event, QDropEvent):
+            return self.drop(event.mimeData(), event)
+        return False
+
+    def drop(self, mime: QMimeData, event: QDropEvent | None = None) -> bool:
+        text = query_for_mime(mime)
+        if not text:
+            return False
+        self.field.setText(text)
+        if event is not None:
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        self.searchRequested.emit(text)
+        return True
