@@ -85,21 +85,17 @@ def _in(query: SearchQuery, column: str, values: list[object]) -> None:
     query.add(f"{column} IN ({marks})", *values)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _substring(query: SearchQuery, columns: tuple[str, ...], text: str) -> None:
-    """Substring match: FTS5 trigram for 3+ characters, LIKE for shorter words."""
+    """Substring match: FTS5 trigram for 3+ characters, ``instr`` for shorter words."""
     for word in text.split():
         if len(word) >= 3:
             phrase = '"' + word.replace('"', '""') + '"'
             scope = "{" + " ".join(columns) + "}" if len(columns) > 1 else columns[0]
             query.fts.append(f"{scope} : {phrase}")
+        elif len(columns) > 1:  # one pre-lowered column holds artist, title and editor
+            query.add("instr(m.haystack, ?) > 0", word.lower())
         else:
-            alternatives = " OR ".join(f"m.{col} LIKE ? ESCAPE '\\'" for col in columns)
-            query.add(f"({alternatives})", *([_like(word)] * len(columns)))
+            query.add(f"instr(lower(m.{columns[0]}), ?) > 0", word.lower())
 
 
 def parse_paging(query: SearchQuery, args: Mapping[str, str], default_sort: str) -> None:

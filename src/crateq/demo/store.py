@@ -26,7 +26,7 @@ CREATE TABLE media (
   bpm INTEGER, advisory TEXT, editor TEXT, tool TEXT, release_year INTEGER, quality TEXT,
   quality_id INTEGER, date TEXT, video INTEGER, audio INTEGER, source TEXT, group_id INTEGER,
   playlist_id INTEGER, filename TEXT, size_bytes INTEGER, seconds REAL, units INTEGER,
-  downloads INTEGER, version INTEGER NOT NULL DEFAULT 1
+  downloads INTEGER, version INTEGER NOT NULL DEFAULT 1, haystack TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE media_fts USING fts5(artist, title, editor, tokenize='trigram');
 CREATE TABLE queue (
@@ -43,7 +43,7 @@ _COLUMNS = (
     "media_id", "originator_id", "artist", "title", "genre", "genre_id", "category_id", "bpm",
     "advisory", "editor", "tool", "release_year", "quality", "quality_id", "date", "video",
     "audio", "source", "group_id", "playlist_id", "filename", "size_bytes", "seconds", "units",
-    "downloads", "version",
+    "downloads", "version", "haystack",
 )  # fmt: skip
 
 _GENRES = {g[0]: g for g in GENRES}
@@ -88,6 +88,7 @@ class PoolStore:
         row["quality"] = _QUALITIES.get(int(row["quality_id"] or 0), "")
         row["audio"] = 0 if row["video"] else 1
         row["source"] = self.spec.display
+        row["haystack"] = "\x1f".join((row["artist"], row["title"], row["editor"])).lower()
         layout = layout_of(row, self.media)
         row["size_bytes"], row["seconds"], row["units"] = layout.size, layout.seconds, layout.units
         return tuple(row[name] for name in _COLUMNS)
@@ -126,10 +127,10 @@ class PoolStore:
             f" WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
         )
 
-    def search(
-        self, query: SearchQuery, user_id: str, queue_only: bool = False
-    ) -> tuple[int, list[sqlite3.Row]]:
-        """(total matching rows, rows of the requested page)."""
+    def _sql(
+        self, query: SearchQuery, user_id: str, queue_only: bool
+    ) -> tuple[str, str, dict[str, Any]]:
+        """(WHERE clause, page SELECT, named parameters) of a search."""
         clauses = list(query.where)
         params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(query.params)}
         numbered = []
@@ -148,11 +149,25 @@ class PoolStore:
             numbered.append("m.media_id IN (SELECT media_id FROM queue WHERE user_id = :user)")
         where = " AND ".join(numbered) or "1"
         params.update(user=user_id, limit=query.size, offset=(query.page - 1) * query.size)
+        return where, self._select(where, query.order_sql), params
+
+    def search(
+        self, query: SearchQuery, user_id: str, queue_only: bool = False
+    ) -> tuple[int, list[sqlite3.Row]]:
+        """(total matching rows, rows of the requested page)."""
+        where, select, params = self._sql(query, user_id, queue_only)
         with self._lock:
             total = self._db.execute(f"SELECT COUNT(*) FROM media m WHERE {where}", params)
             count = int(total.fetchone()[0])
-            rows = self._db.execute(self._select(where, query.order_sql), params).fetchall()
+            rows = self._db.execute(select, params).fetchall()
         return count, rows
+
+    def explain(self, query: SearchQuery, user_id: str = "") -> list[str]:
+        """SQLite's plan for the page query: how tests and the benchmark see index use."""
+        _, select, params = self._sql(query, user_id, False)
+        with self._lock:
+            plan = self._db.execute("EXPLAIN QUERY PLAN " + select, params).fetchall()
+        return [str(step[3]) for step in plan]
 
     def get(self, media_id: int) -> sqlite3.Row | None:
         with self._lock:

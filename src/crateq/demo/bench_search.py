@@ -1,0 +1,82 @@
+"""Benchmark the demo pool search at catalog scale (default 100k rows).
+
+``python -m crateq.demo.bench_search [--rows N] [--repeat N] [--json]`` builds one pool's
+database in a temporary folder, then times typical searches (count + one page each) and
+prints build time, median and worst latency, and SQLite's plan for each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from crateq.demo.catalog import DEMO_POOLS, generate_catalog
+from crateq.demo.filters import parse_search
+from crateq.demo.store import MediaSettings, PoolStore
+
+QUERIES: tuple[dict[str, str], ...] = (
+    {},
+    {"keywords": "love"},
+    {"keywords": "love dj"},
+    {"keywords": "zz"},
+    {"artist": "xavier", "genreId": "1,4"},
+    {"bpm": "120-128", "sort": "artist", "dir": "asc"},
+    {"mix": "Intro,Clean", "releaseYear": "2019-2024"},
+    {"chart": "top", "days": "30"},
+    {"groupId": "55"},
+    {"page": "900", "size": "100"},
+)
+
+
+def run(rows: int, repeat: int) -> dict[str, object]:
+    spec = DEMO_POOLS[0]
+    with tempfile.TemporaryDirectory(prefix="crateq-bench-") as folder:
+        started = time.perf_counter()
+        catalog = generate_catalog(spec, rows)
+        generated = time.perf_counter()
+        store = PoolStore(Path(folder) / "bench.sqlite", spec, MediaSettings())
+        store.load(catalog)
+        loaded = time.perf_counter()
+        results = []
+        for params in QUERIES:
+            query = parse_search(params)
+            timings = []
+            for _ in range(repeat):
+                begin = time.perf_counter()
+                total, _page = store.search(query, "1001")
+                timings.append((time.perf_counter() - begin) * 1000)
+            results.append({
+                "params": params, "records": total,
+                "median_ms": round(statistics.median(timings), 2),
+                "max_ms": round(max(timings), 2), "plan": store.explain(query, "1001"),
+            })  # fmt: skip
+        store.close()
+    return {
+        "rows": rows, "generate_s": round(generated - started, 2),
+        "load_s": round(loaded - generated, 2), "queries": results,
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args(argv)
+    report = run(args.rows, args.repeat)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"{report['rows']} rows: generated in {report['generate_s']} s, "
+          f"loaded and indexed in {report['load_s']} s")  # fmt: skip
+    for item in report["queries"]:  # type: ignore[attr-defined]
+        print(f"{item['median_ms']:8.2f} ms median {item['max_ms']:8.2f} ms max "
+              f"{item['records']:7d} rows  {item['params']}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The demo pool search at 100k rows: right answers, and index/FTS plans (no wall clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crateq.demo.catalog import DEMO_POOLS, CatalogRow, generate_catalog
+from crateq.demo.filters import parse_search
+from crateq.demo.store import MediaSettings, PoolStore
+
+ROWS = 100_000
+
+
+@pytest.fixture(scope="module")
+def big_pool(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[PoolStore, list[CatalogRow]]]:
+    rows = generate_catalog(DEMO_POOLS[1], ROWS)
+    store = PoolStore(
+        tmp_path_factory.mktemp("scale") / "pool.sqlite", DEMO_POOLS[1], MediaSettings()
+    )
+    store.load(rows)
+    yield store, rows
+    store.close()
+
+
+def _haystack(row: CatalogRow) -> str:
+    return f"{row.artist} {row.title} {row.editor}".lower()
+
+
+def test_counts_match_a_plain_scan_of_the_catalog(
+    big_pool: tuple[PoolStore, list[CatalogRow]],
+) -> None:
+    store, rows = big_pool
+    cases = [
+        ({"keywords": "love"}, lambda r: "love" in _haystack(r)),
+        ({"keywords": "night shift"}, lambda r: "night" in _haystack(r) and "shift" in _haystack(r)),
+        ({"bpm": "120-124", "mix": "Extended"}, lambda r: 120 <= r.bpm <= 124 and r.tool == "Extended"),
+        ({"artist": "the", "releaseYear": "2020,2021"},
+         lambda r: "the" in r.artist.lower() and r.release_year in (2020, 2021)),
+    ]  # fmt: skip
+    for params, predicate in cases:
+        total, page = store.search(parse_search({**params, "size": "20"}), "1001")
+        assert total == sum(1 for r in rows if predicate(r)), params
+        assert len(page) == min(20, total)
+    assert store.search(parse_search({}), "1001")[0] == ROWS
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"keywords": "love"}, {"artist": "xavier", "genreId": "6,7"}, {"bpm": "120-124"},
+     {"chart": "top"}, {"groupId": "55"}, {"mix": "Intro"}, {"sort": "bpm"}],
+)  # fmt: skip
+def test_searches_use_an_index_or_the_full_text_index(
+    big_pool: tuple[PoolStore, list[CatalogRow]], params: dict[str, str]
+) -> None:
+    plan = big_pool[0].explain(parse_search(params))
+    table_scans = [step for step in plan if step.startswith("SCAN m") and "INDEX" not in step]
+    assert not table_scans, plan
+    if any(key in params for key in ("keywords", "artist")):
+        assert any("media_fts VIRTUAL TABLE" in step for step in plan), plan
+
+
+def test_last_page_is_reachable(big_pool: tuple[PoolStore, list[CatalogRow]]) -> None:
+    total, page = big_pool[0].search(parse_search({"page": "200", "size": "500"}), "1001")
+    assert total == ROWS and len(page) == 500
