@@ -132,6 +132,7 @@ class CrateClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = (api_key or "").strip() or None
+        self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -269,7 +270,11 @@ class CrateClient:
         attempt = 0
         while True:
             try:
-                response = await self._http.get(path, params=params, headers=headers)
+                left = self.deadline - (self._clock() - started)
+                timeout = httpx.Timeout(max(0.1, min(self.timeout, left)))
+                response = await self._http.get(
+                    path, params=params, headers=headers, timeout=timeout
+                )
             except httpx.TransportError as exc:
                 failure: errors.CrateError = _network_error(exc)
                 failure.__cause__ = exc
