@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -37,8 +36,10 @@ def test_counts_match_a_plain_scan_of_the_catalog(
     store, rows = big_pool
     cases = [
         ({"keywords": "love"}, lambda r: "love" in _haystack(r)),
-        ({"keywords": "night shift"}, lambda r: "night" in _haystack(r) and "shift" in _haystack(r)),
-        ({"bpm": "120-124", "mix": "Extended"}, lambda r: 120 <= r.bpm <= 124 and r.tool == "Extended"),
+        ({"keywords": "night shift"},
+         lambda r: "night" in _haystack(r) and "shift" in _haystack(r)),
+        ({"bpm": "120-124", "mix": "Extended"},
+         lambda r: 120 <= r.bpm <= 124 and r.tool == "Extended"),
         ({"artist": "the", "releaseYear": "2020,2021"},
          lambda r: "the" in r.artist.lower() and r.release_year in (2020, 2021)),
     ]  # fmt: skip
