@@ -144,8 +144,10 @@ class FiltersPanel(QWidget):
 
     # -- look-up lists -------------------------------------------------------------------------
     def set_pools(self, names: list[str]) -> None:
+        self.pools.blockSignals(True)
         self.pools.fill([(n, n) for n in names])
         self.pools.set_checked(names)
+        self.pools.blockSignals(False)
 
     def set_lookups(self, lookups: Any) -> None:
         self.genres.fill([(g.genre_id, g.title) for g in lookups.genres])
