@@ -1,0 +1,273 @@
+"""The library: every track the app has downloaded, searchable, draggable, revealable.
+
+Rows come from the store's library table. Whether a file is still on disk is checked on
+each refresh; a file the user moved or deleted is marked "missing" (it cannot be dragged,
+and "Forget missing" drops such entries so the track can be downloaded again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QProcess,
+    QSortFilterProxyModel,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crateq.core.store import LibraryEntry, Store
+from crateq.ui.file_drag import DragPlan, FileDragFilter
+
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+MISSING_COLOUR = QColor("#ff9b9b")
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _size(entry: LibraryEntry, _present: bool) -> str:
+    return f"{entry.size / 1_000_000:.1f} MB" if entry.size else ""
+
+
+def _added(entry: LibraryEntry, _present: bool) -> str:
+    return dt.datetime.fromtimestamp(entry.added).strftime("%Y-%m-%d %H:%M")
+
+
+def _tag(name: str, fallback: Callable[[LibraryEntry], str] | None = None) -> Any:
+    def get(entry: LibraryEntry, _present: bool) -> str:
+        value = str(entry.tags.get(name, "") or "")
+        return value or (fallback(entry) if fallback else "")
+
+    return get
+
+
+@dataclass(frozen=True)
+class LibraryColumn:
+    """One library column, declared as data like the results grid's columns."""
+
+    key: str
+    title: str
+    width: int
+    formatter: Callable[[LibraryEntry, bool], str]
+
+
+COLUMNS: tuple[LibraryColumn, ...] = (
+    LibraryColumn("state", "", 80, lambda _e, present: "" if present else "missing"),
+    LibraryColumn("artist", "Artist", 200, _tag("artist")),
+    LibraryColumn("title", "Title", 240, _tag("title", lambda e: e.path.stem)),
+    LibraryColumn("mix", "Mix", 110, _tag("grouping")),
+    LibraryColumn("bpm", "BPM", 56, _tag("bpm")),
+    LibraryColumn("genre", "Genre", 110, _tag("genre")),
+    LibraryColumn("pool", "Pool", 110, lambda e, _p: e.pool),
+    LibraryColumn("size", "Size", 80, _size),
+    LibraryColumn("added", "Added", 130, _added),
+    LibraryColumn("path", "File", 360, lambda e, _p: str(e.path)),
+)
+
+
+class LibraryModel(QAbstractTableModel):
+    """Library entries with their on-disk state (checked at ``set_entries``)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[LibraryEntry] = []
+        self.present: list[bool] = []
+
+    def set_entries(self, entries: Sequence[LibraryEntry]) -> None:
+        self.beginResetModel()
+        self.entries = list(reversed(entries))  # newest first
+        self.present = [e.present for e in self.entries]
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry, present = self.entries[index.row()], self.present[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[index.column()].formatter(entry, present)
+        if role == ENTRY_ROLE:
+            return entry
+        if role == Qt.ItemDataRole.ForegroundRole and not present:
+            return MISSING_COLOUR
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if not present:
+                return f"Missing on disk (moved or deleted): {entry.path}"
+            return str(entry.path)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].title
+        return None
+
+
+def reveal_in_folder(path: Path) -> bool:
+    """Show ``path`` in the file manager, selected where the platform allows it."""
+    if sys.platform == "darwin" and path.exists():
+        return QProcess.startDetached("open", ["-R", str(path)])[0]
+    if sys.platform.startswith("win") and path.exists():
+        return QProcess.startDetached("explorer", [f"/select,{path}"])[0]
+    if path.exists() and _freedesktop_show_item(path):
+        return True
+    folder = path.parent if path.parent.exists() else path.parent.parent
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def _freedesktop_show_item(path: Path) -> bool:
+    """org.freedesktop.FileManager1.ShowItems: Nautilus, Dolphin, Nemo… select the file."""
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusMessage
+    except ImportError:
+        return False
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    call = QDBusMessage.createMethodCall(
+        "org.freedesktop.FileManager1",
+        "/org/freedesktop/FileManager1",
+        "org.freedesktop.FileManager1",
+        "ShowItems",
+    )
+    call.setArguments([[QUrl.fromLocalFile(str(path)).toString()], ""])
+    reply = bus.call(call)
+    return reply.type() == QDBusMessage.MessageType.ReplyMessage
+
+
+class LibraryView(QWidget):
+    """Downloaded tracks: a search box, the table, reveal, refresh and forget-missing.
+
+    ``reveal`` is how a file is shown (tests pass their own); ``notice`` carries one sentence
+    for the status bar.
+    """
+
+    notice = Signal(str)
+
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        reveal: Callable[[Path], Any] = reveal_in_folder,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._reveal = reveal
+        self.model = LibraryModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search the library: artist, title, mix, pool, file…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.summary = QLabel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for i, column in enumerate(COLUMNS):
+            self.table.setColumnWidth(i, column.width)
+        self.table.doubleClicked.connect(lambda _i: self.reveal_selected())
+        self.drag = FileDragFilter(self.table, self._plan)
+        self.drag.notice.connect(self.notice)
+
+        self.reveal_button = QPushButton("Show in folder", self)
+        self.reveal_button.clicked.connect(self.reveal_selected)
+        refresh = QPushButton("Refresh", self)
+        refresh.clicked.connect(self.refresh)
+        self.forget_button = QPushButton("Forget missing", self)
+        self.forget_button.setToolTip(
+            "Drop entries whose file is gone, so they can be fetched again"
+        )
+        self.forget_button.clicked.connect(self.forget_missing)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.reveal_button)
+        top.addWidget(refresh)
+        top.addWidget(self.forget_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the library and check each file on disk."""
+        self.model.set_entries(self.store.library())
+        missing = self.model.present.count(False)
+        total = len(self.model.entries)
+        text = f"{total} track(s) downloaded"
+        self.summary.setText(text + (f", {missing} missing on disk" if missing else ""))
+        self.forget_button.setEnabled(missing > 0)
+
+    def watch(self, bridge: Any) -> None:
+        """Refresh whenever an engine bridge reports a finished download."""
+        bridge.jobChanged.connect(
+            lambda snap: self.refresh() if str(snap.state) == "done" and not snap.skipped else None
+        )
+
+    def selected_entries(self) -> list[LibraryEntry]:
+        rows = self.table.selectionModel().selectedRows()
+        return [i.data(ENTRY_ROLE) for i in sorted(rows, key=lambda i: i.row())]
+
+    def _plan(self, rows: list[QModelIndex]) -> DragPlan:
+        entries = [i.data(ENTRY_ROLE) for i in rows]
+        present = [e for e in entries if e.present]
+        if len(present) < len(entries):
+            gone = len(entries) - len(present)
+            self.notice.emit(f"{gone} file(s) are missing on disk and were left out of the drag.")
+        return DragPlan(paths=[e.path for e in present])
+
+    def reveal_selected(self) -> None:
+        entries = self.selected_entries()
+        if not entries:
+            self.notice.emit("Select a track to show it in its folder.")
+            return
+        entry = entries[0]
+        if not entry.present:
+            self.notice.emit(f"The file is missing: {entry.path}")
+        self._reveal(entry.path)
+
+    def forget_missing(self) -> None:
+        gone = self.store.missing_files()
+        for entry in gone:
+            self.store.forget(entry.pool, entry.media_id)
+        self.refresh()
+        self.notice.emit(f"Forgot {len(gone)} missing file(s).")

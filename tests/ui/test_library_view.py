@@ -1,0 +1,77 @@
+"""The library view lists downloads from the store, marks missing files, drags real files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from crateq.core.store import Store
+from crateq.ui.library_view import LibraryView
+
+
+@pytest.fixture
+def store(crateq_home: Path) -> Iterator[Store]:
+    db = Store(crateq_home / "data" / "library.sqlite3")
+    yield db
+    db.close()
+
+
+def add(store: Store, folder: Path, media_id: int, artist: str, title: str) -> Path:
+    path = folder / f"{artist} - {title}.mp3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"ID3" + bytes(1000))
+    tags = {"artist": artist, "title": title, "grouping": "Extended"}
+    store.add_to_library("urban-beats", media_id, path, 1003, f"sha{media_id}", tags)
+    return path
+
+
+def test_lists_downloads_and_filters_by_search(
+    qtbot: QtBot, store: Store, crateq_home: Path
+) -> None:
+    add(store, crateq_home / "dl", 1, "Burna Boy", "Last Last")
+    add(store, crateq_home / "dl", 2, "Tems", "Free Mind")
+    view = LibraryView(store)
+    qtbot.addWidget(view)
+    assert view.proxy.rowCount() == 2
+    view.search.setText("tems")
+    assert view.proxy.rowCount() == 1
+    assert view.proxy.index(0, 2).data() == "Free Mind"
+    assert "2 track(s) downloaded" in view.summary.text()
+
+
+def test_missing_files_are_marked_left_out_of_drags_and_forgettable(
+    qtbot: QtBot, store: Store, crateq_home: Path
+) -> None:
+    kept = add(store, crateq_home / "dl", 1, "Burna Boy", "Last Last")
+    gone = add(store, crateq_home / "dl", 2, "Tems", "Free Mind")
+    gone.unlink()
+    view = LibraryView(store)
+    qtbot.addWidget(view)
+    states = {view.proxy.index(r, 1).data(): view.proxy.index(r, 0).data() for r in range(2)}
+    assert states == {"Burna Boy": "", "Tems": "missing"}
+    assert "1 missing on disk" in view.summary.text()
+
+    view.table.selectAll()
+    with qtbot.waitSignal(view.notice) as told:
+        mime = view.drag.prepare()
+    assert "missing" in told.args[0]
+    assert mime is not None
+    assert [Path(u.toLocalFile()) for u in mime.urls()] == [kept]
+    assert all(Path(u.toLocalFile()).is_file() for u in mime.urls())
+
+    view.forget_missing()
+    assert [e.media_id for e in store.library()] == [1]
+    assert view.proxy.rowCount() == 1
+
+
+def test_reveal_shows_the_selected_file(qtbot: QtBot, store: Store, crateq_home: Path) -> None:
+    path = add(store, crateq_home / "dl", 7, "Tyla", "Water")
+    shown: list[Path] = []
+    view = LibraryView(store, reveal=shown.append)
+    qtbot.addWidget(view)
+    view.table.selectRow(0)
+    view.reveal_selected()
+    assert shown == [path]
