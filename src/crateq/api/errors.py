@@ -29,6 +29,7 @@ limits how long to wait.
     │       ├── CrateRateLimited      429 after bounded retries (retry_after)
     │       ├── CrateUnavailable      network failure, timeout, 5xx after bounded retries
     │       └── CrateProtocolError    a body that is neither the error envelope nor the schema
+    ├── FilterError                   a search filter the user typed is malformed (bpm "80-")
     └── ConfigError                   missing/invalid local configuration (no key, no pool…)
         ├── CrateKeyMissing           no crate API key set; no request was made
         └── KeyringUnavailable        no usable OS keyring to store a secret (never plaintext)
@@ -60,6 +61,13 @@ class CrateQError(Exception):
 
 class ConfigError(CrateQError):
     """Local configuration is missing or invalid; no request was made."""
+
+
+class FilterError(CrateQError, ValueError):
+    """A search filter (bpm, year, page size…) cannot be sent; raised before any request.
+
+    Also a ``ValueError`` so pydantic validators and click callbacks accept it as is.
+    """
 
 
 class ApiError(CrateQError):

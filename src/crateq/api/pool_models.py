@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from crateq.api.errors import FilterError
 
 _SIZE_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _SIZE_RE = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([KMGT]?B)?\s*$", re.IGNORECASE)
@@ -193,3 +195,169 @@ class ApiErrorBody(_Lenient):
 
     status: LenientInt = 0
     message: LenientStr = ""
+
+
+MAX_PAGE_SIZE = 500
+_NUMBER_RE = re.compile(r"^\d{1,5}$")
+
+
+def _number(part: str, what: str, original: str) -> int:
+    if not _NUMBER_RE.match(part):
+        raise FilterError(
+            f"{what} filter {original!r} is not valid: {part!r} is not a whole number.",
+            hint="Use one value (120), a list (80,100,120) or a range (80-90).",
+        )
+    return int(part)
+
+
+def parse_number_filter(text: str, what: str = "BPM") -> str:
+    """Check and normalise a bpm/year filter before any request is made.
+
+    Accepts the three forms the pools understand: ``"120"``, ``"80,100,120"`` and ``"80-90"``
+    (spaces allowed); returns the canonical form to send. Raises :class:`FilterError` (also a
+    ``ValueError``) with a sentence naming the filter for empty text, non-numbers, open ranges
+    (``"80-"``) and reversed ranges (``"90-80"``).
+    """
+    original = text
+    compact = "".join((text or "").split())
+    if not compact:
+        raise FilterError(
+            f"{what} filter is empty.",
+            hint="Use one value (120), a list (80,100,120) or a range (80-90).",
+        )
+    if "-" in compact:
+        low_text, _, high_text = compact.partition("-")
+        if not low_text or not high_text or "-" in high_text:
+            raise FilterError(
+                f"{what} range {original!r} is not valid: a range needs two numbers, like 80-90.",
+            )
+        low = _number(low_text, what, original)
+        high = _number(high_text, what, original)
+        if low > high:
+            raise FilterError(
+                f"{what} range {original!r} is reversed: the first number must not exceed "
+                f"the second (try {high}-{low}).",
+            )
+        return f"{low}-{high}"
+    parts = compact.split(",")
+    return ",".join(str(_number(part, what, original)) for part in parts)
+
+
+def _join(values: list[int] | list[str]) -> str:
+    return ",".join(str(v) for v in values)
+
+
+class MediaQuery(BaseModel):
+    """A catalog search as the user asked for it; ``to_params()`` is the wire form.
+
+    Construction validates every filter, so a malformed bpm/year never reaches a pool
+    (``ValidationError`` carries the :func:`parse_number_filter` sentence). ``media`` has no
+    wire parameter: the client filters rows on ``audio``/``video`` itself.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keywords: str | None = None
+    artist: str | None = None
+    title: str | None = None
+    editor: str | None = None
+    genre_ids: list[int] = Field(default_factory=list)
+    category_ids: list[int] = Field(default_factory=list)
+    quality_ids: list[int] = Field(default_factory=list)
+    bpm: str | None = None
+    release_year: str | None = None
+    mix: list[str] = Field(default_factory=list)
+    advisory: Literal["Clean", "Dirty"] | None = None
+    media: Literal["audio", "video"] | None = None
+    group_id: int | None = None
+    playlist_id: int | None = None
+    days: int | None = Field(None, ge=1)
+    originator: str | None = None
+    search_type: str | None = None
+    chart: bool = False
+    page: int = Field(1, ge=1)
+    size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
+    sort: str | None = None
+    dir: Literal["asc", "desc"] | None = None
+
+    @field_validator(
+        "keywords", "artist", "title", "editor", "originator", "search_type", "sort", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("bpm", mode="before")
+    @classmethod
+    def _check_bpm(cls, value: Any) -> Any:
+        return None if value is None else parse_number_filter(str(value), "BPM")
+
+    @field_validator("release_year", mode="before")
+    @classmethod
+    def _check_year(cls, value: Any) -> Any:
+        return None if value is None else parse_number_filter(str(value), "Release year")
+
+    @field_validator("mix", mode="before")
+    @classmethod
+    def _split_mix(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [str(v).strip() for v in value if str(v).strip()]
+        return value
+
+    @field_validator("advisory", mode="before")
+    @classmethod
+    def _advisory_case(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip().capitalize() or None
+        return value
+
+    @field_validator("media", "dir", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
+
+    def to_params(self) -> dict[str, str]:
+        """The query string of ``GET api/Content/Media`` (without ``key``)."""
+        params: dict[str, str] = {}
+        texts = {
+            "keywords": self.keywords,
+            "artist": self.artist,
+            "title": self.title,
+            "editor": self.editor,
+            "bpm": self.bpm,
+            "releaseYear": self.release_year,
+            "advisory": self.advisory,
+            "originator": self.originator,
+            "searchType": self.search_type,
+            "sort": self.sort,
+            "dir": self.dir,
+        }
+        params.update({k: v for k, v in texts.items() if v})
+        lists: dict[str, list[int] | list[str]] = {
+            "genreId": self.genre_ids,
+            "categoryId": self.category_ids,
+            "qualityId": self.quality_ids,
+            "mix": self.mix,
+        }
+        params.update({k: _join(v) for k, v in lists.items() if v})
+        numbers = {"groupId": self.group_id, "playlistId": self.playlist_id, "days": self.days}
+        params.update({k: str(v) for k, v in numbers.items() if v is not None})
+        if self.chart:
+            params["chart"] = "top"
+        params["page"] = str(self.page)
+        params["size"] = str(self.size)
+        return params
+
+    def accepts(self, row: MediaRow) -> bool:
+        """The client-side part of the filter (audio/video), applied to each row."""
+        if self.media == "audio":
+            return row.audio
+        if self.media == "video":
+            return row.video
+        return True

@@ -1,0 +1,551 @@
+"""Client of one record pool (pool-api.md): login, search, look-up lists, queue, downloads.
+
+Everything a pool can do wrong is translated here into the typed errors of
+:mod:`crateq.api.errors` (each carrying ``pool=<name>``), so services never see httpx
+exceptions, status codes or the API's quirks (the 200-with-``[]`` search timeout, the toggling
+UpdateQueue). Passwords, tokens and the API key are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from crateq.api.errors import (
+    DownloadTokenExpired,
+    PoolAuthError,
+    PoolBadRequest,
+    PoolError,
+    PoolForbidden,
+    PoolKeyError,
+    PoolNotFound,
+    PoolProtocolError,
+    PoolRateLimited,
+    PoolTimeout,
+    PoolUnavailable,
+    TokenExpired,
+)
+from crateq.api.pool_models import (
+    MAX_PAGE_SIZE,
+    ApiErrorBody,
+    Genre,
+    GenreCategory,
+    LoginResult,
+    MediaPage,
+    MediaQuery,
+    MediaRow,
+    QueueUpdateResult,
+    VideoQuality,
+)
+
+log = logging.getLogger(__name__)
+
+#: The pool's own search gives up after 30 s; reading must wait a little longer than that.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=45.0, write=30.0, pool=10.0)
+MAX_RETRIES = 3  # extra attempts on 429/503
+MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After is capped
+MAX_QUEUE_PAGES = 200  # safety bound for queue_all
+
+_RETRYABLE = (429, 503)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None if absent."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class PoolClient:
+    """One configured pool account speaking the pool API over one shared HTTP/2-capable client.
+
+    A 401 triggers one silent re-login with the password from ``password_provider``; 429/503
+    are retried after ``Retry-After`` (capped) a bounded number of times. ``sleep`` is injected
+    so tests never wait for real.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        api_key: str,
+        *,
+        username: str = "",
+        password_provider: Callable[[], Awaitable[str | None]] | None = None,
+        token: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        timeout: httpx.Timeout | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.username = username
+        self.token: str | None = token or None
+        self.last_login: LoginResult | None = None
+        self._api_key = api_key
+        self._password_provider = password_provider
+        self._on_token = on_token
+        self._sleep = sleep
+        self._login_lock = asyncio.Lock()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport or httpx.AsyncHTTPTransport(http2=True, retries=0),
+            http2=True,
+            timeout=timeout or DEFAULT_TIMEOUT,
+            follow_redirects=True,
+            headers={"Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:  # no secrets
+        return f"PoolClient({self.name!r}, {self.base_url!r})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> PoolClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- public helpers --------------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers every request but login carries (Bearer only once logged in)."""
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def download_url(self, media_id: int, token: str) -> str:
+        """Absolute download URL with the API key and the row's ``auth`` token in it."""
+        query = urlencode({"key": self._api_key, "token": token})
+        return f"{self.base_url}api/Content/Download/{int(media_id)}?{query}"
+
+    # -- auth ------------------------------------------------------------------------------
+
+    async def login(self, password: str | None = None) -> LoginResult:
+        """Log in, keep the JWT (``on_token`` is told) and the pool's status and message.
+
+        The message (e.g. "Your subscription is expired…") is for the user; an expired
+        account still logs in and may search, see :attr:`LoginResult.can_download`.
+        """
+        if password is None and self._password_provider is not None:
+            password = await self._password_provider()
+        if not password:
+            raise PoolAuthError(
+                f"No password is stored for pool {self.name}.",
+                pool=self.name,
+                hint="Log in to the pool again.",
+            )
+        body = {"username": self.username, "password": password}
+        response = await self._send("POST", "api/Auth/Login", json_body=body, authed=False)
+        data = self._json(response)
+        item = data[0] if isinstance(data, list) and data else data
+        if not isinstance(item, dict):
+            raise PoolProtocolError(
+                f"Pool {self.name} answered the login with something that is not a login result.",
+                pool=self.name,
+                status=response.status_code,
+            )
+        result = LoginResult.model_validate(item)
+        if not result.token:
+            raise PoolAuthError(
+                result.msg or f"Pool {self.name} accepted the login but sent no token.",
+                pool=self.name,
+                status=response.status_code,
+            )
+        self.token = result.token
+        self.last_login = result
+        log.info("logged in to pool %s (status %s)", self.name, result.status or "?")
+        if self._on_token is not None:
+            self._on_token(result.token)
+        return result
+
+    async def _relogin(self, stale_token: str | None) -> None:
+        """Log in again unless another request already did since ``stale_token`` failed."""
+        async with self._login_lock:
+            if self.token and self.token != stale_token:
+                return
+            if self._password_provider is None:
+                cls = TokenExpired if stale_token else PoolAuthError
+                raise cls(
+                    f"Pool {self.name} needs you to log in again.",
+                    pool=self.name,
+                    status=401,
+                )
+            await self.login()
+
+    # -- catalog ---------------------------------------------------------------------------
+
+    async def search(self, query: MediaQuery) -> MediaPage:
+        """One page of the catalog; each row's ``pool`` is this client's name.
+
+        Rows failing the client-side ``media`` filter are dropped; ``records``/``pages`` stay
+        the server's. The pool's 200-with-``[]`` answer raises :class:`PoolTimeout`.
+        """
+        page = await self._page("api/Content/Media", query.to_params(), "search")
+        page.data = [row for row in page.data if query.accepts(row)]
+        return page
+
+    async def genres(
+        self, title: str | None = None, category_ids: Sequence[int] = ()
+    ) -> list[Genre]:
+        params: dict[str, str] = {}
+        if title:
+            params["title"] = title
+        if category_ids:
+            params["categoryId"] = ",".join(str(int(c)) for c in category_ids)
+        return [Genre.model_validate(x) for x in await self._list("api/Content/Genres", params)]
+
+    async def genre_categories(self) -> list[GenreCategory]:
+        items = await self._list("api/Content/GenreCategories", {})
+        return [GenreCategory.model_validate(x) for x in items]
+
+    async def video_qualities(self) -> list[VideoQuality]:
+        items = await self._list("api/Content/VideoQualities", {})
+        return [VideoQuality.model_validate(x) for x in items]
+
+    async def video_mixes(self) -> list[str]:
+        items = await self._list("api/Content/VideoMixes", {}, objects=False)
+        return [str(x).strip() for x in items if x is not None and str(x).strip()]
+
+    # -- queue -----------------------------------------------------------------------------
+
+    async def queue(self, page: int = 1, size: int = 100) -> MediaPage:
+        size = max(1, min(size, MAX_PAGE_SIZE))
+        params = {"page": str(max(1, page)), "size": str(size)}
+        return await self._page("api/Content/Queue", params, "queue listing")
+
+    async def queue_all(self) -> list[MediaRow]:
+        """Every row of the user's queue, all pages."""
+        rows: list[MediaRow] = []
+        for number in range(1, MAX_QUEUE_PAGES + 1):
+            page = await self.queue(number, MAX_PAGE_SIZE)
+            rows.extend(page.data)
+            if not page.data or number >= page.pages:
+                break
+        return rows
+
+    async def toggle_queue(self, row: MediaRow) -> QueueUpdateResult:
+        """The raw UpdateQueue call: it REMOVES the media when it is already queued."""
+        user_id: str | int = self.last_login.user_id if self.last_login else ""
+        if isinstance(user_id, str) and user_id.isdigit():
+            user_id = int(user_id)
+        body = {
+            "queueId": row.queue_id,
+            "mediaId": row.media_id,
+            "originatorId": self.last_login.originator if self.last_login else "",
+            "userId": user_id,
+            "source": row.source,
+        }
+        response = await self._send("POST", "api/Content/UpdateQueue", json_body=body)
+        data = self._json(response)
+        item = data[0] if isinstance(data, list) and data else data
+        if not isinstance(item, dict):
+            raise PoolProtocolError(
+                f"Pool {self.name} answered the queue update with something unexpected.",
+                pool=self.name,
+                status=response.status_code,
+            )
+        return QueueUpdateResult.model_validate(item)
+
+    async def queue_add(self, row: MediaRow) -> bool:
+        """Add ``row`` unless already queued; never removes. True if this call added it."""
+        if any(q.media_id == row.media_id for q in await self.queue_all()):
+            return False
+        result = await self.toggle_queue(row)
+        if not result.added:  # queued meanwhile elsewhere: our toggle removed it, put it back
+            await self.toggle_queue(row)
+            return False
+        return True
+
+    async def queue_remove(self, media_id: int) -> bool:
+        """Remove ``media_id`` if queued; never adds. True if this call removed it."""
+        queued = next((q for q in await self.queue_all() if q.media_id == media_id), None)
+        if queued is None:
+            return False
+        result = await self.toggle_queue(queued)
+        if result.added:  # removed meanwhile elsewhere: our toggle re-added it, undo
+            await self.toggle_queue(queued)
+            return False
+        return True
+
+    async def fresh_row(self, row: MediaRow) -> MediaRow:
+        """The same media with a fresh ``auth`` (download tokens live 15 minutes).
+
+        There is no look-up by id: search by ``groupId`` (else artist + title), then the queue.
+        """
+        queries: list[MediaQuery] = []
+        if row.group_id:
+            queries.append(MediaQuery(group_id=row.group_id, size=MAX_PAGE_SIZE))
+        if row.artist or row.title:
+            queries.append(
+                MediaQuery(artist=row.artist or None, title=row.title or None, size=MAX_PAGE_SIZE)
+            )
+        for query in queries:
+            page = await self.search(query)
+            found = next((r for r in page.data if r.media_id == row.media_id), None)
+            if found is not None:
+                return found
+        for queued in await self.queue_all():
+            if queued.media_id == row.media_id:
+                queued.pool = self.name
+                return queued
+        raise PoolNotFound(
+            f"Pool {self.name} no longer lists {row.artist} - {row.title}.",
+            pool=self.name,
+            status=404,
+        )
+
+    # -- download --------------------------------------------------------------------------
+
+    def open_download(
+        self, media_id: int, token: str, *, offset: int = 0, etag: str | None = None
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """A streaming response for the file; errors are typed before the body is yielded.
+
+        With ``offset`` a ``Range: bytes=N-`` is sent (``If-Range`` with ``etag``); the caller
+        checks for 206 vs 200. Network failures while reading the body inside the ``async
+        with`` surface as :class:`PoolUnavailable` / :class:`PoolTimeout`.
+        """
+        return self._open_download(media_id, token, offset, etag)
+
+    @asynccontextmanager
+    async def _open_download(
+        self, media_id: int, token: str, offset: int, etag: str | None
+    ) -> AsyncIterator[httpx.Response]:
+        headers: dict[str, str] = {"Accept": "*/*"}
+        if offset > 0:
+            headers["Range"] = f"bytes={offset}-"
+            if etag:
+                headers["If-Range"] = etag
+        response = await self._send(
+            "GET",
+            f"api/Content/Download/{int(media_id)}",
+            params={"token": token},
+            headers=headers,
+            stream=True,
+            download=True,
+        )
+        try:
+            yield response
+        except httpx.TimeoutException as exc:
+            raise PoolTimeout(
+                f"Pool {self.name} stopped sending the file.", pool=self.name
+            ) from exc
+        except httpx.TransportError as exc:
+            raise PoolUnavailable(
+                f"The connection to pool {self.name} dropped during the download.",
+                pool=self.name,
+            ) from exc
+        finally:
+            await response.aclose()
+
+    # -- the wire --------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        authed: bool = True,
+        stream: bool = False,
+        download: bool = False,
+    ) -> httpx.Response:
+        """Send with key, Bearer, one re-login on 401 and bounded 429/503 retries."""
+        relogged = False
+        retries = 0
+        if authed and not self.token:
+            await self._relogin(None)
+        while True:
+            sent_token = self.token
+            request_headers = self.auth_headers() if authed else {}
+            request_headers.update(headers or {})
+            request = self._http.build_request(
+                method,
+                path,
+                params={"key": self._api_key, **(params or {})},
+                json=json_body,
+                headers=request_headers,
+            )
+            try:
+                response = await self._http.send(request, stream=stream)
+            except httpx.ConnectTimeout as exc:
+                raise PoolUnavailable(
+                    f"Pool {self.name} could not be reached (connection timed out).",
+                    pool=self.name,
+                ) from exc
+            except httpx.TimeoutException as exc:
+                raise PoolTimeout(
+                    f"Pool {self.name} did not answer in time.", pool=self.name
+                ) from exc
+            except httpx.TransportError as exc:
+                raise PoolUnavailable(
+                    f"Pool {self.name} could not be reached ({type(exc).__name__}).",
+                    pool=self.name,
+                ) from exc
+            status = response.status_code
+            log.debug("pool %s %s %s -> %s", self.name, method, path, status)
+            if response.is_success:
+                return response
+            if stream:
+                await response.aread()
+                await response.aclose()
+            if status in _RETRYABLE and retries < MAX_RETRIES:
+                wait = _retry_after(response)
+                wait = min(MAX_RETRY_AFTER, wait if wait is not None else 2.0**retries)
+                retries += 1
+                log.info("pool %s busy (%s), retrying in %.1f s", self.name, status, wait)
+                await self._sleep(wait)
+                continue
+            if status == 401 and authed and not relogged and self._password_provider:
+                relogged = True
+                await self._relogin(sent_token)
+                continue
+            raise self._error(response, download=download, login=not authed, relogged=relogged)
+
+    def _error(
+        self,
+        response: httpx.Response,
+        *,
+        download: bool = False,
+        login: bool = False,
+        relogged: bool = False,
+    ) -> PoolError:
+        status = response.status_code
+        server = self._server_message(response)
+        text = server or f"HTTP {status}"
+        name = self.name
+        if status == 400:
+            return PoolBadRequest(
+                f"Pool {name} rejected the request: {text}", pool=name, status=400
+            )
+        if status == 401:
+            if login:
+                return PoolAuthError(
+                    f"Pool {name} rejected the username or password: {text}",
+                    pool=name,
+                    status=401,
+                )
+            cls = TokenExpired if self.token and not relogged else PoolAuthError
+            return cls(
+                f"Pool {name} rejected the session: {text}",
+                pool=name,
+                status=401,
+                hint="Log in to the pool again.",
+            )
+        if status == 403:
+            lowered = text.lower()
+            if download and "token" in lowered and "expired" in lowered:
+                return DownloadTokenExpired(
+                    f"The download link from pool {name} expired.", pool=name, status=403
+                )
+            if download and "key" not in lowered:
+                return PoolForbidden(
+                    f"Pool {name} refused the download: {text}", pool=name, status=403
+                )
+            return PoolKeyError(
+                f"Pool {name} rejected the API key: {text}",
+                pool=name,
+                status=403,
+                hint="Check the API key in the pool's settings.",
+            )
+        if status == 404:
+            return PoolNotFound(
+                f"Pool {name} does not know that item: {text}", pool=name, status=404
+            )
+        if status in _RETRYABLE:
+            return PoolRateLimited(
+                f"Pool {name} is busy; try again shortly.",
+                retry_after=_retry_after(response),
+                pool=name,
+                status=status,
+            )
+        if status >= 500:
+            return PoolUnavailable(f"Pool {name} failed: {text}", pool=name, status=status)
+        return PoolProtocolError(
+            f"Pool {name} answered with an unexpected HTTP {status}: {text}",
+            pool=name,
+            status=status,
+        )
+
+    @staticmethod
+    def _server_message(response: httpx.Response) -> str:
+        """The ``message`` of the error body, or "" when the body is not the error envelope."""
+        try:
+            data = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        if isinstance(data, dict):
+            return ApiErrorBody.model_validate(data).message
+        return ""
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            kind = response.headers.get("content-type", "unknown").split(";")[0]
+            raise PoolProtocolError(
+                f"Pool {self.name} answered with a {kind} page instead of data; "
+                "it may be down for maintenance or the URL may be wrong.",
+                pool=self.name,
+                status=response.status_code,
+            ) from exc
+
+    async def _page(self, path: str, params: dict[str, str], what: str) -> MediaPage:
+        response = await self._send("GET", path, params=params)
+        data = self._json(response)
+        if isinstance(data, list) and not data:
+            raise PoolTimeout(
+                f"Pool {self.name} gave up on the {what} (it took too long); try a narrower one.",
+                pool=self.name,
+                code="server_timeout",
+            )
+        if not isinstance(data, dict):
+            raise PoolProtocolError(
+                f"Pool {self.name} answered the {what} with something that is not a listing.",
+                pool=self.name,
+                status=response.status_code,
+            )
+        page = MediaPage.model_validate(data)
+        for row in page.data:
+            row.pool = self.name
+        return page
+
+    async def _list(self, path: str, params: dict[str, str], *, objects: bool = True) -> list[Any]:
+        response = await self._send("GET", path, params=params)
+        data = self._json(response)
+        if isinstance(data, dict) and isinstance(data.get("data"), list):
+            data = data["data"]
+        if not isinstance(data, list):
+            raise PoolProtocolError(
+                f"Pool {self.name} answered {path} with something that is not a list.",
+                pool=self.name,
+                status=response.status_code,
+            )
+        return [x for x in data if isinstance(x, dict)] if objects else data
