@@ -12,6 +12,7 @@ import pytest
 from crate_spec import raw_spec, require_spec, resolve_ref
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from crateq.api import crate_list_models as lm
 from crateq.api import crate_models as m
 
 ENDPOINTS: dict[str, type[BaseModel]] = {
@@ -21,10 +22,10 @@ ENDPOINTS: dict[str, type[BaseModel]] = {
     "/api/v2/label/{key}": m.LabelDossier,
     "/api/v2/dossier/label/{slug}": m.LabelDossier,
     "/api/v2/preview/artist": m.ArtistPreview,
-    "/api/v2/search": m.SearchResponse,
-    "/api/v2/breakouts": m.BreakoutsResponse,
-    "/api/v2/tastemakers": m.TastemakersResponse,
-    "/api/v2/tastemakers/ones-to-watch": m.OnesToWatchResponse,
+    "/api/v2/search": lm.SearchResponse,
+    "/api/v2/breakouts": lm.BreakoutsResponse,
+    "/api/v2/tastemakers": lm.TastemakersResponse,
+    "/api/v2/tastemakers/ones-to-watch": lm.OnesToWatchResponse,
 }
 
 
@@ -125,7 +126,7 @@ def test_an_honest_gap_dossier_parses_as_not_known() -> None:
 
 
 def test_unknown_fields_are_kept_not_rejected() -> None:
-    row = m.Breakout.model_validate(
+    row = lm.Breakout.model_validate(
         {"discogsArtistId": 1, "clusterId": None, "resolvedVia": "discogs", "name": "A",
          "slug": "a", "emergenceTier": "rising", "emergenceScore": 0.5, "pressCount": 1,
          "corroboration": "corroborated", "location": None, "newField": [1, 2]}

@@ -12,6 +12,7 @@ import pytest
 from crate_spec import require_spec, validate_response
 from pydantic import BaseModel
 
+from crateq.api import crate_list_models as lm
 from crateq.api import crate_models as m
 from crateq.demo.crate_data import LABEL_NAMES, cluster_id_for, slugify
 from crateq.demo.crate_discovery import ListMode
@@ -28,10 +29,10 @@ MODEL_FOR = {
     "/api/v2/label/{key}": m.LabelDossier,
     "/api/v2/dossier/label/{slug}": m.LabelDossier,
     "/api/v2/preview/artist": m.ArtistPreview,
-    "/api/v2/search": m.SearchResponse,
-    "/api/v2/breakouts": m.BreakoutsResponse,
-    "/api/v2/tastemakers": m.TastemakersResponse,
-    "/api/v2/tastemakers/ones-to-watch": m.OnesToWatchResponse,
+    "/api/v2/search": lm.SearchResponse,
+    "/api/v2/breakouts": lm.BreakoutsResponse,
+    "/api/v2/tastemakers": lm.TastemakersResponse,
+    "/api/v2/tastemakers/ones-to-watch": lm.OnesToWatchResponse,
 }
 
 

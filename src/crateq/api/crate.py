@@ -28,16 +28,18 @@ from pydantic import BaseModel, ValidationError
 
 from crateq import __version__
 from crateq.api import errors
-from crateq.api.crate_models import (
-    ArtistDossier,
-    ArtistPreview,
+from crateq.api.crate_list_models import (
     BreakoutsResponse,
-    ErrorEnvelope,
-    IdentityResolution,
-    LabelDossier,
     OnesToWatchResponse,
     SearchResponse,
     TastemakersResponse,
+)
+from crateq.api.crate_models import (
+    ArtistDossier,
+    ArtistPreview,
+    ErrorEnvelope,
+    IdentityResolution,
+    LabelDossier,
 )
 
 DEFAULT_CRATE_URL = "https://crate.hosaka.fm"

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crateq.demo import crate_discovery, crate_lookup, crate_payloads
+from crateq.demo import crate_discovery, crate_labels, crate_lookup, crate_payloads
 from crateq.demo.crate_data import DemoCrateData
 from crateq.demo.crate_discovery import DEFAULT_MODES, ListMode
 from crateq.demo.crate_lookup import DemoCrateError
@@ -227,7 +227,7 @@ class CrateStandInApp:
                 param="key",
                 hint="e.g. /api/v2/label/warp",
             )
-        return crate_payloads.label_dossier(self.data, key)
+        return crate_labels.label_dossier(self.data, key)
 
     def preview(self, request: Request) -> dict[str, Any]:
         query = request.query_params.get("q", "").strip()
