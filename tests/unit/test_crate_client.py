@@ -320,3 +320,18 @@ async def test_rate_limit_headers_are_exposed() -> None:
         42,
         1700000000,
     )
+
+
+async def test_each_attempt_fits_in_what_is_left_of_the_deadline() -> None:
+    timeouts: list[float] = []
+    clock = Clock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"]["read"])
+        clock.now += 25  # each answer takes 25 s of the deadline
+        return httpx.Response(503)
+
+    client = make_client(handler, clock, timeout=30, deadline=60)
+    with pytest.raises(errors.CrateUnavailable):
+        await client.resolve("x")
+    assert timeouts == [30, 30, 7]  # the last try gets only the 7 s left of the 60 s deadline
