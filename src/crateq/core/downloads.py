@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import logging
 import os
@@ -224,9 +225,7 @@ class DownloadEngine:
             return
         self._interrupt(job)
         self._set(job, JobState.CANCELLED, "Cancelled.")
-        pending = self._threads.get(job_id)
-        if pending is not None and not pending.done():
-            await asyncio.wrap_future(pending)
+        await self._settle(job_id)
         if job.part_path is not None:
             job.part_path.unlink(missing_ok=True)
         self._release(job)
@@ -356,9 +355,7 @@ class DownloadEngine:
         failures = fresh = 0
         relogged = False
         while True:
-            previous = self._threads.get(job.id)
-            if previous is not None and not previous.done():
-                await asyncio.wrap_future(previous)
+            await self._settle(job.id)
             job.stop = threading.Event()
             before = job.bytes_done
             self._set(job, JobState.CONNECTING, job.reason if failures else "")
@@ -512,8 +509,16 @@ class DownloadEngine:
     async def _blocking(self, job: DownloadJob, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         """Run ``fn`` in the engine's worker pool; remember it so a resume waits for it."""
         future = self._executor.submit(fn, *args, **kw)
+        future.add_done_callback(_consume)  # a paused job's outcome is never awaited
         self._threads[job.id] = future
         return await asyncio.wrap_future(future)
+
+    async def _settle(self, job_id: int) -> None:
+        """Wait until the job's previous worker-thread call has ended (its outcome is moot)."""
+        previous = self._threads.get(job_id)
+        if previous is not None and not previous.done():
+            with contextlib.suppress(BaseException):
+                await asyncio.wrap_future(previous)
 
     def _call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._bound_loop is not None:
@@ -553,6 +558,11 @@ class DownloadEngine:
 
     def _emit(self, kind: Any, job: DownloadJob) -> None:
         self._hub.emit(JobEvent(kind, job.snapshot()))
+
+
+def _consume(future: concurrent.futures.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _commit_file(part: Path, final: Path) -> None:
