@@ -233,3 +233,14 @@ def test_slow_switch_still_delivers_every_byte(
     answer = _download(client, row, headers={"Range": "bytes=100-"})
     assert answer.status_code == 206
     assert len(answer.content) == int(answer.headers["content-length"])
+
+
+def test_cluster_exposes_the_file_a_download_serves(
+    demo_cluster: DemoCluster, demo_login: DemoLogin
+) -> None:
+    client = demo_login("club-edits")
+    row = _first_row(client, sort="mediaId")
+    media = demo_cluster.media_file("club-edits", row["mediaId"])
+    answer = _download(client, row)
+    assert answer.headers["etag"] == f'"{media.sha256}"'
+    assert answer.content == media.path.read_bytes()

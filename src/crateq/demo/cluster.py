@@ -32,8 +32,8 @@ from starlette.types import ASGIApp
 from crateq.demo.app import PoolState, build_state, create_pool_app
 from crateq.demo.catalog import DEMO_POOLS, PoolSpec
 from crateq.demo.faults import PoolFaults
-from crateq.demo.mediafiles import MediaCache
-from crateq.demo.store import MediaSettings
+from crateq.demo.mediafiles import MediaCache, MediaFile
+from crateq.demo.store import MediaSettings, layout_of
 from crateq.demo.streaming import hide_intentional_drops
 
 DEFAULT_CATALOG_SIZE = 3000
@@ -187,6 +187,16 @@ class DemoCluster:
         if self._state_dir is not None:
             shutil.rmtree(self._state_dir, ignore_errors=True)
             self._state_dir = None
+
+    def media_file(self, pool: str, media_id: int) -> MediaFile:
+        """The file a download of ``media_id`` serves (generated now if needed): lets a
+        benchmark warm a big file first and a test compare a download with its sha256."""
+        state = self.pools[pool].state
+        row = state.store.get(media_id)
+        if row is None:
+            raise KeyError(f"{pool} has no media {media_id}")
+        layout = layout_of(row, state.store.media)
+        return state.media.get(pool, media_id, int(row["version"]), layout)
 
     def reset_faults(self) -> None:
         for handle in self.pools.values():
