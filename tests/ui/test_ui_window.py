@@ -117,3 +117,15 @@ def test_ctrl_f_focuses_search_and_esc_clears_it(gui: GuiApp, qtbot: QtBot) -> N
     window.search_bar.field.setText("house")
     qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Escape)
     assert window.search_bar.text() == ""
+
+
+def test_filter_lists_come_from_the_pools(gui: GuiApp, qtbot: QtBot) -> None:
+    filters = gui.window.filters
+    gui.controller.load_lookups()
+    qtbot.waitUntil(
+        lambda: filters.genres.count() > 0 and filters.mixes.count() > 0, timeout=20_000
+    )
+    assert filters.categories.count() > 0
+    assert filters.pools.count() == 3
+    filters.mixes.item(0).setCheckState(Qt.CheckState.Checked)
+    assert gui.window.query_spec()["mix"] == [filters.mixes.item(0).text()]

@@ -160,11 +160,14 @@ class AppController(QObject):
             await client.queue_remove(row.media_id)
             self.row_changed.emit(row.key, {"queue_id": 0})
             self.notice.emit(f"Removed from the {row.pool} queue: {row.artist} - {row.title}")
-        else:
-            result = await client.queue_add(row)
-            queue_id = int(getattr(result, "id", 0) or getattr(result, "queue_id", 0) or 1)
-            self.row_changed.emit(row.key, {"queue_id": queue_id})
-            self.notice.emit(f"Queued on {row.pool}: {row.artist} - {row.title}")
+            return
+        await client.queue_add(row)  # toggle-safe: never removes what is already queued
+        queued = next((q for q in await client.queue_all() if q.media_id == row.media_id), None)
+        if queued is None:
+            self.notice.emit(f"{row.pool} did not keep {row.artist} - {row.title} in its queue.")
+            return
+        self.row_changed.emit(row.key, {"queue_id": queued.queue_id})
+        self.notice.emit(f"Queued on {row.pool}: {row.artist} - {row.title}")
 
     def download(self, rows: Sequence[MediaRow]) -> None:
         if not rows:

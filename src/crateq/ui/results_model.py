@@ -130,6 +130,10 @@ class ResultsModel(QAbstractTableModel):
     def version_count(self) -> int:
         return len(self._seen)
 
+    def all_rows(self) -> list[MediaRow]:
+        """Every version of every song, songs in display order."""
+        return [row for song in self.songs() for row in song]
+
     def songs(self) -> list[list[MediaRow]]:
         """Every song's versions, in display order."""
         return [self._groups[song_key(head)] for head in self._heads]
