@@ -15,6 +15,7 @@ from crateq.ui.results_view import copy_title
 from crateq.ui.saved_searches import SavedSearches
 
 WAIT_MS = 20_000
+pytest.importorskip("crateq.core.search", reason="federated search (crateq.core.search) missing")
 
 
 def settled(gui: GuiApp) -> bool:
