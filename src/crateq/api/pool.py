@@ -12,6 +12,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -48,6 +49,29 @@ from crateq.api.pool_models import (
 )
 
 log = logging.getLogger(__name__)
+
+_SECRET_PARAM = re.compile(r"([?&](?:key|token|t)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class _RedactQuerySecrets(logging.Filter):
+    """httpx logs every request URL at INFO; the API key and download tokens ride in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        redacted = _SECRET_PARAM.sub(r"\1***", text)
+        if redacted != text:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def _install_redaction() -> None:
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactQuerySecrets) for f in logger.filters):
+            logger.addFilter(_RedactQuerySecrets())
+
+
+_install_redaction()
 
 #: The pool's own search gives up after 30 s; reading must wait a little longer than that.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=45.0, write=30.0, pool=10.0)
