@@ -10,6 +10,7 @@ says when a batch is over (nothing queued or running any more) for notifications
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import logging
 import threading
@@ -20,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.autodownload import AutoDownloader, QueueRun
 from crateq.core.download_jobs import JobEvent, JobSnapshot, JobState
 from crateq.core.downloads import EngineThread
 
@@ -111,7 +113,17 @@ def start_engine(
 
     sources = PoolSources(accounts)
     thread = EngineThread(lambda: DownloadEngine(store, sources, settings.downloads))
-    return EngineBridge(thread, parent, sources=sources)
+    d = settings.downloads
+    bridge = EngineBridge(
+        thread,
+        parent,
+        sources=sources,
+        remove_after=d.remove_from_server_queue,
+        auto_interval=d.auto_interval_seconds,
+    )
+    if d.auto_download:
+        bridge.set_auto_download(True)
+    return bridge
 
 
 class EngineBridge(QObject):
@@ -126,6 +138,8 @@ class EngineBridge(QObject):
     jobFailed = Signal(object)  # JobSnapshot that just entered FAILED
     batchFinished = Signal(int, int)  # done, failed
     notice = Signal(str)  # one sentence for the status bar
+    autoDownloadChanged = Signal(bool)
+    orderChanged = Signal(list)  # job ids in queue order (0 = next to start)
     _event = Signal(object)  # JobEvent, emitted on the engine thread
 
     def __init__(
@@ -134,11 +148,17 @@ class EngineBridge(QObject):
         parent: QObject | None = None,
         *,
         sources: PoolSources | None = None,
+        remove_after: bool = False,
+        auto_interval: int = 60,
     ) -> None:
         super().__init__(parent)
         self.thread = engine_thread
         self.engine = engine_thread.engine
         self.sources = sources
+        self.remove_after = remove_after
+        self.auto_interval = auto_interval
+        self._autodl: AutoDownloader | None = None
+        self._auto_stop: asyncio.Event | None = None
         self._jobs: dict[int, JobSnapshot] = {}
         self._last_progress: dict[int, float] = {}
         self._batch_done = 0
@@ -146,8 +166,10 @@ class EngineBridge(QObject):
         self._lock = threading.Lock()
         self._event.connect(self._on_event)
         self._unsubscribe = self.engine.subscribe(self._from_engine)
+        self.order: list[int] = []
         for snap in engine_thread.call(self.engine.jobs):
             self._jobs[snap.id] = snap
+            self.order.append(snap.id)
 
     # -- engine thread -------------------------------------------------------------------
     def _from_engine(self, event: JobEvent) -> None:
@@ -167,6 +189,7 @@ class EngineBridge(QObject):
         before = self._jobs.get(snap.id)
         self._jobs[snap.id] = snap
         if event.kind == "added" and before is None:
+            self.order.append(snap.id)
             self.jobAdded.emit(snap)
         else:
             self.jobChanged.emit(snap)
@@ -184,8 +207,8 @@ class EngineBridge(QObject):
             self.batchFinished.emit(done, failed)
 
     def snapshots(self) -> list[JobSnapshot]:
-        """Every job the GUI knows, in the engine's queue order at the last event."""
-        return list(self._jobs.values())
+        """Every job the GUI knows, in queue order (as of the last reorder)."""
+        return [self._jobs[i] for i in self.order if i in self._jobs]
 
     def job(self, job_id: int) -> JobSnapshot | None:
         return self._jobs.get(job_id)
@@ -229,38 +252,108 @@ class EngineBridge(QObject):
         return self._submit(self.engine.cancel(job_id), "Cancel")
 
     def move(self, job_id: int, index: int) -> concurrent.futures.Future[Any]:
-        return self._submit(self.engine.move(job_id, index), "Reorder")
+        """Put a job at ``index`` of the queue order; ``orderChanged`` follows."""
+
+        async def move_and_list() -> list[int]:
+            await self.engine.move(job_id, index)
+            return [j.id for j in self.engine.jobs()]
+
+        future = self._submit(move_and_list(), "Reorder")
+        relay(future, self, self._reordered)
+        return future
+
+    def _reordered(self, order: Any, error: BaseException | None) -> None:
+        if error is None and order is not None:
+            known = set(order)
+            self.order = list(order) + [i for i in self.order if i not in known]
+            self.orderChanged.emit(list(self.order))
+
+    # -- server queues (AutoDownloader on the engine loop) --------------------------------
+    def _auto(self) -> AutoDownloader:
+        """The engine thread's AutoDownloader over the enabled pools (made on first use)."""
+        if self._autodl is None:
+            if self.sources is None:
+                raise RuntimeError("no pools are connected to the download engine")
+            clients = {c.name: c for c in self.sources.enabled()}
+            self._autodl = AutoDownloader(
+                self.engine,
+                clients,
+                remove_after=self.remove_after,
+                interval=float(self.auto_interval),
+            )
+        return self._autodl
+
+    async def _drop_auto(self) -> None:
+        if self._auto_stop is not None:
+            self._auto_stop.set()
+        if self._autodl is not None:
+            await self._autodl.drain()
+            self._autodl.close()
+        self._autodl, self._auto_stop = None, None
+
+    def reset_pools(self) -> concurrent.futures.Future[Any]:
+        """After pools or their accounts changed: new clients and a new queue reader."""
+        sources = self.sources
+        was_auto = self.auto_running
+
+        async def reset() -> None:
+            await self._drop_auto()
+            if sources is not None:
+                await sources.aclose()
+
+        future = self._submit(reset(), "Reconnecting the pools")
+        if was_auto:
+            future.add_done_callback(lambda _f: self.thread.submit(self._watch()))
+        return future
 
     def download_all_queued(self) -> concurrent.futures.Future[Any]:
-        """Fetch every pool's server-side queue and download what is not in the library."""
-        sources = self.sources
+        """Read every pool's server-side queue once and download what is not there yet."""
 
-        async def fetch_and_add() -> int:
-            if sources is None:
-                raise RuntimeError("no pools are connected to the download engine")
-            added = 0
-            for client in sources.enabled():
-                rows = await client.queue_all()
-                for row in rows:
-                    row.pool = row.pool or client.name
-                    snap = await self.engine.add(row)
-                    added += 0 if snap.skipped else 1
-            return added
+        async def run_once() -> QueueRun:
+            return await self._auto().run_once()
 
-        future = self._submit(fetch_and_add(), "Downloading the queues")
-
-        def told(added: Any, error: BaseException | None) -> None:
-            if error is None:
-                self.notice.emit(f"{added} queued track(s) added to the downloads.")
-
-        relay(future, self, told)
+        future = self._submit(run_once(), "Downloading the queues")
+        relay(future, self, self._report_run)
         return future
+
+    def _report_run(self, run: Any, error: BaseException | None) -> None:
+        if error is not None or run is None:
+            return
+        text = f"{len(run.added)} queued track(s) added to the downloads."
+        for pool, why in run.errors.items():
+            text += f" {pool}: {why}"
+        self.notice.emit(text)
+
+    @property
+    def auto_running(self) -> bool:
+        return self._auto_stop is not None and not self._auto_stop.is_set()
+
+    def set_auto_download(self, enabled: bool, interval: int | None = None) -> None:
+        """Poll the pools' queues every ``interval`` seconds while enabled."""
+        if interval is not None:
+            self.auto_interval = interval
+        if enabled and not self.auto_running:
+            self.thread.submit(self._watch())
+        elif not enabled:
+            self.thread.submit(self._drop_auto())
+        self.autoDownloadChanged.emit(enabled)
+
+    async def _watch(self) -> None:
+        auto = self._auto()
+        auto.interval = float(self.auto_interval)
+        self._auto_stop = stop = asyncio.Event()
+        try:
+            await auto.watch(stop)
+        except Exception as exc:
+            self.notice.emit(f"Auto-download stopped: {user_message(exc)}")
+            stop.set()
 
     def stop(self) -> None:
         """Unsubscribe and shut the engine down (running jobs pause, resume next start)."""
         self._unsubscribe()
         if self.sources is not None:
             try:
+                self.thread.submit(self._drop_auto()).result(10)
                 self.thread.submit(self.sources.aclose()).result(10)
             except Exception:
                 log.debug("closing the engine's pool clients failed", exc_info=True)

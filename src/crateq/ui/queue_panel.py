@@ -1,0 +1,398 @@
+"""The local download queue: every job with progress, speed, ETA, state and its error.
+
+Rows mirror the engine through an :class:`EngineBridge` (queued signals, progress ~10 Hz
+per job). The action cell of each row is its one obvious button — pause while running,
+resume when paused, retry when failed — and the error stays on the job's own row, in words.
+Reordering moves jobs in the engine's queue (buttons, or Ctrl+Up/Down).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crateq.core.download_jobs import JobSnapshot, JobState
+from crateq.ui.engine_bridge import EngineBridge
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+JOB_ROLE = Qt.ItemDataRole.UserRole + 1
+FRACTION_ROLE = Qt.ItemDataRole.UserRole + 2
+
+STATE_WORDS = {
+    JobState.QUEUED: "Waiting",
+    JobState.CONNECTING: "Connecting",
+    JobState.DOWNLOADING: "Downloading",
+    JobState.VERIFYING: "Checking",
+    JobState.TAGGING: "Tagging",
+    JobState.DONE: "Done",
+    JobState.PAUSED: "Paused",
+    JobState.FAILED: "Failed",
+    JobState.CANCELLED: "Cancelled",
+}
+STATE_COLOURS = {
+    JobState.DONE: QColor("#9ff2bf"),
+    JobState.FAILED: QColor("#ffb3b3"),
+    JobState.PAUSED: QColor("#ffd977"),
+    JobState.CANCELLED: QColor("#8b93a1"),
+}
+
+
+def human_bytes(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return ""
+
+
+def human_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds + 0.5)
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def action_for(job: JobSnapshot) -> str:
+    """The row's one button: what a click on the action cell does."""
+    if job.state is JobState.FAILED:
+        return "Retry"
+    if job.state is JobState.PAUSED:
+        return "Resume"
+    if job.state is JobState.QUEUED or job.state.active:
+        return "Pause"
+    return ""
+
+
+def status_text(job: JobSnapshot) -> str:
+    """State in words, with the engine's reason (the error, or why it waits)."""
+    word = STATE_WORDS.get(job.state, str(job.state))
+    if job.skipped:
+        return f"{word}: {job.reason}" if job.reason else word
+    if job.reason and job.state in (JobState.FAILED, JobState.PAUSED, JobState.CONNECTING):
+        return f"{word}: {job.reason}"
+    if job.state is JobState.DONE and job.reason:
+        return f"{word} ({job.reason})"
+    return word
+
+
+@dataclass(frozen=True)
+class JobColumn:
+    key: str
+    title: str
+    width: int
+    formatter: Callable[[JobSnapshot], str]
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+COLUMNS: tuple[JobColumn, ...] = (
+    JobColumn("track", "Track", 280, lambda j: f"{j.artist} - {j.title}"),
+    JobColumn("pool", "Pool", 100, lambda j: j.pool),
+    JobColumn("progress", "Progress", 150, lambda j: ""),
+    JobColumn(
+        "speed", "Speed", 90, lambda j: f"{human_bytes(j.speed)}/s" if j.speed else "", RIGHT
+    ),
+    JobColumn("eta", "ETA", 64, lambda j: human_eta(j.eta), RIGHT),
+    JobColumn(
+        "size", "Size", 80, lambda j: human_bytes(j.total_bytes) if j.total_bytes else "", RIGHT
+    ),
+    JobColumn("action", "", 96, action_for, Qt.AlignmentFlag.AlignCenter),
+    JobColumn("status", "Status", 320, status_text),
+)
+COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
+
+
+class JobsModel(QAbstractTableModel):
+    """Job snapshots in queue order; rows are updated in place as events arrive."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs: list[JobSnapshot] = []
+        self._row: dict[int, int] = {}
+
+    def reset(self, jobs: list[JobSnapshot]) -> None:
+        self.beginResetModel()
+        self.jobs = list(jobs)
+        self._row = {j.id: i for i, j in enumerate(self.jobs)}
+        self.endResetModel()
+
+    def upsert(self, job: JobSnapshot) -> None:
+        row = self._row.get(job.id)
+        if row is None:
+            self.beginInsertRows(QModelIndex(), len(self.jobs), len(self.jobs))
+            self._row[job.id] = len(self.jobs)
+            self.jobs.append(job)
+            self.endInsertRows()
+            return
+        self.jobs[row] = job
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def reorder(self, order: list[int]) -> None:
+        rank = {job_id: i for i, job_id in enumerate(order)}
+        self.layoutAboutToBeChanged.emit()
+        self.jobs.sort(key=lambda j: rank.get(j.id, len(rank)))
+        self._row = {j.id: i for i, j in enumerate(self.jobs)}
+        self.layoutChanged.emit()
+
+    def row_of(self, job_id: int) -> int | None:
+        return self._row.get(job_id)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.jobs)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        job, column = self.jobs[index.row()], COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.formatter(job)
+        if role == JOB_ROLE:
+            return job
+        if role == FRACTION_ROLE:
+            return 1.0 if job.state is JobState.DONE else job.fraction
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.align
+        if role == Qt.ItemDataRole.ForegroundRole and column.key == "status":
+            return STATE_COLOURS.get(job.state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{status_text(job)}\n{job.path}" if job.path else status_text(job)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].title
+        return None
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """A flat progress bar with the percentage, in the theme's colours."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        job: JobSnapshot = index.data(JOB_ROLE)
+        fraction = index.data(FRACTION_ROLE)
+        rect = QRect(option.rect).adjusted(6, 7, -6, -7)  # type: ignore[attr-defined]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#2a2f38"))
+        painter.drawRoundedRect(rect, 5, 5)
+        colour = {JobState.DONE: "#2e9d5b", JobState.FAILED: "#b94a4a", JobState.PAUSED: "#b8902c"}
+        if fraction:
+            fill = QRect(rect)
+            fill.setWidth(max(6, int(rect.width() * min(1.0, fraction))))
+            painter.setBrush(QColor(colour.get(job.state, "#2f6fdf")))
+            painter.drawRoundedRect(fill, 5, 5)
+        painter.setPen(QColor("#ffffff"))
+        text = f"{fraction * 100:.0f} %" if fraction is not None else ""
+        if fraction is None and job.bytes_done:
+            text = human_bytes(job.bytes_done)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class ActionDelegate(QStyledItemDelegate):
+    """Draws the action cell as a button; the view's click handler performs it."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if not text:
+            return
+        rect = QRect(option.rect).adjusted(6, 4, -6, -4)  # type: ignore[attr-defined]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QColor("#5b8ff0" if text == "Retry" else "#3b4250"))
+        painter.setBrush(QColor("#2f6fdf" if text == "Retry" else "#262a32"))
+        painter.drawRoundedRect(rect, 6, 6)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class QueuePanel(QWidget):
+    """Local downloads; every command goes to the engine through ``bridge``.
+
+    ``autoDownloadToggled(bool)`` lets the app persist the switch in the settings.
+    """
+
+    autoDownloadToggled = Signal(bool)
+
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        parent: QWidget | None = None,
+        *,
+        auto_download: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.model = JobsModel(self)
+        self.model.reset(bridge.snapshots())
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(36)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for i, column in enumerate(COLUMNS):
+            self.table.setColumnWidth(i, column.width)
+        self.table.setItemDelegateForColumn(COLUMN["progress"], ProgressDelegate(self.table))
+        self.table.setItemDelegateForColumn(COLUMN["action"], ActionDelegate(self.table))
+        self.table.clicked.connect(self._clicked)
+
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for key, title, slot in (
+            ("pause", "Pause", self.pause_selected),
+            ("resume", "Resume", self.resume_selected),
+            ("retry", "Retry", self.retry_selected),
+            ("cancel", "Cancel", self.cancel_selected),
+            ("top", "To top", lambda: self.move_selected(to_top=True)),
+            ("up", "Up", lambda: self.move_selected(-1)),
+            ("down", "Down", lambda: self.move_selected(+1)),
+            ("clear", "Clear finished", self.clear_finished),
+        ):
+            button = QPushButton(title, self)
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+            self.buttons[key] = button
+        bar.addStretch(1)
+
+        footer = QHBoxLayout()
+        self.download_all = QPushButton("Download all queued", self)
+        self.download_all.setToolTip("Download every track in your pools' queues")
+        self.download_all.clicked.connect(bridge.download_all_queued)
+        self.auto = QCheckBox("Auto-download the pools' queues", self)
+        self.auto.setChecked(auto_download)
+        self.auto.toggled.connect(self._auto_toggled)
+        self.summary = QLabel(self)
+        footer.addWidget(self.download_all)
+        footer.addWidget(self.auto)
+        footer.addStretch(1)
+        footer.addWidget(self.summary)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(footer)
+
+        QShortcut(QKeySequence("Ctrl+Up"), self, lambda: self.move_selected(-1))
+        QShortcut(QKeySequence("Ctrl+Down"), self, lambda: self.move_selected(+1))
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self, self.cancel_selected)
+        bridge.jobAdded.connect(self._changed)
+        bridge.jobChanged.connect(self._changed)
+        bridge.orderChanged.connect(self.model.reorder)
+        self._update_summary()
+
+    # -- events --------------------------------------------------------------------------
+    def _changed(self, job: JobSnapshot) -> None:
+        self.model.upsert(job)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        jobs = self.model.jobs
+        running = sum(1 for j in jobs if j.state.active)
+        waiting = sum(1 for j in jobs if j.state is JobState.QUEUED)
+        failed = sum(1 for j in jobs if j.state is JobState.FAILED)
+        speed = sum(j.speed for j in jobs)
+        parts = [f"{running} downloading", f"{waiting} waiting"]
+        if failed:
+            parts.append(f"{failed} failed")
+        if speed:
+            parts.append(f"{human_bytes(speed)}/s")
+        self.summary.setText("  ·  ".join(parts))
+
+    def _clicked(self, index: QModelIndex) -> None:
+        if index.column() != COLUMN["action"]:
+            return
+        job: JobSnapshot = index.data(JOB_ROLE)
+        action = action_for(job)
+        if action == "Retry":
+            self.bridge.retry(job.id)
+        elif action == "Resume":
+            self.bridge.resume(job.id)
+        elif action == "Pause":
+            self.bridge.pause(job.id)
+
+    def _auto_toggled(self, on: bool) -> None:
+        self.bridge.set_auto_download(on)
+        self.autoDownloadToggled.emit(on)
+
+    # -- commands on the selection -------------------------------------------------------
+    def selected_jobs(self) -> list[JobSnapshot]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.jobs[r] for r in rows]
+
+    def _each(self, command: Callable[[int], Any], states: tuple[JobState, ...]) -> None:
+        for job in self.selected_jobs():
+            if job.id > 0 and (not states or job.state in states):
+                command(job.id)
+
+    def pause_selected(self) -> None:
+        self._each(self.bridge.pause, (JobState.QUEUED, *_ACTIVE))
+
+    def resume_selected(self) -> None:
+        self._each(self.bridge.resume, (JobState.PAUSED,))
+
+    def retry_selected(self) -> None:
+        self._each(self.bridge.retry, (JobState.FAILED,))
+
+    def cancel_selected(self) -> None:
+        self._each(
+            self.bridge.cancel, (JobState.QUEUED, JobState.PAUSED, JobState.FAILED, *_ACTIVE)
+        )
+
+    def move_selected(self, step: int = 0, *, to_top: bool = False) -> None:
+        """Move the selected jobs one place (or to the top) in the engine's queue."""
+        jobs = self.selected_jobs()
+        if step > 0:
+            jobs.reverse()
+        for n, job in enumerate(jobs):
+            row = self.model.row_of(job.id)
+            if row is None or job.id <= 0:
+                continue
+            target = n if to_top else max(0, row + step)
+            self.bridge.move(job.id, target)
+
+    def clear_finished(self) -> None:
+        """Hide done and cancelled jobs (the library keeps the files)."""
+        keep = [j for j in self.model.jobs if j.state not in (JobState.DONE, JobState.CANCELLED)]
+        self.model.reset(keep)
+        self._update_summary()
+
+
+_ACTIVE = (JobState.CONNECTING, JobState.DOWNLOADING, JobState.VERIFYING, JobState.TAGGING)
