@@ -40,6 +40,8 @@ from crateq.core.settings import Settings, load_settings, save_settings
 from crateq.ui.controller import AppController
 from crateq.ui.core_loop import CoreLoop
 from crateq.ui.main_window import MainWindow
+from crateq.ui.panels import Panels
+from crateq.ui.panels import attach as attach_panels
 from crateq.ui.theme import apply_theme, resources_dir
 from crateq.ui.window_modes import APP, MODES
 
@@ -118,6 +120,7 @@ class GuiApp:
     demo: DemoSetup | None = None
     server: QLocalServer | None = None
     tray: Any = None
+    panels: Panels | None = None
     timers: list[QTimer] = field(default_factory=list)
 
     def shutdown(self) -> None:
@@ -126,6 +129,8 @@ class GuiApp:
         self.window.search_bar.debounce.stop()
         self.window.save_view_state()
         self.window.preview.stop()
+        if self.panels is not None:
+            self.panels.stop()  # the download engine pauses its jobs; they resume next start
         self.controller.shutdown()
         if self.demo is not None:
             self.demo.cluster.stop()
@@ -135,8 +140,15 @@ class GuiApp:
             self.server.close()
 
 
-def build(*, demo: bool = False, mode: str | None = None, accounts: Any = None) -> GuiApp:
-    """Create the app objects (no event loop yet). Tests call this too."""
+def build(
+    *,
+    demo: bool = False,
+    mode: str | None = None,
+    accounts: Any = None,
+    with_panels: bool = True,
+) -> GuiApp:
+    """Create the app objects (no event loop yet). Tests call this too; ``with_panels=False``
+    leaves out downloads and the library (benchmarks of the grid alone)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("CrateQ")
@@ -157,10 +169,19 @@ def build(*, demo: bool = False, mode: str | None = None, accounts: Any = None) 
     apply_theme(app, settings.ui.theme)
     core = CoreLoop()
     controller = AppController(core, accounts)
-    window = MainWindow(controller, settings, save_settings=save_settings)
+    window = MainWindow(controller, settings, save_settings=save_ui_section)
+    panels = attach_panels(window, controller, accounts) if with_panels else None
     app.installEventFilter(window)
     window.set_mode(mode or _saved_mode(window) or APP)
-    return GuiApp(app, core, controller, window, settings, demo_setup)
+    return GuiApp(app, core, controller, window, settings, demo_setup, panels=panels)
+
+
+def save_ui_section(settings: Settings) -> None:
+    """The window changes only ``ui``: re-read the file so pools added meanwhile (accounts
+    dialog, a CLI in another terminal) are kept."""
+    fresh = load_settings()
+    fresh.ui = settings.ui.model_copy()
+    save_settings(fresh)
 
 
 def _saved_mode(window: MainWindow) -> str | None:

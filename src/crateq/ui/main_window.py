@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QSizeGrip,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -91,7 +92,15 @@ class MainWindow(QMainWindow):
         self.body = QWidget(self)
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
-        body.addWidget(self.splitter, 1)
+        self.panels = QTabWidget(self)
+        self.panels.setDocumentMode(True)
+        self.panels.setVisible(False)
+        self.vsplit = QSplitter(Qt.Orientation.Vertical, self)
+        self.vsplit.addWidget(self.splitter)
+        self.vsplit.addWidget(self.panels)
+        self.vsplit.setStretchFactor(0, 3)
+        self.vsplit.setStretchFactor(1, 1)
+        body.addWidget(self.vsplit, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.preview, 1)
         self.grip = QSizeGrip(self)
@@ -134,6 +143,14 @@ class MainWindow(QMainWindow):
         view.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         view.setMenu(self._view_menu())
         bar.addWidget(view)
+        self.app_menu = QMenu(self)
+        more = QToolButton(self)
+        more.setText("☰")
+        more.setToolTip("Accounts, settings and more")
+        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more.setMenu(self.app_menu)
+        self.app_menu_action = bar.addWidget(more)
+        self.app_menu_action.setVisible(False)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def _view_menu(self) -> QMenu:
@@ -179,6 +196,21 @@ class MainWindow(QMainWindow):
         self.results.reveal_requested.connect(self._reveal)
         self.preview.device_changed.connect(self._device_changed)
         self.preview.volume_changed.connect(self._volume_changed)
+
+    # -- extension points (panels and dialogs live in their own modules) ------------------------
+    def add_panel(self, title: str, widget: QWidget) -> None:
+        """A tab under the grid (app and fullscreen modes): downloads, library, artist…"""
+        self.panels.addTab(widget, title)
+        self.panels.setVisible(self.mode != WIDGET)
+
+    def add_menu_action(self, text: str, slot: Callable[[], Any], shortcut: str = "") -> QAction:
+        action = self.app_menu.addAction(text)
+        action.triggered.connect(lambda _on=False: slot())
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            self.addAction(action)
+        self.app_menu_action.setVisible(True)
+        return action
 
     # -- search --------------------------------------------------------------------------------
     def query_spec(self) -> dict[str, Any]:
@@ -302,8 +334,12 @@ class MainWindow(QMainWindow):
         self.handle_action.setVisible(mode == WIDGET)
         self.collapse_action.setVisible(mode == WIDGET)
         self.grip.setVisible(mode == WIDGET)
+        self.panels.setVisible(mode != WIDGET and self.panels.count() > 0)
         self.filters.setVisible(spec.show_filters and self.search_bar.filters_button.isChecked())
         self.set_collapsed(False)
+        # an explicit minimum per mode: the layout's own would still count the panels the
+        # previous mode showed, and widget mode must be able to shrink to a slim bar
+        self.setMinimumSize(*spec.min_size)
         self.results.restore_layout(self.state, mode)
         geometry = self.state.blob(f"geometry/{mode}")
         if geometry is None or not self.restoreGeometry(geometry):

@@ -47,7 +47,7 @@ class PreviewPlayer(QWidget):
         self.play_button.setFixedWidth(44)
         self.play_button.setToolTip("Play / pause the preview (Space in the grid)")
         self.title = QLabel("No preview", self)
-        self.title.setMinimumWidth(120)
+        self.title.setMinimumWidth(80)
         self.seek = QSlider(Qt.Orientation.Horizontal, self)
         self.seek.setToolTip("Seek")
         self.time = QLabel("0:00", self)
@@ -58,6 +58,10 @@ class PreviewPlayer(QWidget):
         self.volume.setToolTip("Preview volume")
         self.devices = QComboBox(self)
         self.devices.setToolTip("Preview output: pick your headphone / cue output")
+        self.devices.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.devices.setMinimumContentsLength(10)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.play_button, self.title):

@@ -26,6 +26,7 @@ class ModeSpec:
     flags: Qt.WindowType
     show_filters: bool
     default_size: tuple[int, int]
+    min_size: tuple[int, int]
     title: str
     shortcut: str
 
@@ -38,9 +39,11 @@ WIDGET_FLAGS = (
 )
 
 MODE_SPECS: dict[str, ModeSpec] = {
-    WIDGET: ModeSpec(WIDGET_FLAGS, False, (720, 460), "Widget", "Ctrl+1"),
-    APP: ModeSpec(Qt.WindowType.Window, True, (1400, 820), "App", "Ctrl+2"),
-    FULLSCREEN: ModeSpec(Qt.WindowType.Window, True, (1400, 820), "Fullscreen", "Ctrl+3"),
+    WIDGET: ModeSpec(WIDGET_FLAGS, False, (720, 460), (440, 60), "Widget", "Ctrl+1"),
+    APP: ModeSpec(Qt.WindowType.Window, True, (1400, 820), (640, 420), "App", "Ctrl+2"),
+    FULLSCREEN: ModeSpec(
+        Qt.WindowType.Window, True, (1400, 820), (640, 420), "Fullscreen", "Ctrl+3"
+    ),
 }
 
 

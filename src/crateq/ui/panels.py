@@ -1,0 +1,104 @@
+"""Attach the panels and dialogs that live in their own modules to the main window.
+
+Downloads (the engine on its own thread, through ``EngineBridge``), the download queue
+panel, the library, and the accounts and settings dialogs. Each piece is optional: when one
+cannot start (e.g. the download store cannot be opened) the window still works and the
+status bar says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from crateq.core.settings import Settings
+from crateq.ui.controller import AppController, user_message
+from crateq.ui.main_window import MainWindow
+from crateq.ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Panels:
+    """What ``attach`` started, so shutdown can stop it (the engine before the servers)."""
+
+    engine: Any = None
+    store: Any = None
+
+    def stop(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def attach(window: MainWindow, controller: AppController, accounts: Any) -> Panels:
+    panels = Panels()
+    status = window.statusBar()
+    try:
+        from crateq.core.store import Store
+        from crateq.ui.engine_bridge import start_engine
+        from crateq.ui.library_view import LibraryView
+        from crateq.ui.queue_panel import QueuePanel
+
+        panels.store = Store()
+        panels.engine = start_engine(accounts, panels.store, window.settings, parent=window)
+        panels.engine.notice.connect(lambda text: status.showMessage(text, 8000))
+        panels.engine.start()  # resume what an earlier run left unfinished
+        controller.download_hook = panels.engine.add_rows
+        queue = QueuePanel(
+            panels.engine, window, auto_download=window.settings.downloads.auto_download
+        )
+        window.add_panel("Downloads", queue)
+        library = LibraryView(panels.store, window)
+        library.notice.connect(lambda text: status.showMessage(text, 8000))
+        window.add_panel("Library", library)
+        panels.engine.batchFinished.connect(lambda _done, _failed: library.refresh())
+    except Exception as exc:  # downloads unavailable: searching and previews still work
+        log.warning("downloads unavailable: %s", exc, exc_info=True)
+        status.showMessage(f"Downloads are unavailable: {user_message(exc)}", 15000)
+    window.add_menu_action("Accounts…", lambda: open_accounts(window, controller, panels))
+    window.add_menu_action("Settings…", lambda: open_settings(window), "Ctrl+,")
+    return panels
+
+
+def open_accounts(window: MainWindow, controller: AppController, panels: Panels) -> None:
+    from crateq.ui.accounts_dialog import AccountsDialog
+
+    dialog = AccountsDialog(controller.accounts, controller.core.submit, window)
+
+    def pools_changed() -> None:
+        controller.reset_clients()
+        window.filters.set_pools(controller.pool_names())
+        if panels.engine is not None:
+            panels.engine.reset_pools()
+        window.run_search()
+
+    dialog.poolsChanged.connect(pools_changed)
+    dialog.open()
+
+
+def open_settings(window: MainWindow) -> None:
+    from crateq.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.settings, window)
+    app = QApplication.instance()
+    dialog.themePreview.connect(lambda name: apply_theme(app, name))  # type: ignore[arg-type]
+    dialog.opacityPreview.connect(window.set_widget_opacity)
+
+    def saved(settings: Settings) -> None:
+        window.settings = settings
+        apply_theme(app, settings.ui.theme)  # type: ignore[arg-type]
+
+    def closed(_result: int) -> None:
+        apply_theme(app, window.settings.ui.theme)  # type: ignore[arg-type]
+
+    dialog.saved.connect(saved)
+    dialog.finished.connect(closed)
+    dialog.open()
