@@ -1,0 +1,265 @@
+"""Each pool's server-side download queue (Content/Queue), kept in sync with the pool.
+
+The pool's web site and mobile app edit the same queue, so this panel re-reads it on a
+timer and on demand. Adding and removing go through the client's toggle-safe
+``queue_add``/``queue_remove`` (UpdateQueue toggles: a blind call could remove instead of
+add). A pool that fails keeps its error on its own line; the other pools' rows stay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crateq.api.pool_models import MediaRow
+from crateq.ui.engine_bridge import Runner, relay, user_message
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("pool", "Pool", 110),
+    ("artist", "Artist", 200),
+    ("title", "Title", 240),
+    ("tool", "Mix", 110),
+    ("bpm", "BPM", 56),
+    ("queue_date", "Queued", 150),
+)
+
+
+@dataclass
+class QueueSnapshot:
+    """One read of every pool's queue: rows per pool, and the pools that failed."""
+
+    rows: dict[str, list[MediaRow]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class ServerQueueModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[MediaRow] = []
+
+    def set_rows(self, rows: Sequence[MediaRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = getattr(row, COLUMNS[index.column()][0])
+            if COLUMNS[index.column()][0] == "queue_date":
+                return str(value).replace("T", " ")[:16]
+            return str(value or "")
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        return None
+
+
+class ServerQueuePanel(QWidget):
+    """The pools' own queues; ``run`` schedules coroutines on the app's core loop.
+
+    ``accounts`` is a ``crateq.core.accounts.Accounts``. ``downloadRequested(list)`` carries
+    the selected rows (with fresh download tokens) for the engine; ``refreshed`` fires after
+    each read.
+    """
+
+    downloadRequested = Signal(list)
+    refreshed = Signal(object)  # QueueSnapshot
+    notice = Signal(str)
+
+    def __init__(
+        self,
+        accounts: Any,
+        run: Runner,
+        parent: QWidget | None = None,
+        *,
+        poll_seconds: int = 60,
+    ) -> None:
+        super().__init__(parent)
+        self.accounts = accounts
+        self._run = run
+        self._clients: dict[str, Any] = {}  # touched only on the core loop
+        self._reading = False
+        self._again = False
+        self.snapshot = QueueSnapshot()
+        self.model = ServerQueueModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for i, (_key, _title, width) in enumerate(COLUMNS):
+            self.table.setColumnWidth(i, width)
+
+        self.refresh_button = QPushButton("Refresh", self)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.remove_button = QPushButton("Remove from queue", self)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.download_button = QPushButton("Download", self)
+        self.download_button.clicked.connect(self.download_selected)
+        self.status = QLabel("", self)
+        self.status.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("On the pools' web sites", self))
+        top.addStretch(1)
+        for button in (self.download_button, self.remove_button, self.refresh_button):
+            top.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(max(10, poll_seconds) * 1000)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    # -- core loop -----------------------------------------------------------------------
+    def _client(self, name: str) -> Any:
+        if name not in self._clients:
+            self._clients[name] = self.accounts.client(name)
+        return self._clients[name]
+
+    async def _read_all(self) -> QueueSnapshot:
+        names = [p.name for p in self.accounts.pools() if p.enabled]
+        answers = await asyncio.gather(
+            *(self._client(n).queue_all() for n in names), return_exceptions=True
+        )
+        snap = QueueSnapshot()
+        for name, answer in zip(names, answers, strict=True):
+            if isinstance(answer, BaseException):
+                snap.errors[name] = user_message(answer)
+            else:
+                snap.rows[name] = list(answer)
+        return snap
+
+    async def _close_clients(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            with contextlib.suppress(Exception):  # closing must not block shutdown
+                await client.aclose()
+
+    # -- GUI thread ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read every enabled pool's queue (one read at a time; a second one follows)."""
+        if self._reading:
+            self._again = True
+            return
+        self._reading = True
+        self.refresh_button.setEnabled(False)
+        relay(self._run(self._read_all()), self, self._read_done)
+
+    def _read_done(self, snap: Any, error: BaseException | None) -> None:
+        self._reading = False
+        self.refresh_button.setEnabled(True)
+        if error is not None:
+            self.status.setText(f"Queues not read: {user_message(error)}")
+        else:
+            self.snapshot = snap
+            rows = [row for name in sorted(snap.rows) for row in snap.rows[name]]
+            self.model.set_rows(rows)
+            lines = [f"{len(rows)} track(s) queued on {len(snap.rows)} pool(s)."]
+            lines += [f"{pool}: {why}" for pool, why in sorted(snap.errors.items())]
+            self.status.setText("\n".join(lines))
+            self.refreshed.emit(snap)
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def queued_keys(self) -> set[str]:
+        return {row.key for rows in self.snapshot.rows.values() for row in rows}
+
+    def add(self, rows: Sequence[MediaRow]) -> None:
+        """Put rows on their pools' queues (never toggles one off), then re-read."""
+        self._change(list(rows), adding=True)
+
+    def remove(self, rows: Sequence[MediaRow]) -> None:
+        self._change(list(rows), adding=False)
+
+    def _change(self, rows: list[MediaRow], *, adding: bool) -> None:
+        async def apply() -> int:
+            changed = 0
+            for row in rows:
+                client = self._client(row.pool)
+                if adding:
+                    changed += bool(await client.queue_add(row))
+                else:
+                    changed += bool(await client.queue_remove(row.media_id))
+            return changed
+
+        def done(changed: Any, error: BaseException | None) -> None:
+            verb = "Queued" if adding else "Removed"
+            if error is not None:
+                self.notice.emit(f"{verb[:-1]}ing failed: {user_message(error)}")
+            else:
+                self.notice.emit(f"{verb} {changed} track(s) on the pools.")
+            self.refresh()
+
+        relay(self._run(apply()), self, done)
+
+    def selected_rows(self) -> list[MediaRow]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.rows[r] for r in rows]
+
+    def remove_selected(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            self.remove(rows)
+
+    def download_selected(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            self.downloadRequested.emit(rows)
+
+    def pools_changed(self) -> None:
+        """After the accounts changed: new clients, then a fresh read."""
+        relay(self._run(self._close_clients()), self, lambda _r, _e: self.refresh())
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop polling and close the clients (call before the core loop stops)."""
+        self.timer.stop()
+        with contextlib.suppress(Exception):
+            self._run(self._close_clients()).result(timeout)
