@@ -87,11 +87,12 @@ class RetryPolicy:
     base: float = 0.5
     cap: float = 30.0
     max_fresh_tokens: int = 4
+    max_retry_after: float = 120.0  # a server asking for longer is waited for this long
 
     def delay(self, failures: int, retry_after: float | None, rng: random.Random) -> float:
         backoff = min(self.cap, self.base * 2 ** max(0, failures - 1))
         wait = backoff / 2 + rng.uniform(0, backoff / 2)
-        return float(max(wait, min(retry_after or 0.0, self.cap * 4)))
+        return float(max(wait, min(retry_after or 0.0, self.max_retry_after)))
 
 
 class DownloadEngine:
