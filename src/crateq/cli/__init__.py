@@ -14,7 +14,15 @@ import click
 from crateq import __version__
 
 # module name -> attribute holding the click command; grown as features land.
-_COMMAND_MODULES: tuple[str, ...] = ("config", "pool", "demo", "gui", "crate", "discover")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "config",
+    "pool",
+    "download",
+    "demo",
+    "gui",
+    "crate",
+    "discover",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
