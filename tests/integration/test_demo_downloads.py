@@ -61,6 +61,10 @@ def test_video_rows_download_as_mp4_that_mutagen_reads(demo_login: DemoLogin) ->
     row = _first_row(client)
     answer = _download(client, row)
     assert answer.status_code == 200 and answer.headers["content-type"] == "video/mp4"
+    assert row["size"] == f"{len(answer.content) / 1e6:.2f} MB"
+    assert answer.content[4:8] == b"ftyp"
+    preview = httpx.get(row["preview"])
+    assert preview.headers["content-type"] == "audio/mpeg"
     info = MP4(io.BytesIO(answer.content)).info
     minutes, seconds = row["length"].split(":")
     assert abs(info.length - (int(minutes) * 60 + int(seconds))) <= 1

@@ -29,10 +29,24 @@ def test_listed_size_and_length_match_the_generated_file(
         assert (info.bitrate, info.sample_rate, info.channels) == (128_000, 44_100, 1)
 
 
-def test_mp4_declares_mp3_audio(tmp_path: Path) -> None:
-    layout = audio.layout_for(120, "mp4", 10.0)
-    info = MP4(MediaCache(tmp_path).get("pool", 1, 1, layout).path).info
+@pytest.mark.parametrize("video", [(0, 0), (854, 480), (3840, 2160)])
+def test_mp4_with_or_without_video_has_its_listed_size(
+    tmp_path: Path, video: tuple[int, int]
+) -> None:
+    layout = audio.layout_for(120, "mp4", 10.0, None, video, 4)
+    media = MediaCache(tmp_path).get("pool", 1, 1, layout)
+    assert media.path.stat().st_size == layout.size
+    info = MP4(media.path).info
     assert info.codec == "mp4a.6B" and info.channels == 1
+    assert abs(info.length - layout.seconds) < 0.05
+    assert (layout.video_chunk_bytes > 0) == (video != (0, 0))
+
+
+def test_preview_is_the_first_30_seconds_as_mp3(tmp_path: Path) -> None:
+    layout = audio.layout_for(120, "mp4", 60.0, None, (1280, 720), 1)
+    preview = MediaCache(tmp_path).preview("pool", 5, 1, layout)
+    assert preview.size == layout.preview_bytes == preview.path.stat().st_size
+    assert 30 <= MP3(preview.path).info.length < 40
 
 
 def test_size_knob_makes_files_at_least_that_big(tmp_path: Path) -> None:

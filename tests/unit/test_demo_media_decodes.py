@@ -72,3 +72,52 @@ def test_generated_media_decodes_to_its_full_length(tmp_path: Path, kind: str) -
     assert result["rate"] == audio.SAMPLE_RATE
     assert abs(result["frames"] / result["rate"] - layout.seconds) < 0.1
     assert result["peak"] > 0.3  # the kick is there, not silence
+
+
+_PLAY_VIDEO = r"""
+import json, sys
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
+app = QGuiApplication(sys.argv[:1])
+player, sink = QMediaPlayer(), QVideoSink()
+player.setVideoSink(sink)
+result = {"frames": 0, "colours": [], "size": [0, 0], "error": ""}
+def frame(video_frame):
+    image = video_frame.toImage()
+    if image.isNull():
+        return
+    result["frames"] += 1
+    result["size"] = [image.width(), image.height()]
+    result["colours"].append(image.pixel(image.width() // 2, image.height() // 2))
+    if result["frames"] >= 8:
+        app.quit()
+def failed(_error, text):
+    result["error"] = text
+    app.quit()
+sink.videoFrameChanged.connect(frame)
+player.errorOccurred.connect(failed)
+player.setSource(QUrl.fromLocalFile(sys.argv[1]))
+player.setPlaybackRate(4.0)
+player.play()
+QTimer.singleShot(60000, app.quit)
+app.exec()
+print(json.dumps(result))
+"""
+
+
+def test_video_frames_play_and_flash_between_two_colours(tmp_path: Path) -> None:
+    if not _qt_can_decode():
+        pytest.skip("QtMultimedia is not available (needs PySide6-Addons and libpulse0)")
+    layout = audio.layout_for(120, "mp4", 8.0, None, (1280, 720), 5)
+    media = MediaCache(tmp_path).get("pool", 78, 1, layout)
+    done = subprocess.run(
+        [sys.executable, "-c", _PLAY_VIDEO, str(media.path)],
+        capture_output=True, text=True, timeout=90, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["error"] == ""
+    assert result["frames"] >= 8 and result["size"] == [1280, 720]
+    assert len(set(result["colours"])) == 2  # bright on the beat, dark between

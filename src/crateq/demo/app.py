@@ -251,16 +251,16 @@ class PoolApp:
         return await run_in_threadpool(self.state.store.get, int(text))
 
     async def _serve(
-        self, request: Request, row: Any, length: int | None, filename: str | None
+        self, request: Request, row: Any, filename: str | None, preview: bool = False
     ) -> Response | ASGIApp:
         state = self.state
         layout = layout_of(row, state.store.media)
-        media_file = await run_in_threadpool(
-            state.media.get, state.spec.name, int(row["media_id"]), int(row["version"]), layout
-        )
-        kind = "video/mp4" if layout.kind == "mp4" else "audio/mpeg"
+        make = state.media.preview if preview else state.media.get
+        media_id, version = int(row["media_id"]), int(row["version"])
+        media_file = await run_in_threadpool(make, state.spec.name, media_id, version, layout)
+        kind = "video/mp4" if layout.kind == "mp4" and not preview else "audio/mpeg"
         body = file_response(
-            request.headers, media_file.path, length or media_file.size, media_file.sha256,
+            request.headers, media_file.path, media_file.size, media_file.sha256,
             kind, filename, state.faults,
         )  # fmt: skip
         if isinstance(body, tuple):
@@ -283,7 +283,7 @@ class PoolApp:
         await run_in_threadpool(
             self.state.store.mark_downloaded, account.user_id, int(row["media_id"])
         )
-        return await self._serve(request, row, None, row["filename"])
+        return await self._serve(request, row, row["filename"])
 
     async def preview(self, request: Request, _: DemoAccount | None) -> Response | ASGIApp:
         row = await self._media_row(request)
@@ -292,8 +292,7 @@ class PoolApp:
             token, int(row["media_id"]), row["version"]
         ):
             return error(403, "Invalid preview link.")
-        length = layout_of(row, self.state.store.media).preview_bytes
-        return await self._serve(request, row, length, None)
+        return await self._serve(request, row, None, preview=True)
 
     async def still(self, request: Request, _: DemoAccount | None) -> Response:
         row = await self._media_row(request)

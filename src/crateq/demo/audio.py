@@ -12,10 +12,12 @@ from __future__ import annotations
 import array
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 import lameenc
+
+from crateq.demo.jpeg import palette_colour, solid_frame
 
 SAMPLE_RATE = 44_100
 BITRATE_KBPS = 128
@@ -66,24 +68,54 @@ def unit_frame_sizes(samples: int) -> tuple[int, ...]:
     return _frame_pattern()[: -(-samples // FRAME_SAMPLES) + 1]
 
 
+VIDEO_FRAMES_PER_BEAT = 2
+
+
 @dataclass(frozen=True)
 class MediaLayout:
-    """Everything about a media file that is known without writing it."""
+    """Everything about a media file that is known without writing it.
+
+    An MP4 interleaves, per unit, the unit's MP3 frames and a video chunk of solid-colour
+    JPEG frames flashing on the beat (bright on the beat, dark between).
+    """
 
     kind: str  # "mp3" | "mp4"
     bpm: int
     unit_samples: int
     unit_frames: tuple[int, ...]
     units: int
-    header: int  # bytes before the first MP3 frame (the MP4 boxes), 0 for MP3
+    header: int = 0  # bytes before the first unit (the MP4 boxes), 0 for MP3
+    video_size: tuple[int, int] = (0, 0)  # (width, height); (0, 0) for audio only
+    palette: int = 0  # colour of the video frames
 
     @cached_property
     def unit_bytes(self) -> int:
+        """Bytes of one unit's MP3 frames."""
         return sum(self.unit_frames)
 
     @property
+    def video_frame_bytes(self) -> tuple[int, int]:
+        """Sizes of the (bright, dark) video frames."""
+        if self.video_size == (0, 0):
+            return (0, 0)
+        width, height = self.video_size
+        return (
+            len(solid_frame(width, height, palette_colour(self.palette, True))),
+            len(solid_frame(width, height, palette_colour(self.palette, False))),
+        )
+
+    @property
+    def video_frames_per_unit(self) -> int:
+        return UNIT_BEATS * VIDEO_FRAMES_PER_BEAT if self.video_size != (0, 0) else 0
+
+    @cached_property
+    def video_chunk_bytes(self) -> int:
+        bright, dark = self.video_frame_bytes
+        return self.video_frames_per_unit // 2 * (bright + dark)
+
+    @property
     def size(self) -> int:
-        return self.header + self.units * self.unit_bytes
+        return self.header + self.units * (self.unit_bytes + self.video_chunk_bytes)
 
     @property
     def frames(self) -> int:
@@ -95,30 +127,42 @@ class MediaLayout:
         return self.frames * FRAME_SAMPLES / SAMPLE_RATE
 
     @property
-    def preview_bytes(self) -> int:
+    def preview_units(self) -> int:
         unit_seconds = len(self.unit_frames) * FRAME_SAMPLES / SAMPLE_RATE
-        units = min(self.units, max(1, math.ceil(PREVIEW_SECONDS / unit_seconds)))
-        return self.header + units * self.unit_bytes
+        return min(self.units, max(1, math.ceil(PREVIEW_SECONDS / unit_seconds)))
+
+    @property
+    def preview_bytes(self) -> int:
+        """Size of the preview: the first units as an MP3 (also for video rows)."""
+        return self.preview_units * self.unit_bytes
 
 
-@lru_cache(maxsize=4096)
-def layout_for(bpm: int, kind: str, seconds: float, size_bytes: int | None = None) -> MediaLayout:
+@lru_cache(maxsize=8192)
+def layout_for(
+    bpm: int,
+    kind: str,
+    seconds: float,
+    size_bytes: int | None = None,
+    video_size: tuple[int, int] = (0, 0),
+    palette: int = 0,
+) -> MediaLayout:
     """How a file of at least ``seconds`` (or ``size_bytes``) is built at ``bpm``; whole
-    16-beat units, so it is up to one unit longer."""
+    16-beat units, so it is up to one unit longer. ``video_size`` only applies to MP4."""
     samples = unit_samples(bpm)
     frames = unit_frame_sizes(samples)
-    unit_bytes = sum(frames)
+    video = video_size if kind == "mp4" else (0, 0)
+    layout = MediaLayout(kind, clamp_bpm(bpm), samples, frames, 1, 0, video, palette % 12)
     if size_bytes:
-        units = max(1, math.ceil(size_bytes / unit_bytes))
+        units = max(1, math.ceil(size_bytes / (layout.unit_bytes + layout.video_chunk_bytes)))
     else:
         unit_seconds = len(frames) * FRAME_SAMPLES / SAMPLE_RATE
         units = max(1, math.ceil(seconds / unit_seconds - 1e-9))
-    header = 0
+    layout = replace(layout, units=units)
     if kind == "mp4":
-        from crateq.demo.mp4 import header_size
+        from crateq.demo.mp4 import build_header
 
-        header = header_size(frames, units)
-    return MediaLayout(kind, clamp_bpm(bpm), samples, frames, units, header)
+        layout = replace(layout, header=len(build_header(layout)))
+    return layout
 
 
 def _kick_hz(t: int) -> float:

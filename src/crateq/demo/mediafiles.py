@@ -35,9 +35,16 @@ class MediaCache:
         with self._guard:
             return self._locks.setdefault(key, threading.Lock())
 
-    def get(self, pool: str, media_id: int, version: int, layout: audio.MediaLayout) -> MediaFile:
+    def get(
+        self, pool: str, media_id: int, version: int, layout: audio.MediaLayout, suffix: str = ""
+    ) -> MediaFile:
         """The file for this row, generated first if needed (blocking: call from a thread)."""
-        key = f"{media_id}-v{version}-{layout.bpm}bpm-{layout.units}u.{layout.kind}"
+        video = (
+            "-{}x{}c{}".format(*layout.video_size, layout.palette)
+            if layout.video_chunk_bytes
+            else ""
+        )
+        key = f"{media_id}-v{version}-{layout.bpm}bpm-{layout.units}u{video}{suffix}.{layout.kind}"
         path = self.folder / pool / key
         digest_path = path.with_name(path.name + ".sha256")
         with self._lock_for(f"{pool}/{key}"):
@@ -50,16 +57,31 @@ class MediaCache:
             digest_path.write_text(digest)
             return MediaFile(path, digest, layout.size)
 
+    def preview(
+        self, pool: str, media_id: int, version: int, layout: audio.MediaLayout
+    ) -> MediaFile:
+        """The preview file: the first ~30 s as an MP3, for audio and video rows alike."""
+        short = audio.MediaLayout("mp3", layout.bpm, layout.unit_samples, layout.unit_frames,
+                                  layout.preview_units)  # fmt: skip
+        return self.get(pool, media_id, version, short, suffix="preview")
+
     @staticmethod
     def _write(path: Path, media_id: int, layout: audio.MediaLayout) -> str:
         unit = audio.encode_unit(layout.bpm, audio.tone_for(media_id))
+        if layout.video_chunk_bytes:
+            from crateq.demo.jpeg import palette_colour, solid_frame
+
+            width, height = layout.video_size
+            bright = solid_frame(width, height, palette_colour(layout.palette, True))
+            dark = solid_frame(width, height, palette_colour(layout.palette, False))
+            unit += (bright + dark) * (layout.video_frames_per_unit // 2)
         sha = hashlib.sha256()
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         with open(tmp, "wb") as out:
             if layout.kind == "mp4":
                 from crateq.demo.mp4 import build_header
 
-                header = build_header(layout.unit_frames, layout.units)
+                header = build_header(layout)
                 out.write(header)
                 sha.update(header)
             # write several units per call: big files go out at disk speed

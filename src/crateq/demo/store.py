@@ -48,6 +48,7 @@ _COLUMNS = (
 
 _GENRES = {g[0]: g for g in GENRES}
 _QUALITIES = {q[0]: q[1] for q in VIDEO_QUALITIES}
+_VIDEO_SIZES = {q[0]: (q[2], q[3]) for q in VIDEO_QUALITIES}
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,12 @@ class MediaSettings:
 
 
 def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> audio.MediaLayout:
-    kind = "mp4" if row["video"] else "mp3"
-    return audio.layout_for(int(row["bpm"]), kind, media.seconds, media.size_bytes)
+    """How the row's file is built: MP4 with a video track of its quality for video rows."""
+    if not row["video"]:
+        return audio.layout_for(int(row["bpm"]), "mp3", media.seconds, media.size_bytes)
+    size = _VIDEO_SIZES.get(int(row["quality_id"] or 0), _VIDEO_SIZES[2])
+    palette = int(row["media_id"]) % 12
+    return audio.layout_for(int(row["bpm"]), "mp4", media.seconds, media.size_bytes, size, palette)
 
 
 class PoolStore:
