@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from cli_harness import using_keyring
@@ -21,6 +22,7 @@ from crateq.core.settings import Settings
 from crateq.core.store import Store
 from crateq.demo.cluster import DemoCluster
 from crateq.ui.engine_bridge import EngineBridge, start_engine
+from crateq.ui.notifications import DownloadNotifier
 from crateq.ui.queue_panel import COLUMN, QueuePanel, action_for, human_bytes, human_eta
 from memory_keyring import MemoryKeyring
 
@@ -150,6 +152,26 @@ def test_reorder_moves_the_job_in_the_engine(
     assert engine_order[0] == last
     for job in list(panel.model.jobs):
         bridge.cancel(job.id).result(10)
+
+
+def test_a_finished_batch_and_a_failure_raise_notices_without_a_window(
+    qtbot: QtBot, bridge: EngineBridge, demo_login, demo_cluster: DemoCluster
+) -> None:
+    notifier = DownloadNotifier(bridge, tray=None)
+    rows = demo_rows(demo_login, 2, offset=12)
+    with qtbot.waitSignal(notifier.notified, timeout=60_000) as shown:
+        bridge.add_rows(rows[:1])
+    assert shown.args == ["Downloads finished", "1 track(s) downloaded."]
+
+    demo_cluster.pools[POOL].faults.fail_with_status = 404
+    titles: list[str] = []
+    notifier.notified.connect(lambda title, _text: titles.append(title))
+    with qtbot.waitSignal(notifier.notice, timeout=60_000) as told:
+        bridge.add_rows(rows[1:])
+    qtbot.waitUntil(lambda: "Downloads finished with errors" in titles, timeout=10_000)
+    assert "Download failed" in titles
+    assert rows[1].title in told.args[0]
+    assert QApplication.activeModalWidget() is None
 
 
 def test_eta_and_sizes_read_plainly() -> None:

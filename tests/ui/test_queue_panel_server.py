@@ -107,7 +107,7 @@ def test_changes_on_the_web_site_appear_after_a_refresh(
 def test_a_failing_pool_is_named_with_its_error(
     qtbot: QtBot, panel: ServerQueuePanel, demo_cluster: DemoCluster
 ) -> None:
-    demo_cluster.pools[POOL].faults.fail_with_status = 503
+    demo_cluster.pools[POOL].faults.fail_with_status = 403
     with qtbot.waitSignal(panel.refreshed, timeout=30_000) as got:
         panel.refresh()
     assert POOL in got.args[0].errors
