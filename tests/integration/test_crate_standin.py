@@ -289,3 +289,12 @@ def test_the_demo_cluster_serves_the_crate_stand_in(tmp_path: Path) -> None:
         url = cluster.extras["crate"].url
         answer = httpx.get(f"{url}api/v2/preview/artist", params={"q": "Nobody Known"})
     assert answer.status_code == 200 and answer.json()["present"] is False
+
+
+def test_cli_accepts_a_crate_slug_as_key(crate: CrateStandIn, cli: CliRunner) -> None:
+    artist = next(a for a in data(crate).artists if a.tier == "verified" and "-" in a.slug)
+    result = cli.invoke(main, ["artist", artist.slug])
+    assert result.exit_code == 0, result.output
+    assert f"{artist.name} — verified" in result.output and "resolved from slug" in result.output
+    unknown = cli.invoke(main, ["artist", "no-such-slug-anywhere"])
+    assert unknown.exit_code == 0 and "not known to crate" in unknown.output

@@ -31,6 +31,7 @@ DiscoveryKind = Literal["breakouts", "tastemakers", "ones-to-watch"]
 DISCOVERY_KINDS: tuple[DiscoveryKind, ...] = ("breakouts", "tastemakers", "ones-to-watch")
 STALE_AFTER_DAYS = 7
 MAX_LABELS = 3
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 _PRESENCE = (
     ("bandcamp", "bandcampUrl"),
     ("soundcloud", "soundcloudUrl"),
@@ -153,23 +154,27 @@ class CrateService:
             ],
         )
         target = resolution.cluster_id or resolution.slug
-        if target is None:
-            return card
-        dossier = await self.client.artist(target)
-        if dossier.identity is None:
-            return card
-        return await self._fill(card, resolution, dossier)
+        if target is not None:
+            dossier = await self.client.artist(target)
+            return card if dossier.identity is None else await self._fill(card, resolution, dossier)
+        if _SLUG.match(card.query):  # a crate slug is not a name: /resolve?q= cannot find it
+            dossier = await self.client.artist(card.query)
+            if dossier.identity is not None:
+                card.resolved_from = card.matched_on = "slug"
+                return await self._fill(card, None, dossier)
+        return card
 
     async def _fill(
-        self, card: ArtistCard, resolution: IdentityResolution, dossier: ArtistDossier
+        self, card: ArtistCard, resolution: IdentityResolution | None, dossier: ArtistDossier
     ) -> ArtistCard:
         identity = dossier.identity
         assert identity is not None
         card.known = True
         card.name = identity.name
-        card.verification = "verified" if resolution.verified else "unverified"
-        card.cluster_id = dossier.cluster_id or resolution.cluster_id
-        card.slug = dossier.slug or resolution.slug
+        tier = resolution.resolved_via if resolution is not None else dossier.resolved_via
+        card.verification = "verified" if tier == "discogs" else "unverified"
+        card.cluster_id = dossier.cluster_id or (resolution.cluster_id if resolution else None)
+        card.slug = dossier.slug or (resolution.slug if resolution else None)
         card.links = _links(dossier, resolution)
         emergence = dossier.emergence
         if emergence is not None and emergence.signals is not None:
@@ -252,11 +257,15 @@ class CrateService:
         raise ValueError(f"unknown discovery list {kind!r}")
 
 
-def _links(dossier: ArtistDossier, resolution: IdentityResolution) -> list[PresenceLink] | None:
+def _links(
+    dossier: ArtistDossier, resolution: IdentityResolution | None
+) -> list[PresenceLink] | None:
     presence = dossier.web_presence
     if presence is not None and presence.signals is not None:
         values = presence.signals.model_dump(by_alias=True)
         return [PresenceLink(kind=k, url=values[f]) for k, f in _PRESENCE if values.get(f)]
+    if resolution is None:
+        return None
     locators = resolution.locators.model_dump()
     found = [
         PresenceLink(kind=kind, url=url)
