@@ -17,6 +17,8 @@ from crateq import __version__
 _COMMAND_MODULES: tuple[str, ...] = (
     "config",
     "pool",
+    "search",
+    "queue",
     "download",
     "demo",
     "gui",

@@ -15,19 +15,17 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import jwt
 
 from crateq.api.errors import ConfigError
+from crateq.api.pool import PoolClient
 from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
 from crateq.core.secrets import SecretStore
 from crateq.core.settings import PoolConfig, Settings, load_settings, save_settings
-
-if TYPE_CHECKING:
-    from crateq.api.pool import PoolClient
 
 # A pool name is part of every ``POOL:ID`` and of keyring entry names: keep it plain.
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -180,8 +178,6 @@ class Accounts:
         return {p.name: self._client_for(p) for p in chosen}
 
     def _client_for(self, config: PoolConfig) -> PoolClient:
-        from crateq.api.pool import PoolClient
-
         name = config.name
         store = self.secrets
 
