@@ -24,7 +24,7 @@ limits how long to wait.
     │       ├── CrateAuthError        401/403: key rejected (unauthorized, invalid_api_key…)
     │       ├── CrateBadRequest       400, crate's code kept (invalid_query, invalid_locator…)
     │       │   ├── CrateInvalidFields       invalid_fields: ``valid`` set and ``example`` kept
-    │       │   └── CrateUseResolveForLocator  use_resolve_for_locator: ``next`` kept
+    │       │   └── CrateUseResolveForLocator  use_resolve_for_locator: ``next_url`` kept
     │       ├── CrateNotFound         404 (not_found, master_not_found)
     │       ├── CrateRateLimited      429 after bounded retries (retry_after)
     │       ├── CrateUnavailable      network failure, timeout, 5xx after bounded retries
