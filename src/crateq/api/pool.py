@@ -9,11 +9,7 @@ UpdateQueue). Passwords, tokens and the API key are never logged.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
 import logging
-import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -22,22 +18,15 @@ from urllib.parse import urlencode
 import httpx
 
 from crateq.api.errors import (
-    DownloadTokenExpired,
     PoolAuthError,
-    PoolBadRequest,
-    PoolError,
-    PoolForbidden,
-    PoolKeyError,
     PoolNotFound,
     PoolProtocolError,
-    PoolRateLimited,
     PoolTimeout,
     PoolUnavailable,
     TokenExpired,
 )
 from crateq.api.pool_models import (
     MAX_PAGE_SIZE,
-    ApiErrorBody,
     Genre,
     GenreCategory,
     LoginResult,
@@ -47,55 +36,23 @@ from crateq.api.pool_models import (
     QueueUpdateResult,
     VideoQuality,
 )
+from crateq.api.pool_wire import (
+    RETRYABLE,
+    decode_json,
+    error_for,
+    install_redaction,
+    retry_after_seconds,
+)
 
 log = logging.getLogger(__name__)
+install_redaction()
 
-_SECRET_PARAM = re.compile(r"([?&](?:key|token|t)=)[^&\s\"']+", re.IGNORECASE)
-
-
-class _RedactQuerySecrets(logging.Filter):
-    """httpx logs every request URL at INFO; the API key and download tokens ride in it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        redacted = _SECRET_PARAM.sub(r"\1***", text)
-        if redacted != text:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def _install_redaction() -> None:
-    for name in ("httpx", "httpcore"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactQuerySecrets) for f in logger.filters):
-            logger.addFilter(_RedactQuerySecrets())
-
-
-_install_redaction()
 
 #: The pool's own search gives up after 30 s; reading must wait a little longer than that.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=45.0, write=30.0, pool=10.0)
 MAX_RETRIES = 3  # extra attempts on 429/503
 MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After is capped
 MAX_QUEUE_PAGES = 200  # safety bound for queue_all
-
-_RETRYABLE = (429, 503)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None if absent."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class PoolClient:
@@ -440,8 +397,8 @@ class PoolClient:
             if stream:
                 await response.aread()
                 await response.aclose()
-            if status in _RETRYABLE and retries < MAX_RETRIES:
-                wait = _retry_after(response)
+            if status in RETRYABLE and retries < MAX_RETRIES:
+                wait = retry_after_seconds(response)
                 wait = min(MAX_RETRY_AFTER, wait if wait is not None else 2.0**retries)
                 retries += 1
                 log.info("pool %s busy (%s), retrying in %.1f s", self.name, status, wait)
@@ -451,95 +408,17 @@ class PoolClient:
                 relogged = True
                 await self._relogin(sent_token)
                 continue
-            raise self._error(response, download=download, login=not authed, relogged=relogged)
-
-    def _error(
-        self,
-        response: httpx.Response,
-        *,
-        download: bool = False,
-        login: bool = False,
-        relogged: bool = False,
-    ) -> PoolError:
-        status = response.status_code
-        server = self._server_message(response)
-        text = server or f"HTTP {status}"
-        name = self.name
-        if status == 400:
-            return PoolBadRequest(
-                f"Pool {name} rejected the request: {text}", pool=name, status=400
+            raise error_for(
+                response,
+                self.name,
+                had_token=bool(self.token),
+                download=download,
+                login=not authed,
+                relogged=relogged,
             )
-        if status == 401:
-            if login:
-                return PoolAuthError(
-                    f"Pool {name} rejected the username or password: {text}",
-                    pool=name,
-                    status=401,
-                )
-            cls = TokenExpired if self.token and not relogged else PoolAuthError
-            return cls(
-                f"Pool {name} rejected the session: {text}",
-                pool=name,
-                status=401,
-                hint="Log in to the pool again.",
-            )
-        if status == 403:
-            lowered = text.lower()
-            if download and "token" in lowered and "expired" in lowered:
-                return DownloadTokenExpired(
-                    f"The download link from pool {name} expired.", pool=name, status=403
-                )
-            if download and "key" not in lowered:
-                return PoolForbidden(
-                    f"Pool {name} refused the download: {text}", pool=name, status=403
-                )
-            return PoolKeyError(
-                f"Pool {name} rejected the API key: {text}",
-                pool=name,
-                status=403,
-                hint="Check the API key in the pool's settings.",
-            )
-        if status == 404:
-            return PoolNotFound(
-                f"Pool {name} does not know that item: {text}", pool=name, status=404
-            )
-        if status in _RETRYABLE:
-            return PoolRateLimited(
-                f"Pool {name} is busy; try again shortly.",
-                retry_after=_retry_after(response),
-                pool=name,
-                status=status,
-            )
-        if status >= 500:
-            return PoolUnavailable(f"Pool {name} failed: {text}", pool=name, status=status)
-        return PoolProtocolError(
-            f"Pool {name} answered with an unexpected HTTP {status}: {text}",
-            pool=name,
-            status=status,
-        )
-
-    @staticmethod
-    def _server_message(response: httpx.Response) -> str:
-        """The ``message`` of the error body, or "" when the body is not the error envelope."""
-        try:
-            data = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            return ""
-        if isinstance(data, dict):
-            return ApiErrorBody.model_validate(data).message
-        return ""
 
     def _json(self, response: httpx.Response) -> Any:
-        try:
-            return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            kind = response.headers.get("content-type", "unknown").split(";")[0]
-            raise PoolProtocolError(
-                f"Pool {self.name} answered with a {kind} page instead of data; "
-                "it may be down for maintenance or the URL may be wrong.",
-                pool=self.name,
-                status=response.status_code,
-            ) from exc
+        return decode_json(response, self.name)
 
     async def _page(self, path: str, params: dict[str, str], what: str) -> MediaPage:
         response = await self._send("GET", path, params=params)

@@ -1,0 +1,155 @@
+"""Wire helpers of the pool client: error mapping, Retry-After, and log redaction.
+
+Kept apart from :mod:`crateq.api.pool` so the mapping from a pool's answer to the typed
+errors of :mod:`crateq.api.errors` reads as one table.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import re
+import time
+from typing import Any
+
+import httpx
+
+from crateq.api.errors import (
+    DownloadTokenExpired,
+    PoolAuthError,
+    PoolBadRequest,
+    PoolError,
+    PoolForbidden,
+    PoolKeyError,
+    PoolNotFound,
+    PoolProtocolError,
+    PoolRateLimited,
+    PoolUnavailable,
+    TokenExpired,
+)
+from crateq.api.pool_models import ApiErrorBody
+
+RETRYABLE = (429, 503)
+
+_SECRET_PARAM = re.compile(r"([?&](?:key|token|t)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class _RedactQuerySecrets(logging.Filter):
+    """httpx logs every request URL at INFO; the API key and download tokens ride in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        redacted = _SECRET_PARAM.sub(r"\1***", text)
+        if redacted != text:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def install_redaction() -> None:
+    """Hide ``key=``/``token=`` values in httpx's request logs (idempotent)."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactQuerySecrets) for f in logger.filters):
+            logger.addFilter(_RedactQuerySecrets())
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None if absent."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_for(
+    response: httpx.Response,
+    name: str,
+    *,
+    had_token: bool = False,
+    download: bool = False,
+    login: bool = False,
+    relogged: bool = False,
+) -> PoolError:
+    """The typed error for a non-2xx answer; ``name`` is the pool's, on the error too."""
+    status = response.status_code
+    text = server_message(response) or f"HTTP {status}"
+    if status == 400:
+        return PoolBadRequest(f"Pool {name} rejected the request: {text}", pool=name, status=400)
+    if status == 401:
+        if login:
+            return PoolAuthError(
+                f"Pool {name} rejected the username or password: {text}",
+                pool=name,
+                status=401,
+            )
+        cls = TokenExpired if had_token and not relogged else PoolAuthError
+        return cls(
+            f"Pool {name} rejected the session: {text}",
+            pool=name,
+            status=401,
+            hint="Log in to the pool again.",
+        )
+    if status == 403:
+        lowered = text.lower()
+        if download and "token" in lowered and "expired" in lowered:
+            return DownloadTokenExpired(
+                f"The download link from pool {name} expired.", pool=name, status=403
+            )
+        if download and "key" not in lowered:
+            return PoolForbidden(f"Pool {name} refused the download: {text}", pool=name, status=403)
+        return PoolKeyError(
+            f"Pool {name} rejected the API key: {text}",
+            pool=name,
+            status=403,
+            hint="Check the API key in the pool's settings.",
+        )
+    if status == 404:
+        return PoolNotFound(f"Pool {name} does not know that item: {text}", pool=name, status=404)
+    if status in RETRYABLE:
+        return PoolRateLimited(
+            f"Pool {name} is busy; try again shortly.",
+            retry_after=retry_after_seconds(response),
+            pool=name,
+            status=status,
+        )
+    if status >= 500:
+        return PoolUnavailable(f"Pool {name} failed: {text}", pool=name, status=status)
+    return PoolProtocolError(
+        f"Pool {name} answered with an unexpected HTTP {status}: {text}",
+        pool=name,
+        status=status,
+    )
+
+
+def server_message(response: httpx.Response) -> str:
+    """The ``message`` of the error body, or "" when the body is not the error envelope."""
+    try:
+        data = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if isinstance(data, dict):
+        return ApiErrorBody.model_validate(data).message
+    return ""
+
+
+def decode_json(response: httpx.Response, name: str) -> Any:
+    """The JSON body, or :class:`PoolProtocolError` for an HTML page or broken JSON."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        kind = response.headers.get("content-type", "unknown").split(";")[0]
+        raise PoolProtocolError(
+            f"Pool {name} answered with a {kind} page instead of data; "
+            "it may be down for maintenance or the URL may be wrong.",
+            pool=name,
+            status=response.status_code,
+        ) from exc
