@@ -94,5 +94,5 @@ def test_rows_streaming_into_a_sorted_grid_land_in_order(qapp: object) -> None:
 def test_update_row_marks_a_queued_version(qapp: object) -> None:
     model = ResultsModel()
     model.append_rows([row(1), row(2)])
-    model.update_row("p1:2", queue_id=55)
+    model.update_row("p1:2", {"queue_id": 55})
     assert shown(model, "state") == ["", "Q"]

@@ -38,12 +38,14 @@ def test_typing_shows_rows_from_every_pool_after_one_debounced_search(
     qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)  # the start-up search, if any
     before = gui.controller.current_run
     qtbot.keyClicks(window.search_bar.field, "love")
+    qtbot.waitUntil(lambda: gui.controller.current_run == before + 1, timeout=WAIT_MS)
     qtbot.waitUntil(
         lambda: {r.pool for r in window.model.all_rows()} == set(demo_cluster.pools),
         timeout=WAIT_MS,
     )
     qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)
     assert gui.controller.current_run == before + 1  # four keys, one search
+    assert not window.search_bar.debounce.isActive()
     rows = window.model.all_rows()
     assert all("love" in f"{r.artist} {r.title} {r.editor}".lower() for r in rows)
     assert {name: chip.state for name, chip in window.search_bar.chips.items()} == {

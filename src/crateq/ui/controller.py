@@ -103,11 +103,18 @@ class AppController(QObject):
         return run
 
     async def _search(self, run: int, spec: dict[str, Any], names: list[str]) -> None:
-        from crateq.api.pool_models import MediaQuery
         from crateq.core import search as core_search
 
         clients = {n: c for n, c in self._pool_clients().items() if n in names}
-        query = MediaQuery(**{k: v for k, v in spec.items() if v not in (None, "", [], ())})
+        try:  # a malformed filter is the user's to fix: say so on every chip, no request made
+            query = core_search.query_from_filters(
+                **{k: v for k, v in spec.items() if v not in (None, "", [], ())}
+            )
+        except Exception as exc:
+            for name in names:
+                self.pool_state.emit(run, name, ERROR, user_message(exc))
+            self.search_finished.emit(run)
+            return
         try:
             async for event in core_search.federated_search(
                 clients, query, limit=self.result_limit
@@ -121,11 +128,12 @@ class AppController(QObject):
         if isinstance(event, core_search.PoolRows):
             self.rows_arrived.emit(run, pool, list(event.rows))
         elif isinstance(event, core_search.PoolFinished):
-            self.pool_state.emit(run, pool, OK, f"{pool}: {getattr(event, 'total', '')} results")
+            shown = f"{event.count} of {event.total}" if event.total > event.count else event.count
+            self.pool_state.emit(run, pool, OK, f"{pool}: {shown} results")
         elif isinstance(event, core_search.PoolFailed):
             state = TIMEOUT if _is_timeout(event.error) else ERROR
             self.pool_state.emit(run, pool, state, user_message(event.error))
-        elif isinstance(event, getattr(core_search, "PoolSlow", ())):
+        elif isinstance(event, core_search.PoolSlow):
             self.pool_state.emit(run, pool, SLOW, f"{pool} is slow to answer…")
 
     # -- look-up lists -------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class CheckList(QListWidget):
 
     def fill(self, items: list[tuple[Any, str]]) -> None:
         kept = set(self.checked())
-        self.blockSignals(True)
+        was_blocked = self.blockSignals(True)
         self.clear()
         for ident, title in items:
             item = QListWidgetItem(title, self)
@@ -48,7 +48,7 @@ class CheckList(QListWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             checked = ident in kept
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        self.blockSignals(False)
+        self.blockSignals(was_blocked)
 
     def checked(self) -> list[Any]:
         return [
@@ -144,10 +144,10 @@ class FiltersPanel(QWidget):
 
     # -- look-up lists -------------------------------------------------------------------------
     def set_pools(self, names: list[str]) -> None:
-        self.pools.blockSignals(True)
+        was_blocked = self.pools.blockSignals(True)
         self.pools.fill([(n, n) for n in names])
         self.pools.set_checked(names)
-        self.pools.blockSignals(False)
+        self.pools.blockSignals(was_blocked)
 
     def set_lookups(self, lookups: Any) -> None:
         self.genres.fill([(g.genre_id, g.title) for g in lookups.genres])
@@ -176,7 +176,7 @@ class FiltersPanel(QWidget):
         return {k: v for k, v in spec.items() if v not in (None, "", [])}
 
     def set_spec(self, spec: dict[str, Any]) -> None:
-        self.blockSignals(True)
+        was_blocked = self.blockSignals(True)
         try:
             self.genres.set_checked(spec.get("genre_ids", []))
             self.categories.set_checked(spec.get("category_ids", []))
@@ -191,5 +191,5 @@ class FiltersPanel(QWidget):
             self.media.setCurrentIndex(media)
             self.days.setValue(int(spec.get("days") or 0))
         finally:
-            self.blockSignals(False)
+            self.blockSignals(was_blocked)
         self.changed.emit()

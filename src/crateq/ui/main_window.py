@@ -287,7 +287,9 @@ class MainWindow(QMainWindow):
             return
         spec = dict(entry.get("spec", {}))
         self.search_bar.field.setText(str(spec.pop("keywords", "")))
+        was_blocked = self.filters.pools.blockSignals(True)
         self.filters.pools.set_checked(entry.get("pools") or self.controller.pool_names())
+        self.filters.pools.blockSignals(was_blocked)
         self.filters.set_spec(spec)  # emits changed -> one search
 
     def _reveal(self, row: Any) -> None:

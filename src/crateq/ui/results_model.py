@@ -232,7 +232,7 @@ class ResultsModel(QAbstractTableModel):
                     return row
         return None
 
-    def update_row(self, key: str, **changes: Any) -> None:
+    def update_row(self, key: str, changes: dict[str, Any]) -> None:
         """Change fields of one version (e.g. ``queue_id`` after a queue toggle)."""
         row = self.find_row(key)
         if row is None:
