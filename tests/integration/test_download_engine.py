@@ -117,7 +117,11 @@ async def test_a_track_in_the_library_is_not_downloaded_twice_unless_deleted(
     await engine.add(row, dest=tmp_path)
     first = (await engine.wait())[0]
     again = await engine.add(row, dest=tmp_path)
-    assert again.skipped and again.state is JobState.DONE and again.path == first.path
+    assert again.id == first.id and again.state is JobState.DONE
+    engine2, _ = make_engine(store, urban)  # a later session asks the library
+    later = await engine2.add(row, dest=tmp_path)
+    assert later.skipped and later.state is JobState.DONE and later.path == first.path
+    await engine2.shutdown()
     Path(first.path).unlink()
     third = await engine.add(row, dest=tmp_path)
     assert not third.skipped

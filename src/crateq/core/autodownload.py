@@ -105,7 +105,7 @@ class AutoDownloader:
             for row in answer:
                 row.pool = row.pool or name
                 job = await self.engine.add(row, dest=self.dest)
-                if job.state is not JobState.DONE or not job.skipped:
+                if job.state is not JobState.DONE:
                     result.added.append(job)
                 elif self.remove_after:
                     self._schedule_removal(job)  # already in the library

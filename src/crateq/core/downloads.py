@@ -178,8 +178,12 @@ class DownloadEngine:
         """Queue a row; a track already in the library or already queued is not added twice."""
         self._ensure_loop_state()
         for job in self._jobs.values():
-            if job.key == row.key and not job.state.finished:
+            if job.key != row.key:
+                continue
+            if not job.state.finished:
                 return job.snapshot()
+            if job.state is JobState.DONE and not force and job.path and job.path.exists():
+                return job.snapshot()  # done in this session: the same answer again
         have = None if force else self.store.have(row.pool, row.media_id)
         root = dest or self.settings.folder_path()
         if have is not None:
