@@ -6,6 +6,7 @@ import hashlib
 import io
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,7 +14,9 @@ import pytest
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
+from crateq.demo.catalog import DEMO_POOLS
 from crateq.demo.cluster import DemoCluster
+from crateq.demo.store import MediaSettings
 from crateq.demo.words import HOSTILE_FILENAMES
 
 DemoLogin = Callable[..., httpx.Client]
@@ -125,7 +128,7 @@ def test_another_users_token_is_403(demo_login: DemoLogin) -> None:
     assert _download(other, _first_row(other)).status_code == 200
 
 
-@pytest.mark.parametrize("username", ["expired", "suspended"])
+@pytest.mark.parametrize("username", ["expired", "suspended", "denied"])
 def test_expired_and_suspended_accounts_search_but_cannot_download(
     demo_login: DemoLogin, username: str
 ) -> None:
@@ -248,3 +251,20 @@ def test_cluster_exposes_the_file_a_download_serves(
     answer = _download(client, row)
     assert answer.headers["etag"] == f'"{media.sha256}"'
     assert answer.content == media.path.read_bytes()
+
+
+def test_size_knob_lists_and_serves_big_files(tmp_path: Path) -> None:
+    media = MediaSettings(size_bytes=3_000_000)
+    with DemoCluster(
+        catalog_size=10, media=media, media_dir=tmp_path, specs=DEMO_POOLS[:1]
+    ) as cluster:
+        pool = cluster.pools["urban-beats"]
+        with httpx.Client(base_url=pool.url, params={"key": pool.api_key}) as client:
+            login = client.post("api/Auth/Login", json={"username": "demo", "password": "demo"})
+            client.headers["Authorization"] = f"Bearer {login.json()[0]['token']}"
+            row = _first_row(client)
+            with client.stream("GET", f"api/Content/Download/{row['mediaId']}",
+                               params={"token": row["auth"]}) as answer:  # fmt: skip
+                size = sum(len(chunk) for chunk in answer.iter_raw())
+    assert size == int(answer.headers["content-length"]) >= 3_000_000
+    assert row["size"] == f"{size / 1e6:.2f} MB"

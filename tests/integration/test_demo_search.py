@@ -242,12 +242,30 @@ def test_days_originator_search_type_and_playlist(demo_login: DemoLogin) -> None
     assert 0 < len(listed) < 500
 
 
-def test_chart_top_orders_by_download_count(demo_login: DemoLogin) -> None:
+def test_chart_top_orders_by_download_count(
+    demo_cluster: DemoCluster, demo_login: DemoLogin
+) -> None:
     client = demo_login()
-    top = client.get("api/Content/Media", params={"chart": "top", "size": 20}).json()["data"]
-    newest = client.get("api/Content/Media", params={"size": 20}).json()["data"]
-    assert [r["mediaId"] for r in top] != [r["mediaId"] for r in newest]
-    assert len(top) == 20
+    store = demo_cluster.pools["urban-beats"].state.store
+
+    def counts(rows: list[dict[str, Any]]) -> list[int]:
+        return [int(store.get(r["mediaId"])["downloads"]) for r in rows]
+
+    top = _rows(client, chart="top", size=50)
+    assert len(top) == 50 and counts(top) == sorted(counts(top), reverse=True)
+    everything = _rows(client, size=500)
+    assert counts(top)[0] == max(counts(everything))
+    recent = _rows(client, chart="top", days=30)
+    assert counts(recent) == sorted(counts(recent), reverse=True)
+    assert len(recent) < 500
+
+
+def test_unknown_paths_answer_the_json_error_body(demo_cluster: DemoCluster) -> None:
+    pool = demo_cluster.pools["urban-beats"]
+    answer = httpx.get(pool.url + "api/Content/Nope", params={"key": pool.api_key})
+    assert answer.status_code == 404 and answer.json()["status"] == 404
+    wrong_method = httpx.get(pool.url + "api/Auth/Login", params={"key": pool.api_key})
+    assert wrong_method.status_code == 405 and wrong_method.json()["status"] == 405
 
 
 def test_look_up_lists(demo_login: DemoLogin) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -34,6 +36,7 @@ from crateq.demo.stills import still_png
 from crateq.demo.store import PoolStore, layout_of
 from crateq.demo.streaming import file_response
 
+_log = logging.getLogger(__name__)
 Handler = Callable[[Request, DemoAccount | None], Awaitable[Response | ASGIApp]]
 
 
@@ -122,6 +125,9 @@ class PoolApp:
                 return await handler(request, account)  # type: ignore[return-value]
             except BadRequest as exc:
                 return error(400, str(exc))
+            except Exception:  # a bug in the demo must still answer like a pool does
+                _log.exception("demo pool %s failed on %s", self.state.spec.name, request.url.path)
+                return error(500, "Internal server error.")
 
         return endpoint
 
@@ -323,9 +329,15 @@ class PoolApp:
         return JSONResponse({"status": 200, "message": message, "mediaId": media_id})
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and wrong methods answer with the pool's JSON error body too."""
+    status = int(getattr(exc, "status_code", 500))
+    return error(status, str(getattr(exc, "detail", "")) or "Error.")
+
+
 def create_pool_app(state: PoolState) -> Starlette:
     """The ASGI app of one pool (state shared with the handle that tests hold)."""
-    return Starlette(routes=PoolApp(state).routes)
+    return Starlette(routes=PoolApp(state).routes, exception_handlers={HTTPException: _http_error})
 
 
 def build_state(

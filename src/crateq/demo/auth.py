@@ -43,10 +43,12 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         msg=f"Your subscription is expired. Renew at {RENEW_URL}",
     ),
     DemoAccount("suspended", "suspended", "1004", "suspended", msg="Your account is suspended."),
+    DemoAccount("denied", "denied", "1006", "denied", msg="Your application was denied."),
     DemoAccount("vip", "vip", "1005", "expired", msg="", crateq=True),
 )  # fmt: skip
 """``demo``/``demo`` is the everyday account; ``expired``/``expired`` may search but every
-download answers 403; ``vip`` is expired but ``crateq: true`` overrides that."""
+download answers 403 (so do ``suspended`` and ``denied``); ``vip`` is expired but
+``crateq: true`` overrides that; ``dj2`` is a second ordinary user."""
 
 
 def find_account(username: str, password: str) -> DemoAccount | None:
