@@ -154,14 +154,23 @@ def test_q_toggles_the_pool_queue_on_the_server(
     assert row.media_id not in server_queue()
 
 
-def test_enter_asks_to_download_the_selected_rows(gui: GuiApp, qtbot: QtBot) -> None:
+def test_enter_downloads_the_selected_row_through_the_engine(gui: GuiApp, qtbot: QtBot) -> None:
     search(gui, qtbot, "love")
     view, model = gui.window.results, gui.window.model
+    assert gui.panels is not None and gui.panels.engine is not None
     view.setFocus()
     view.setCurrentIndex(model.index(1, COLUMN_INDEX["artist"]))
-    with qtbot.waitSignal(view.download_requested) as signal:
+    wanted = model.row_at(model.index(1, 0))
+    with qtbot.waitSignal(gui.panels.engine.batchFinished, timeout=60_000) as finished:
         qtbot.keyClick(view, Qt.Key.Key_Return)
-    assert [r.key for r in signal.args[0]] == [model.row_at(model.index(1, 0)).key]
+    assert finished.args == [1, 0]  # one done, none failed
+    entry = gui.panels.store.have(wanted.pool, wanted.media_id)
+    assert entry is not None and entry.present  # the file is on disk, under $CRATEQ_HOME
+    shown = model.index_of_key(wanted.key)
+    qtbot.waitUntil(lambda: "♪" in model.data(shown.siblingAtColumn(COLUMN_INDEX["state"])))
+    search(gui, qtbot, "love")  # a new search knows it from the library
+    shown = model.index_of_key(wanted.key)
+    qtbot.waitUntil(lambda: "♪" in model.data(shown.siblingAtColumn(COLUMN_INDEX["state"])))
 
 
 def test_space_previews_and_the_preview_really_plays(gui: GuiApp, qtbot: QtBot) -> None:

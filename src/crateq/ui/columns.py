@@ -29,6 +29,7 @@ class RowPlace(NamedTuple):
     versions: int
     expanded: bool
     is_child: bool
+    in_library: bool = False  # a file of this version is in the local library
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +61,12 @@ def _number(attr: str) -> Formatter:
     return lambda row, _place: str(getattr(row, attr) or "")
 
 
-def _badges(row: MediaRow, _place: RowPlace) -> str:
+def _badges(row: MediaRow, place: RowPlace) -> str:
     """Short glyphs readable at arm's length; the tooltip spells them out."""
     marks = []
-    if row.downloaded:
+    if place.in_library:
+        marks.append("♪")
+    elif row.downloaded:
         marks.append("⬇")
     if row.queue_id:
         marks.append("Q")
@@ -73,7 +76,7 @@ def _badges(row: MediaRow, _place: RowPlace) -> str:
 def _badges_tooltip(row: MediaRow) -> str:
     words = []
     if row.downloaded:
-        words.append("downloaded")
+        words.append("downloaded from the pool before")
     if row.queue_id:
         words.append("in the pool's download queue")
     return ", ".join(words).capitalize()

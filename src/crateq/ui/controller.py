@@ -58,6 +58,7 @@ class AppController(QObject):
     search_finished = Signal(int)
     lookups_ready = Signal(object)  # Lookups
     row_changed = Signal(str, dict)  # POOL:ID, changed fields
+    in_library = Signal(list)  # POOL:ID of shown versions whose file is in the library
     notice = Signal(str)  # a short status-bar message
 
     def __init__(
@@ -75,6 +76,7 @@ class AppController(QObject):
         self.tasks = TaskGroup(core, self._task_failed)
         self.download_hook: Callable[[Sequence[MediaRow]], None] | None = None
         self.current_run = 0
+        self.library: Any = None  # a crateq.core.store.Store once downloads are attached
         self._clients: dict[str, Any] | None = None
 
     # -- clients (core thread only) -----------------------------------------------------------
@@ -127,6 +129,7 @@ class AppController(QObject):
         pool = event.pool
         if isinstance(event, core_search.PoolRows):
             self.rows_arrived.emit(run, pool, list(event.rows))
+            self._check_library(event.rows)
         elif isinstance(event, core_search.PoolFinished):
             shown = f"{event.count} of {event.total}" if event.total > event.count else event.count
             self.pool_state.emit(run, pool, OK, f"{pool}: {shown} results")
@@ -135,6 +138,15 @@ class AppController(QObject):
             self.pool_state.emit(run, pool, state, user_message(event.error))
         elif isinstance(event, core_search.PoolSlow):
             self.pool_state.emit(run, pool, SLOW, f"{pool} is slow to answer…")
+
+    def _check_library(self, rows: Sequence[MediaRow]) -> None:
+        """Runs on the core thread: which of these versions are already on disk."""
+        if self.library is None:
+            return
+        have = self.library.have
+        found = [row.key for row in rows if have(row.pool, row.media_id) is not None]
+        if found:
+            self.in_library.emit(found)
 
     # -- look-up lists -------------------------------------------------------------------------
     def load_lookups(self) -> None:

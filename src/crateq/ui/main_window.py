@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         c.search_finished.connect(self._search_finished)
         c.lookups_ready.connect(self.filters.set_lookups)
         c.row_changed.connect(self.model.update_row)
+        c.in_library.connect(self.model.mark_in_library)
         c.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.search_bar.text_committed.connect(lambda _t: self.run_search())
         self.search_bar.filters_toggled.connect(self.filters.setVisible)

@@ -52,6 +52,8 @@ def attach(window: MainWindow, controller: AppController, accounts: Any) -> Pane
         panels.engine.notice.connect(lambda text: status.showMessage(text, 8000))
         panels.engine.start()  # resume what an earlier run left unfinished
         controller.download_hook = panels.engine.add_rows
+        controller.library = panels.store
+        panels.engine.jobChanged.connect(lambda job: _downloaded(window, job))
         queue = QueuePanel(
             panels.engine, window, auto_download=window.settings.downloads.auto_download
         )
@@ -66,6 +68,13 @@ def attach(window: MainWindow, controller: AppController, accounts: Any) -> Pane
     window.add_menu_action("Accounts…", lambda: open_accounts(window, controller, panels))
     window.add_menu_action("Settings…", lambda: open_settings(window), "Ctrl+,")
     return panels
+
+
+def _downloaded(window: MainWindow, job: Any) -> None:
+    from crateq.core.download_jobs import JobState
+
+    if job.state is JobState.DONE:
+        window.model.mark_in_library([f"{job.pool}:{job.media_id}"])
 
 
 def open_accounts(window: MainWindow, controller: AppController, panels: Panels) -> None:

@@ -22,7 +22,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from crateq.api.pool_models import MediaRow
-from crateq.ui.columns import COLUMNS, RowPlace
+from crateq.ui.columns import COLUMN_INDEX, COLUMNS, RowPlace
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 _ANY_INDEX = QModelIndex | QPersistentModelIndex
@@ -47,6 +47,7 @@ class ResultsModel(QAbstractTableModel):
         self._groups: dict[GroupKey, list[MediaRow]] = {}
         self._seen: set[tuple[str, int]] = set()
         self._expanded: set[GroupKey] = set()
+        self._library: set[str] = set()  # POOL:ID of versions whose file is in the library
         self._sort: list[tuple[int, Qt.SortOrder]] = []
         self._bold = QFont()
         self._bold.setBold(True)
@@ -78,7 +79,8 @@ class ResultsModel(QAbstractTableModel):
     def place_of(self, row: MediaRow) -> RowPlace:
         group = self._groups[song_key(row)]
         gkey = song_key(row)
-        return RowPlace(len(group), gkey in self._expanded, group[0] is not row)
+        in_library = row.key in self._library
+        return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
 
     def data(self, index: _ANY_INDEX, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.row_at(index)
@@ -231,6 +233,13 @@ class ResultsModel(QAbstractTableModel):
                 if row.key == key:
                     return row
         return None
+
+    def mark_in_library(self, keys: Iterable[str]) -> None:
+        """Show the library badge on these versions (their files are on disk)."""
+        self._library.update(keys)
+        if self._flat:
+            col = COLUMN_INDEX["state"]
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._flat) - 1, col))
 
     def update_row(self, key: str, changes: dict[str, Any]) -> None:
         """Change fields of one version (e.g. ``queue_id`` after a queue toggle)."""
