@@ -178,7 +178,7 @@ def test_when_every_pool_fails_the_exit_code_is_1(
     cli: CliHarness, demo_cluster: DemoCluster
 ) -> None:
     for handle in demo_cluster.pools.values():
-        handle.faults.fail_with_status = 503
+        handle.faults.fail_with_status = 500
     result = cli("search", "--limit", "3")
     assert result.exit_code == 1
     assert {line.split(":")[0] for line in result.stderr.splitlines()} >= {"Error"}

@@ -9,8 +9,9 @@ from pathlib import Path
 import jwt
 import keyring
 import pytest
+from keyring.backends import fail
 
-from crateq.api.errors import ConfigError
+from crateq.api.errors import ConfigError, KeyringUnavailable
 from crateq.core import secrets
 from crateq.core.accounts import Accounts, jwt_is_fresh, normalise_url
 from crateq.core.secrets import SecretStore
@@ -99,6 +100,29 @@ async def test_login_without_any_password_is_a_clear_config_error(accounts: Acco
     accounts.add("urban", "http://127.0.0.1:9/", "k", "demo")
     with pytest.raises(ConfigError, match="No password is stored for pool 'urban'"):
         await accounts.login("urban")
+
+
+async def test_without_a_keyring_a_missing_password_points_to_password_stdin(
+    tmp_path: Path,
+) -> None:
+    accounts = Accounts(SecretStore(fail.Keyring()), settings_file=tmp_path / "settings.json")
+    accounts.add("urban", "http://127.0.0.1:9/", "k", "demo")
+    with pytest.raises(KeyringUnavailable, match="--password-stdin"):
+        await accounts.login("urban")
+    client = accounts.client("urban")
+    try:
+        with pytest.raises(KeyringUnavailable):
+            await client.login()  # the client asks the provider, which explains
+    finally:
+        await client.aclose()
+    accounts.hold_password("urban", "pw")
+    assert accounts.has_password("urban")
+    assert (
+        Accounts(
+            SecretStore(fail.Keyring()), settings_file=tmp_path / "settings.json"
+        ).has_password("urban")
+        is False
+    )
 
 
 def test_jwt_freshness_reads_exp_without_trusting_the_signature() -> None:

@@ -94,12 +94,17 @@ def list_(pools: tuple[str, ...], as_json: bool, password_stdin: bool) -> None:
         if rows:
             print_table(
                 ("Artist", "Title", "Mix", "Pool", "POOL:ID", "Queued"),
-                ((r.artist, r.title, r.tool, r.pool, r.key, r.queue_date) for r in rows),
+                ((r.artist, r.title, r.tool, r.pool, r.key, _when(r.queue_date)) for r in rows),
             )
         elif len(errors) < len(clients):
             click.echo("The queues are empty.")
     if errors and len(errors) == len(clients):
         raise SystemExit(1)
+
+
+def _when(stamp: str) -> str:
+    """``2026-11-23T21:14:02.39`` → ``2026-11-23 21:14``: minutes are enough in a table."""
+    return stamp[:16].replace("T", " ")
 
 
 def _group(keys: tuple[str, ...]) -> dict[str, list[int]]:

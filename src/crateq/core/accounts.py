@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import jwt
 
-from crateq.api.errors import ConfigError
+from crateq.api.errors import ConfigError, KeyringUnavailable
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
@@ -152,6 +152,17 @@ class Accounts:
         """Store in the keyring; False when no keyring is usable (kept in memory only)."""
         return self.secrets.set(secrets.pool_password(name), password, remember_in_memory=True)
 
+    def _no_password(self, name: str) -> ConfigError:
+        if not self.keyring_available:
+            return KeyringUnavailable(
+                f"No usable system keyring holds the password of pool {name!r}.",
+                hint="Pass it with --password-stdin, or install a system keyring.",
+            )
+        return ConfigError(
+            f"No password is stored for pool {name!r}.",
+            hint=f"Run `crateq pool login {name}` (or pass --password-stdin).",
+        )
+
     def has_password(self, name: str) -> bool:
         return self.secrets.get(secrets.pool_password(name)) is not None
 
@@ -182,7 +193,10 @@ class Accounts:
         store = self.secrets
 
         async def password_provider() -> str | None:
-            return store.get(secrets.pool_password(name))
+            password = store.get(secrets.pool_password(name))
+            if password is None:
+                raise self._no_password(name)
+            return password
 
         def on_token(token: str) -> None:
             store.set(secrets.pool_jwt(name), token, remember_in_memory=True)
@@ -208,10 +222,7 @@ class Accounts:
         """
         config = self.pool(name)
         if password is None and not self.has_password(name):
-            raise ConfigError(
-                f"No password is stored for pool {name!r}.",
-                hint=f"Run `crateq pool login {name}` (or pass --password-stdin).",
-            )
+            raise self._no_password(name)
         client = self._client_for(config)
         try:
             result = await client.login(password)
