@@ -7,7 +7,7 @@ one exception to one ``{"status": 400, "message": ...}`` body.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from crateq.demo.catalog import VIDEO_MIXES
@@ -80,7 +80,7 @@ def _number_spec(query: SearchQuery, name: str, column: str, text: str) -> None:
     _in(query, column, values)
 
 
-def _in(query: SearchQuery, column: str, values: list[object]) -> None:
+def _in(query: SearchQuery, column: str, values: Sequence[object]) -> None:
     marks = ",".join("?" * len(values))
     query.add(f"{column} IN ({marks})", *values)
 

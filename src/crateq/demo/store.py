@@ -177,7 +177,8 @@ class PoolStore:
     def get(self, media_id: int) -> sqlite3.Row | None:
         with self._lock:
             cursor = self._db.execute("SELECT * FROM media WHERE media_id = ?", (media_id,))
-            return cursor.fetchone()
+            row: sqlite3.Row | None = cursor.fetchone()
+            return row
 
     def toggle_queue(self, user_id: str, media_id: int) -> tuple[int, bool]:
         """(queueId, added): the same call adds, or removes what is already queued."""

@@ -76,6 +76,15 @@ def parse_range(header: str | None, length: int) -> tuple[int, int] | str | None
     return start, end
 
 
+async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
+    """Set ``gone`` when the client hangs up, so a big body stops being read from disk."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
+
+
 @dataclass
 class FileBody:
     """A raw ASGI response sending ``path[start:end]`` in chunks, with faults applied."""
@@ -99,11 +108,13 @@ class FileBody:
         drop_at = self.faults.drop_offset(total)
         rate = self.faults.slow_bytes_per_second
         chunk = max(1024, min(CHUNK, rate // 10)) if rate else CHUNK
+        gone = asyncio.Event()
+        watcher = asyncio.ensure_future(_watch_disconnect(receive, gone))
         handle: BinaryIO = await run_in_threadpool(open, self.path, "rb")
         try:
             await run_in_threadpool(handle.seek, self.start)
             sent = 0
-            while sent < total:
+            while sent < total and not gone.is_set():
                 count = min(chunk, total - sent)
                 if drop_at is not None and sent + count >= drop_at:
                     count = drop_at - sent
@@ -119,6 +130,7 @@ class FileBody:
                 if rate:
                     await asyncio.sleep(len(data) / rate)
         finally:
+            watcher.cancel()
             await run_in_threadpool(handle.close)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
