@@ -298,3 +298,15 @@ def test_cli_accepts_a_crate_slug_as_key(crate: CrateStandIn, cli: CliRunner) ->
     assert f"{artist.name} — verified" in result.output and "resolved from slug" in result.output
     unknown = cli.invoke(main, ["artist", "no-such-slug-anywhere"])
     assert unknown.exit_code == 0 and "not known to crate" in unknown.output
+
+
+def test_an_unresolved_name_offers_unverified_candidates(
+    crate: CrateStandIn, cli: CliRunner
+) -> None:
+    unverified = artist_where(crate, tier="unverified")
+    query = f"{unverified.slug[:3]}zzz nobody"
+    result = cli.invoke(main, ["artist", query, "--json"])
+    assert result.exit_code == 0 and '"known": false' in result.output
+    assert unverified.name in result.output
+    text = cli.invoke(main, ["artist", query])
+    assert "Unverified candidates: " in text.output and unverified.name in text.output

@@ -75,3 +75,27 @@ class CrateStandIn:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m crateq.demo.crate_server [--port N]``: the stand-in alone, until Ctrl-C.
+
+    (``crateq demo serve`` runs it next to the demo pools as ``crate``.)
+    """
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description="Serve the crate stand-in on loopback.")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with CrateStandIn(port=args.port) as stand_in:
+        print(f"READY crate {stand_in.url}/", flush=True)
+        print(f"API key (X-API-Key): {stand_in.api_key}", flush=True)
+        stop.wait()
+
+
+if __name__ == "__main__":
+    main()
