@@ -180,3 +180,26 @@ def test_the_installed_command_signs_in_and_searches_with_password_stdin(
     wrong = _crateq(crateq_home, "pool", "login", "club", "--password-stdin", stdin="bad\n")
     assert wrong.returncode == 1
     assert wrong.stderr.startswith("Error: ")
+
+
+def test_a_stored_jwt_is_reused_without_the_password(
+    cli: CliHarness, ring: MemoryKeyring, demo_cluster: DemoCluster
+) -> None:
+    assert cli.add_demo_pool(demo_cluster, "urban-beats").exit_code == 0
+    jwt = ring.entries[("crateq", "pool/urban-beats/jwt")]
+    del ring.entries[("crateq", "pool/urban-beats/password")]
+    found = cli("search", "--pool", "urban-beats", "--limit", "2", "--json")
+    assert found.exit_code == 0, found.stderr
+    assert ring.entries[("crateq", "pool/urban-beats/jwt")] == jwt  # no new login happened
+
+
+def test_a_rejected_jwt_is_replaced_by_a_new_login_with_the_stored_password(
+    cli: CliHarness, ring: MemoryKeyring, demo_cluster: DemoCluster
+) -> None:
+    assert cli.add_demo_pool(demo_cluster, "club-edits").exit_code == 0
+    forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMDAxIn0.c2lnbmF0dXJl"
+    ring.entries[("crateq", "pool/club-edits/jwt")] = forged
+    found = cli("search", "--pool", "club-edits", "--limit", "2", "--json")
+    assert found.exit_code == 0, found.stderr
+    renewed = ring.entries[("crateq", "pool/club-edits/jwt")]
+    assert renewed != forged and renewed.count(".") == 2
