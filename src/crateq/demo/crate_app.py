@@ -67,6 +67,7 @@ class CrateDemoControl:
         self.rate_limit = 1000
         self.requests.clear()
         self._used.clear()
+        self._window_start = time.time()
 
     def set_fault(
         self, mode: FaultMode | None, count: int | None = None, retry_after: float = 2.0
