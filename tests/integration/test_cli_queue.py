@@ -17,14 +17,19 @@ from memory_keyring import MemoryKeyring
 def cli(crateq_home: Path, demo_cluster: DemoCluster) -> Iterator[CliHarness]:
     with using_keyring(MemoryKeyring()):
         harness = CliHarness(crateq_home)
-        # dj2 is used only here, so the server-side queues start empty for this module's user.
         for pool in ("urban-beats", "club-edits"):
             added = harness.add_demo_pool(demo_cluster, pool, username="dj2", password="dj2")
             assert added.exit_code == 0, added.stderr
+        _empty_queues(harness)  # the demo servers live for the session: start from nothing
         yield harness
-        keys = [r["key"] for r in harness.json("queue", "list")["results"]]
-        if keys:
-            assert harness("queue", "remove", *keys).exit_code == 0
+        _empty_queues(harness)
+
+
+def _empty_queues(cli: CliHarness) -> None:
+    keys = [r["key"] for r in cli.json("queue", "list")["results"]]
+    if keys:
+        assert cli("queue", "remove", *keys).exit_code == 0
+    assert cli.json("queue", "list")["results"] == []
 
 
 def _queued(cli: CliHarness) -> set[str]:
