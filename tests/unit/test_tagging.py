@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import warnings
 import wave
@@ -141,3 +142,28 @@ def test_unsupported_type_says_why(tmp_path: Path) -> None:
     path = tmp_path / "x.bin"
     path.write_bytes(b"abc")
     assert "not supported" in tag_file(path, TagValues()).reason
+
+
+def test_reserved_head_is_tagged_in_place_without_moving_audio(tmp_path: Path) -> None:
+    from mutagen.id3 import APIC
+
+    from crateq.core.tagging import ID3_RESERVE, tag_reserved_mp3
+
+    audio = make_mp3(tmp_path / "a.mp3").read_bytes()
+    own = ID3()
+    own.add(TIT2(encoding=3, text="Server title"))
+    own.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=b"\xff" * 40_000))
+    head = io.BytesIO()
+    own.save(head, v2_version=3)
+    part = tmp_path / "b.mp3.part"
+    part.write_bytes(bytes(ID3_RESERVE) + head.getvalue() + audio)
+    size = part.stat().st_size
+    result = tag_reserved_mp3(part, ID3_RESERVE, TagValues.from_row(ROW))
+    assert result.ok and "title" not in result.written
+    final = part.with_suffix("")
+    part.rename(final)
+    tags = read_tags(final)
+    assert tags["title"] == "Server title" and tags["artist"] == "Artist"
+    assert len(ID3(final).getall("APIC")) == 1
+    assert final.stat().st_size == size and final.read_bytes().endswith(audio)
+    assert MP3(final).info.length > 0.9

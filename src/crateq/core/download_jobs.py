@@ -65,6 +65,7 @@ class JobSnapshot:
     path: str
     tag_note: str
     skipped: bool
+    tool: str = ""  # the mix (Extended, Intro…): tells versions of one song apart in lists
 
     @property
     def fraction(self) -> float | None:
@@ -151,6 +152,7 @@ class DownloadJob:
             path=str(self.path) if self.path else "",
             tag_note=self.tag_note,
             skipped=self.skipped,
+            tool=self.row.tool,
         )
 
 

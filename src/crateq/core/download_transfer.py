@@ -86,6 +86,8 @@ class TransferState:
     total: int | None = None
     content_type: str = ""
     disposition: str = ""
+    reserve: int = 0
+    """Bytes kept free at the start of the part for the tag (MP3: ID3v2 written in place)."""
 
 
 @dataclass
@@ -134,11 +136,11 @@ def _error_for(response: httpx.Response, pool: str) -> PoolError:
     return PoolProtocolError(f"Unexpected answer HTTP {status}.", pool=pool, status=status)
 
 
-def _hash_prefix(fd: int, length: int) -> hashlib._Hash:
+def _hash_prefix(fd: int, start: int, length: int) -> hashlib._Hash:
     digest = hashlib.sha256()
     done = 0
     while done < length:
-        block = os.pread(fd, min(_HASH_BLOCK, length - done), done)
+        block = os.pread(fd, min(_HASH_BLOCK, length - done), start + done)
         if not block:
             raise RestartTransfer("the partial file is shorter than recorded")
         digest.update(block)
@@ -170,7 +172,9 @@ def transfer(
     samples it; no I/O per chunk).
     ``state`` is updated in place with what the server said, so a restart can compare.
     """
-    offset = part.stat().st_size if part is not None and part.exists() else 0
+    offset = 0
+    if part is not None and part.exists():
+        offset = max(0, part.stat().st_size - state.reserve)
     request_headers = dict(headers)
     if offset:
         request_headers["Range"] = f"bytes={offset}-"
@@ -236,9 +240,10 @@ def _stream_body(
     fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
     complete = False
     try:
-        os.ftruncate(fd, offset)
-        digest = _hash_prefix(fd, offset)
-        os.lseek(fd, offset, os.SEEK_SET)
+        reserve = state.reserve
+        os.ftruncate(fd, reserve + offset)
+        digest = _hash_prefix(fd, reserve, offset)
+        os.lseek(fd, reserve + offset, os.SEEK_SET)
         done = offset
         progress(done)
         for chunk in response.iter_raw():

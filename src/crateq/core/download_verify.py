@@ -39,9 +39,13 @@ def media_class(ext: str) -> type[mutagen.FileType] | None:
     return _PARSERS.get(ext.lower())
 
 
-def verify(part: Path, result: TransferResult, ext: str) -> None:
-    """Raise VerificationFailed unless ``part`` is complete, intact and of type ``ext``."""
-    size = part.stat().st_size
+def verify(part: Path, result: TransferResult, ext: str, *, parse: bool = True) -> None:
+    """Raise VerificationFailed unless ``part`` is complete, intact and of type ``ext``.
+
+    With ``parse=False`` the media check is left for :func:`verify_media` (the engine runs
+    it after writing an MP3's tag into the part's reserved head).
+    """
+    size = part.stat().st_size - result.state.reserve
     total = result.state.total
     if total is not None and size != total:
         raise VerificationFailed(f"The file has {size} bytes but the server announced {total}.")
@@ -50,6 +54,12 @@ def verify(part: Path, result: TransferResult, ext: str) -> None:
     expected = sha256_etag(result.state.etag)
     if expected and expected != result.sha256:
         raise VerificationFailed("The file's SHA-256 does not match the server's ETag.")
+    if parse:
+        verify_media(part, ext)
+
+
+def verify_media(part: Path, ext: str) -> None:
+    """Raise VerificationFailed unless ``part`` parses as the media type ``ext`` claims."""
     parser = media_class(ext)
     if parser is None:
         return

@@ -54,11 +54,11 @@ from crateq.core.download_transfer import (
     transfer,
     tune_httpcore,
 )
-from crateq.core.download_verify import VerificationFailed, verify
+from crateq.core.download_verify import VerificationFailed, verify, verify_media
 from crateq.core.naming import extension_for, target_path
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
-from crateq.core.tagging import TagValues, tag_file
+from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_file, tag_reserved_mp3
 
 __all__ = ["DownloadEngine", "DownloadSource", "EngineThread", "JobEvent", "JobSnapshot"]
 __all__ += ["JobState", "RetryPolicy"]
@@ -161,7 +161,8 @@ class DownloadEngine:
                 transfer=TransferState(**_json_obj(rec["transfer_json"])),
             )
             part = job.part_path
-            job.bytes_done = part.stat().st_size if part and part.exists() else 0
+            on_disk = part.stat().st_size if part and part.exists() else 0
+            job.bytes_done = max(0, on_disk - job.transfer.reserve)
             if job.path:
                 self._reserved.add(str(job.path))
             if rec["state"] == JobState.PAUSED and not rec["auto_resume"]:
@@ -359,6 +360,7 @@ class DownloadEngine:
         policy = self.retry_policy
         failures = fresh = 0
         relogged = False
+        outcome: TagResult | None = None
         while True:
             await self._settle(job.id)
             job.stop = threading.Event()
@@ -369,7 +371,16 @@ class DownloadEngine:
                 self._set(job, JobState.VERIFYING, "")
                 ext = job.path.suffix if job.path else ".mp3"
                 assert job.part_path is not None
-                await self._blocking(job, verify, job.part_path, result, ext)
+                reserve = job.transfer.reserve
+                await self._blocking(job, verify, job.part_path, result, ext, parse=not reserve)
+                if reserve:  # MP3: tag in the reserved head, then the whole file must parse
+                    self._set(job, JobState.TAGGING, "")
+                    tags = TagValues.from_row(job.row)
+                    outcome = await self._blocking(
+                        job, tag_reserved_mp3, job.part_path, reserve, tags,
+                        overwrite=self.settings.overwrite_tags,
+                    )  # fmt: skip
+                    await self._blocking(job, verify_media, job.part_path, ext)
                 break
             except AlreadyHave as have:
                 entry = self.store.library_by_sha(have.sha256)
@@ -380,6 +391,7 @@ class DownloadEngine:
             except TransferInterrupted:
                 return
             except DiskFull:
+                self._sync_bytes(job)
                 job.user_paused = True
                 free = "Free some space, then resume."
                 self._set(job, JobState.PAUSED, f"The disk is full. {free}")
@@ -412,7 +424,7 @@ class DownloadEngine:
                 return self._fail(job, str(exc))
             except OSError as exc:
                 return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
-        await self._finish(job, result)
+        await self._finish(job, result, outcome)
 
     async def _fresh(self, source: DownloadSource, row: MediaRow) -> MediaRow:
         fresh = await source.fresh_row(row)
@@ -452,6 +464,7 @@ class DownloadEngine:
     def _choose_path(self, job: DownloadJob, state: TransferState) -> Path:
         """Runs in the worker thread once the first answer's headers are known."""
         ext = extension_for(state.content_type, state.disposition, video=job.row.video)
+        state.reserve = ID3_RESERVE if ext == ".mp3" else 0
         with self._reserve_lock:
             path = target_path(
                 job.dest,
@@ -468,14 +481,17 @@ class DownloadEngine:
         self.store.update_job(job.id, path=str(path))
         return path.with_name(path.name + ".part")
 
-    async def _finish(self, job: DownloadJob, result: TransferResult) -> None:
+    async def _finish(
+        self, job: DownloadJob, result: TransferResult, outcome: TagResult | None
+    ) -> None:
         assert job.path is not None and job.part_path is not None
         part, final = job.part_path, job.path
-        self._set(job, JobState.TAGGING, "")
         tags = TagValues.from_row(job.row)
-        outcome = await self._blocking(
-            job, tag_file, part, tags, overwrite=self.settings.overwrite_tags, ext=final.suffix
-        )
+        if outcome is None:  # other formats: tag a copy of the verified part
+            self._set(job, JobState.TAGGING, "")
+            outcome = await self._blocking(
+                job, tag_file, part, tags, overwrite=self.settings.overwrite_tags, ext=final.suffix
+            )
         job.tag_note = (
             f"Tagged: {', '.join(outcome.written)}." if outcome.written else outcome.reason
         )
@@ -498,6 +514,12 @@ class DownloadEngine:
     def _fail(self, job: DownloadJob, reason: str) -> None:
         self._set(job, JobState.FAILED, reason)
         self.store.add_history(job.row.pool, job.row.media_id, "failed", reason)
+
+    def _sync_bytes(self, job: DownloadJob) -> None:
+        """Bytes done from the part on disk (a chunk may have been written only in part)."""
+        part = job.part_path
+        on_disk = part.stat().st_size if part is not None and part.exists() else 0
+        job.bytes_done = max(0, on_disk - job.transfer.reserve)
 
     def _discard_part(self, job: DownloadJob) -> None:
         if job.part_path is not None:

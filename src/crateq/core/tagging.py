@@ -10,6 +10,7 @@ stays untagged and :class:`TagResult` says why. Blocking: call it via ``asyncio.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -134,6 +135,74 @@ def _tag_mp3_into(src: Path, dst: Path, values: dict[str, str], overwrite: bool)
         out.flush()
         _copy_rest(inp, out, old_size)
     return written
+
+
+ID3_RESERVE = 16 * 1024  # head room the engine leaves in front of an MP3 download
+
+
+def _synchsafe(value: int) -> bytes:
+    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def empty_id3(size: int) -> bytes:
+    """A valid ID3v2.4 tag of exactly ``size`` bytes holding only padding."""
+    return b"ID3\x04\x00\x00" + _synchsafe(size - 10) + bytes(size - 10)
+
+
+def _own_tag_size(head: bytes) -> int:
+    """Size of the ID3v2 tag at the start of ``head`` (header and footer included), or 0."""
+    if len(head) < 10 or head[:3] != b"ID3" or any(b & 0x80 for b in head[6:10]):
+        return 0
+    size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+    return 10 + size + (10 if head[5] & 0x10 else 0)
+
+
+def tag_reserved_mp3(
+    path: Path, reserve: int, values: TagValues, *, overwrite: bool = False
+) -> TagResult:
+    """Write the tag into the ``reserve`` bytes kept in front of the server's MP3 bytes.
+
+    The region is the reserve plus the file's own ID3v2 tag (merged with ours), rewritten in
+    place to exactly its size: no byte of audio moves, so a 1 GiB file costs a few KiB of
+    writes. If the merged tag would not fit, the region becomes one empty tag and the result
+    says why (the file's own tag is then hidden, the audio untouched). Call this only on a
+    ``.part``: the engine checks the whole file parses before it is renamed.
+    """
+    try:
+        with open(path, "r+b") as handle:
+            handle.seek(reserve)
+            head = handle.read(10)
+            own = _own_tag_size(head)
+            region = reserve + own
+            tags = ID3()
+            if own:
+                handle.seek(reserve)
+                tags = ID3(io.BytesIO(handle.read(own)))
+            written = _tag_id3(tags, values.items(), overwrite)
+            block = _render_exact(tags, region) if (written or own) else None
+            handle.seek(0)
+            handle.write(block if block is not None else empty_id3(region))
+        if block is None and (written or own):
+            return TagResult(ok=False, reason="Tags were not written (no room in place).")
+        return TagResult(ok=True, written=written)
+    except Exception as exc:  # mutagen raises many types; the audio bytes are never moved
+        why = f"{exc.__class__.__name__}: {exc}"
+        with contextlib.suppress(OSError), open(path, "r+b") as handle:
+            handle.write(empty_id3(reserve))
+        return TagResult(ok=False, reason=f"Tags were not written ({why}).")
+
+
+def _render_exact(tags: ID3, size: int) -> bytes | None:
+    """``tags`` as ID3v2.4 bytes padded to exactly ``size``, or None if they do not fit."""
+    probe = io.BytesIO()
+    tags.save(probe, v2_version=4, padding=lambda info: 0)
+    needed = len(probe.getvalue())
+    if needed > size:
+        return None
+    out = io.BytesIO()
+    tags.save(out, v2_version=4, padding=lambda info: size - needed)
+    data = out.getvalue()
+    return data if len(data) == size else None
 
 
 def _copy_rest(inp: BinaryIO, out: BinaryIO, offset: int) -> None:
