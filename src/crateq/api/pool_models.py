@@ -198,7 +198,7 @@ class ApiErrorBody(_Lenient):
 
 
 MAX_PAGE_SIZE = 500
-_NUMBER_RE = re.compile(r"^\d{1,5}$")
+_NUMBER_RE = re.compile(r"^[0-9]{1,5}$")
 
 
 def _number(part: str, what: str, original: str) -> int:
