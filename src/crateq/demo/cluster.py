@@ -91,7 +91,9 @@ class DemoCluster:
     # -- lifecycle -------------------------------------------------------------------------
 
     def _bind(self, index: int) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says
+        # TCP, and without it every small answer waits ~40 ms for the delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port_base + index if self.port_base else 0))
         sock.listen(128)
