@@ -47,6 +47,17 @@ def test_json_is_one_document_with_results_and_errors(cli: CliHarness) -> None:
     for row in body["results"]:
         assert row["key"] == f"{row['pool']}:{row['mediaId']}"
         assert "auth" not in row
+        assert row["song"].startswith(f"{row['pool']}:")
+
+
+def test_versions_of_one_song_come_together(cli: CliHarness) -> None:
+    rows = _search(cli, "--pool", "urban-beats", "--limit", "100")
+    songs = [row["song"] for row in rows]
+    groups = [song for i, song in enumerate(songs) if i == 0 or songs[i - 1] != song]
+    assert len(groups) == len(set(songs)) < len(rows)  # contiguous, and some have versions
+    for row in rows:
+        if row["groupId"]:
+            assert row["song"] == f"urban-beats:g{row['groupId']}"
 
 
 def test_the_table_shows_every_version_with_its_pool_key(cli: CliHarness) -> None:

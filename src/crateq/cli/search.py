@@ -128,7 +128,8 @@ async def _search(
 
 def row_json(row: MediaRow) -> dict[str, Any]:
     """A row for ``--json``: the wire fields plus ``pool`` and ``key``; never the download
-    token (``auth``), which is per user and short-lived."""
+    token (``auth``), which is per user and short-lived. ``crateq search --json`` adds
+    ``song``: rows with the same ``song`` are versions of one song, best version first."""
     data = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
     data["key"] = row.key
     return data
@@ -191,7 +192,9 @@ def command(
     if as_json:
         print_json(
             {
-                "results": [row_json(r) for r in ordered],
+                "results": [
+                    {**row_json(row), "song": song.key} for song in songs for row in song.versions
+                ],
                 "errors": [{"pool": p, "error": e} for p, e in errors],
             }
         )
