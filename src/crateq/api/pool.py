@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -60,7 +61,8 @@ class PoolClient:
 
     A 401 triggers one silent re-login with the password from ``password_provider``; 429/503
     are retried after ``Retry-After`` (capped) a bounded number of times. ``sleep`` is injected
-    so tests never wait for real.
+    so tests never wait for real. ``verify`` is for pools behind a private CA (an SSL context
+    with that CA), used only when no ``transport`` is given.
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class PoolClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timeout: httpx.Timeout | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.name = name
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -89,7 +92,7 @@ class PoolClient:
         self._login_lock = asyncio.Lock()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            transport=transport or httpx.AsyncHTTPTransport(http2=True, retries=0),
+            transport=transport or httpx.AsyncHTTPTransport(http2=True, retries=0, verify=verify),
             http2=True,
             timeout=timeout or DEFAULT_TIMEOUT,
             follow_redirects=True,
