@@ -214,3 +214,29 @@ async def test_closing_the_event_stream_cancels_pending_requests() -> None:
             if isinstance(event, PoolFinished):
                 break
     assert cancelled.is_set()
+
+
+async def test_pages_emptied_by_the_media_filter_do_not_stop_the_paging() -> None:
+    def mixed(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.params["page"])
+        ids = range((number - 1) * 100 + 1, number * 100 + 1)
+        data = [{"mediaId": i, "audio": i <= 100, "video": i > 100} for i in ids]
+        return httpx.Response(200, json={"records": 300, "pages": 3, "data": data})
+
+    pool, counting = client("a", mixed)
+    events = await collect(federated_search({"a": pool}, MediaQuery(media="video"), limit=150))
+    assert [len(e.rows) for e in events if isinstance(e, PoolRows)] == [100, 50]
+    assert len(counting.requests) == 3
+
+
+async def test_a_pool_without_a_pages_field_still_pages_by_its_record_count() -> None:
+    def no_pages(request: httpx.Request) -> httpx.Response:
+        answer = catalog_handler(120)(request)
+        body = answer.json()
+        del body["pages"]
+        return httpx.Response(200, json=body)
+
+    pool, counting = client("a", no_pages)
+    events = await collect(federated_search({"a": pool}, MediaQuery(size=50), limit=500))
+    assert events[-1] == PoolFinished("a", 120, 120)
+    assert len(counting.requests) == 3

@@ -21,6 +21,10 @@ from crateq.api.pool_models import MAX_PAGE_SIZE, MediaQuery, MediaRow
 
 log = logging.getLogger(__name__)
 
+#: Bound on pages read per pool and search: a client-side filter (audio/video) may leave
+#: pages empty, and a pool must not be read to its end for it.
+MAX_PAGES_PER_POOL = 50
+
 
 @dataclass(frozen=True)
 class PoolRows:
@@ -85,7 +89,11 @@ async def _search_pool(
     limit: int,
     emit: Callable[[SearchEvent], None],
 ) -> None:
-    """Page through one pool until ``limit`` rows, its last page, or an error."""
+    """Page through one pool until ``limit`` rows, its last page, or an error.
+
+    A page emptied by the client-side ``media`` filter does not end the paging; only the
+    pool's last page (or :data:`MAX_PAGES_PER_POOL`) does.
+    """
     count = 0
     total = 0
     page_number = query.page
@@ -98,7 +106,8 @@ async def _search_pool(
             if rows:
                 count += len(rows)
                 emit(PoolRows(name, rows, total))
-            if page_number >= page.pages or not page.data:
+            last = page.pages or -(-page.records // size)  # some pools omit ``pages``
+            if page_number >= min(last, query.page + MAX_PAGES_PER_POOL - 1):
                 break
             page_number += 1
     except CrateQError as exc:
