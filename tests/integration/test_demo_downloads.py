@@ -102,7 +102,19 @@ def test_ignore_range_answers_200_from_byte_zero(
     answer = _download(client, _first_row(client), headers={"Range": "bytes=1000-"})
     assert answer.status_code == 200
     assert "content-range" not in answer.headers
+    assert answer.headers["accept-ranges"] == "none"
     assert answer.content[:3] in (b"\xff\xfb\x90", b"\xff\xfb\x92")  # an MP3 frame header
+
+
+def test_head_answers_the_headers_of_a_download(demo_login: DemoLogin) -> None:
+    client = demo_login()
+    row = _first_row(client)
+    url = f"api/Content/Download/{row['mediaId']}"
+    head = client.head(url, params={"token": row["auth"]})
+    assert head.status_code == 200 and head.content == b""
+    whole = _download(client, row)
+    assert head.headers["content-length"] == whole.headers["content-length"]
+    assert head.headers["etag"] == whole.headers["etag"]
 
 
 def test_a_changed_if_range_gets_the_whole_file(demo_login: DemoLogin) -> None:

@@ -148,7 +148,8 @@ def file_response(
 
     Returns a tuple (status, headers) instead for 416 so the caller answers with JSON.
     """
-    headers = {"Content-Type": content_type, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
+    ranges = "none" if faults.ignore_range else "bytes"
+    headers = {"Content-Type": content_type, "ETag": f'"{etag}"', "Accept-Ranges": ranges}
     if filename is not None:
         headers["Content-Disposition"] = content_disposition(filename)
     wanted = None if faults.ignore_range else parse_range(request_headers.get("range"), length)
