@@ -236,6 +236,7 @@ def _nginx(work: Path, args: argparse.Namespace, unit: bytes) -> list[Figure]:
     _write_mp3(root / "big.mp3", args.big_mib * MIB, unit)
     for i in range(args.count):
         _write_mp3(root / f"f{i:03}.mp3", args.each_mib * MIB, unit)
+    os.sync()  # flush the generated files first: their writeback must not skew the runs
     started = _start_nginx(root, work)
     if started is None:
         return []
@@ -280,6 +281,7 @@ def _demo(work: Path, args: argparse.Namespace) -> list[Figure]:
                          media_dir=work / f"demo-{label}") as cluster:  # fmt: skip
             urls, headers = _demo_urls(cluster, count)
             warm = _run_curl(urls, headers, work / "warm", 8)  # the demo builds files lazily
+            os.sync()
             if warm.failed:
                 print("  warm-up failed", file=sys.stderr)
             if label == "big":

@@ -69,6 +69,18 @@ def test_download_by_key_prints_events_and_a_summary(
     assert len(list((tmp_path / "urban-beats").iterdir())) == 1
 
 
+def test_plain_output_lists_each_track_and_a_summary(
+    cli: CliHarness, demo_cluster: DemoCluster, tmp_path: Path
+) -> None:
+    rows = _rows(demo_cluster, "urban-beats", 2)
+    keys = [f"urban-beats:{r.media_id}" for r in rows]
+    result = cli("download", *keys, "--dest", str(tmp_path), "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    for key in keys:
+        assert f"{key}: done" in result.stdout
+    assert "2 downloaded, 0 already there, 0 failed, 0 paused." in result.stdout
+
+
 def test_unknown_tracks_fail_with_exit_1_and_a_reason(cli: CliHarness, tmp_path: Path) -> None:
     result = cli("download", "urban-beats:1", "--dest", str(tmp_path))
     assert result.exit_code == 1
@@ -164,3 +176,49 @@ def test_queue_download_killed_mid_file_resumes_without_duplicates(
     finally:
         handle.faults.slow_bytes_per_second = None
         _set_queue(demo_cluster, "urban-beats", [], "vip")
+
+
+def test_ctrl_c_pauses_cleanly_and_the_next_run_resumes(
+    crateq_home: Path, demo_cluster: DemoCluster, tmp_path: Path
+) -> None:
+    handle = demo_cluster.pools["club-edits"]
+    env = _env(crateq_home)
+    added = subprocess.run(
+        _crateq(crateq_home, "pool", "add", "club-edits", "--url", handle.url,
+                "--api-key", handle.api_key, "--username", "demo", "--password-stdin"),
+        input="demo\n", capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    row = _rows(demo_cluster, "club-edits", 1)[0]
+    dest = tmp_path / "dl"
+    args = ["download", f"club-edits:{row.media_id}", "--json", "--password-stdin",
+            "--dest", str(dest)]  # fmt: skip
+    try:
+        handle.faults.slow_bytes_per_second = 20_000
+        proc = subprocess.Popen(
+            _crateq(crateq_home, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write("demo\n")
+        proc.stdin.close()
+        for line in proc.stdout:
+            event = json.loads(line)
+            if event["event"] == "progress" and event["bytes"] > 0:
+                break
+        proc.send_signal(signal.SIGINT)
+        rest = _lines(proc.stdout.read())
+        assert proc.wait(30) == 1
+        assert "Interrupted" in proc.stderr.read()
+        assert rest[-1]["event"] == "summary" and rest[-1]["paused"] == 1
+        assert list(dest.rglob("*.part")) and not list(dest.rglob("*.mp3"))
+        handle.faults.slow_bytes_per_second = None
+        again = subprocess.run(
+            _crateq(crateq_home, *args), input="demo\n", capture_output=True, text=True,
+            env=env, timeout=120, check=False,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        assert _lines(again.stdout)[-1]["done"] == 1
+        assert [p.suffix for p in dest.rglob("*") if p.is_file()] == [".mp3"]
+    finally:
+        handle.faults.slow_bytes_per_second = None

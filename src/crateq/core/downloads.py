@@ -18,84 +18,38 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import functools
+import json
 import logging
 import os
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import httpx
 
-from crateq.api.errors import (
-    DownloadTokenExpired,
-    PoolAuthError,
-    PoolError,
-    PoolRateLimited,
-    PoolTimeout,
-    PoolUnavailable,
-)
 from crateq.api.pool_models import MediaRow
 from crateq.core.download_jobs import DownloadJob, EventHub, JobEvent, JobSnapshot, JobState
 from crateq.core.download_jobs import Listener as Listener
-from crateq.core.download_transfer import (
-    AlreadyHave,
-    DiskFull,
-    RestartTransfer,
-    TransferInterrupted,
-    TransferResult,
-    TransferState,
-    Writer,
-    transfer,
-    tune_httpcore,
-)
-from crateq.core.download_verify import VerificationFailed, verify, verify_media
-from crateq.core.naming import extension_for, target_path
+from crateq.core.download_runner import DownloadSource, JobRunner, RetryPolicy
+from crateq.core.download_thread import EngineThread
+from crateq.core.download_transfer import TransferState, Writer, tune_httpcore
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
-from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_file, tag_reserved_mp3
 
 __all__ = ["DownloadEngine", "DownloadSource", "EngineThread", "JobEvent", "JobSnapshot"]
 __all__ += ["JobState", "RetryPolicy"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 PROGRESS_INTERVAL = 0.1
 PERSIST_INTERVAL = 1.0
-_RETRYABLE = (PoolUnavailable, PoolRateLimited, PoolTimeout, VerificationFailed, RestartTransfer)
 
 
-class DownloadSource(Protocol):
-    """What the engine needs from a pool client (``crateq.api.pool.PoolClient`` fits)."""
-
-    def download_url(self, media_id: int, token: str) -> str: ...
-    def auth_headers(self) -> dict[str, str]: ...
-    async def login(self) -> Any: ...
-    async def fresh_row(self, row: MediaRow) -> MediaRow: ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Capped exponential backoff with full jitter; the counter resets when bytes arrive."""
-
-    max_failures: int = 8
-    base: float = 0.5
-    cap: float = 30.0
-    max_fresh_tokens: int = 4
-    max_retry_after: float = 120.0  # a server asking for longer is waited for this long
-
-    def delay(self, failures: int, retry_after: float | None, rng: random.Random) -> float:
-        backoff = min(self.cap, self.base * 2 ** max(0, failures - 1))
-        wait = backoff / 2 + rng.uniform(0, backoff / 2)
-        return float(max(wait, min(retry_after or 0.0, self.max_retry_after)))
-
-
-class DownloadEngine:
+class DownloadEngine(JobRunner):
     """Runs download jobs; every public coroutine must be awaited on the engine's loop."""
 
     def __init__(
@@ -345,212 +299,6 @@ class DownloadEngine:
         if task is not None:
             task.cancel()
 
-    # -- one job --------------------------------------------------------------------------
-    async def _run(self, job: DownloadJob) -> None:
-        try:
-            await self._run_job(job)
-        except asyncio.CancelledError:
-            pass  # pause/cancel/shutdown set the state already
-        except Exception as exc:  # a bug must not kill the engine; show it on the job
-            log.exception("download job %s crashed", job.key)
-            self._set(job, JobState.FAILED, f"Unexpected error: {exc.__class__.__name__}: {exc}")
-
-    async def _run_job(self, job: DownloadJob) -> None:
-        source = self._source_for(job.row.pool)
-        policy = self.retry_policy
-        failures = fresh = 0
-        relogged = False
-        outcome: TagResult | None = None
-        while True:
-            await self._settle(job.id)
-            job.stop = threading.Event()
-            before = job.bytes_done
-            self._set(job, JobState.CONNECTING, job.reason if failures else "")
-            try:
-                result = await self._transfer(job, source)
-                self._set(job, JobState.VERIFYING, "")
-                ext = job.path.suffix if job.path else ".mp3"
-                assert job.part_path is not None
-                reserve = job.transfer.reserve
-                await self._blocking(job, verify, job.part_path, result, ext, parse=not reserve)
-                if reserve:  # MP3: tag in the reserved head, then the whole file must parse
-                    self._set(job, JobState.TAGGING, "")
-                    tags = TagValues.from_row(job.row)
-                    outcome = await self._blocking(
-                        job, tag_reserved_mp3, job.part_path, reserve, tags,
-                        overwrite=self.settings.overwrite_tags,
-                    )  # fmt: skip
-                    await self._blocking(job, verify_media, job.part_path, ext)
-                break
-            except AlreadyHave as have:
-                entry = self.store.library_by_sha(have.sha256)
-                job.skipped, job.path = True, entry.path if entry else job.path
-                self._release(job, delete_part=True)
-                self._set(job, JobState.DONE, "Same file already in the library.")
-                return
-            except TransferInterrupted:
-                return
-            except DiskFull:
-                self._sync_bytes(job)
-                job.user_paused = True
-                free = "Free some space, then resume."
-                self._set(job, JobState.PAUSED, f"The disk is full. {free}")
-                return
-            except DownloadTokenExpired as exc:
-                fresh += 1
-                if fresh > policy.max_fresh_tokens:
-                    return self._fail(job, str(exc))
-                job.row = await self._fresh(source, job.row)
-                continue
-            except PoolAuthError as exc:
-                if relogged:
-                    return self._fail(job, str(exc))
-                relogged = True
-                await source.login()
-                continue
-            except _RETRYABLE as exc:
-                if isinstance(exc, VerificationFailed | RestartTransfer):
-                    self._discard_part(job)
-                failures = 1 if job.bytes_done > before and failures else failures + 1
-                if failures > policy.max_failures:
-                    return self._fail(job, _sentence(exc))
-                after = exc.retry_after if isinstance(exc, PoolRateLimited) else None
-                delay = policy.delay(failures, after, self._rng)
-                job.reason = f"Retrying in {delay:.0f} s: {_sentence(exc)}"
-                self._set(job, JobState.CONNECTING, job.reason)
-                await self._sleep(delay)
-                continue
-            except PoolError as exc:
-                return self._fail(job, str(exc))
-            except OSError as exc:
-                return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
-        await self._finish(job, result, outcome)
-
-    async def _fresh(self, source: DownloadSource, row: MediaRow) -> MediaRow:
-        fresh = await source.fresh_row(row)
-        fresh.pool = fresh.pool or row.pool
-        return fresh
-
-    async def _transfer(self, job: DownloadJob, source: DownloadSource) -> TransferResult:
-        url = source.download_url(job.row.media_id, job.row.auth)
-        headers = source.auth_headers()
-        first = {"done": False}
-
-        def progress(done: int) -> None:
-            job.bytes_done = done
-            if not first["done"]:
-                first["done"] = True
-                self._call_soon(self._set, job, JobState.DOWNLOADING, "")
-
-        def skip(sha: str) -> bool:
-            return not job.force and self.store.library_by_sha(sha) is not None
-
-        return await self._blocking(
-            job,
-            transfer,
-            self._http,
-            url,
-            headers,
-            job.part_path,
-            job.transfer,
-            choose_part=lambda state: self._choose_path(job, state),
-            pool=job.row.pool,
-            progress=progress,
-            stop=job.stop,
-            writer=self._writer,
-            skip_sha=skip,
-        )
-
-    def _choose_path(self, job: DownloadJob, state: TransferState) -> Path:
-        """Runs in the worker thread once the first answer's headers are known."""
-        ext = extension_for(state.content_type, state.disposition, video=job.row.video)
-        state.reserve = ID3_RESERVE if ext == ".mp3" else 0
-        with self._reserve_lock:
-            path = target_path(
-                job.dest,
-                job.row,
-                ext,
-                folder_template=self.settings.folder_template,
-                file_template=self.settings.file_template,
-                taken=self._reserved,
-            )
-            self._reserved.add(str(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.with_name(path.name + ".part").touch()
-        job.path = path
-        self.store.update_job(job.id, path=str(path))
-        return path.with_name(path.name + ".part")
-
-    async def _finish(
-        self, job: DownloadJob, result: TransferResult, outcome: TagResult | None
-    ) -> None:
-        assert job.path is not None and job.part_path is not None
-        part, final = job.part_path, job.path
-        tags = TagValues.from_row(job.row)
-        if outcome is None:  # other formats: tag a copy of the verified part
-            self._set(job, JobState.TAGGING, "")
-            outcome = await self._blocking(
-                job, tag_file, part, tags, overwrite=self.settings.overwrite_tags, ext=final.suffix
-            )
-        job.tag_note = (
-            f"Tagged: {', '.join(outcome.written)}." if outcome.written else outcome.reason
-        )
-        if final.exists():  # something appeared there since we reserved it
-            with self._reserve_lock:
-                final = target_path(job.dest, job.row, final.suffix, taken=self._reserved)
-                self._reserved.add(str(final))
-        await self._blocking(job, _commit_file, part, final)
-        job.path = final
-        size = final.stat().st_size
-        self.store.add_to_library(
-            job.row.pool, job.row.media_id, final, result.size, result.sha256, tags.items()
-        )
-        self.store.add_history(job.row.pool, job.row.media_id, "downloaded", str(final))
-        job.bytes_done = result.size
-        self._release(job)
-        self._set(job, JobState.DONE, "" if outcome.ok else outcome.reason)
-        log.info("downloaded %s to %s (%d bytes)", job.key, final, size)
-
-    def _fail(self, job: DownloadJob, reason: str) -> None:
-        self._set(job, JobState.FAILED, reason)
-        self.store.add_history(job.row.pool, job.row.media_id, "failed", reason)
-
-    def _sync_bytes(self, job: DownloadJob) -> None:
-        """Bytes done from the part on disk (a chunk may have been written only in part)."""
-        part = job.part_path
-        on_disk = part.stat().st_size if part is not None and part.exists() else 0
-        job.bytes_done = max(0, on_disk - job.transfer.reserve)
-
-    def _discard_part(self, job: DownloadJob) -> None:
-        if job.part_path is not None:
-            job.part_path.unlink(missing_ok=True)
-        job.transfer = TransferState()
-        job.bytes_done = 0
-
-    def _release(self, job: DownloadJob, *, delete_part: bool = False) -> None:
-        if delete_part and job.part_path is not None:
-            job.part_path.unlink(missing_ok=True)
-        with self._reserve_lock:
-            self._reserved.discard(str(job.path))
-
-    async def _blocking(self, job: DownloadJob, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
-        """Run ``fn`` in the engine's worker pool; remember it so a resume waits for it."""
-        future = self._executor.submit(fn, *args, **kw)
-        future.add_done_callback(_consume)  # a paused job's outcome is never awaited
-        self._threads[job.id] = future
-        return await asyncio.wrap_future(future)
-
-    async def _settle(self, job_id: int) -> None:
-        """Wait until the job's previous worker-thread call has ended (its outcome is moot)."""
-        previous = self._threads.get(job_id)
-        if previous is not None and not previous.done():
-            with contextlib.suppress(BaseException):
-                await asyncio.wrap_future(previous)
-
-    def _call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
-        if self._bound_loop is not None:
-            self._bound_loop.call_soon_threadsafe(fn, *args)
-
     # -- state + events -------------------------------------------------------------------
     def _set(self, job: DownloadJob, state: JobState, reason: str | None = None) -> None:
         if job.state.finished and state is not JobState.QUEUED:
@@ -587,80 +335,13 @@ class DownloadEngine:
         self._hub.emit(JobEvent(kind, job.snapshot()))
 
 
-def _consume(future: concurrent.futures.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
-
-
-def _commit_file(part: Path, final: Path) -> None:
-    """fsync the part, rename it atomically, fsync the folder so the rename survives."""
-    with open(part, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(part, final)
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _sentence(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text if text else exc.__class__.__name__
-
-
 def _dump(value: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(value)
 
 
 def _json_obj(text: str) -> dict[str, Any]:
-    import json
-
     try:
         value = json.loads(text or "{}")
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-class EngineThread:
-    """Runs a :class:`DownloadEngine` on its own asyncio loop in a daemon thread.
-
-    The GUI uses this so byte moving and file writes never stall its loop; it talks to the
-    engine with :meth:`submit` (returns a ``concurrent.futures.Future``) and receives events
-    through ``engine.subscribe`` on this thread (re-emit them as a queued Qt signal).
-    """
-
-    def __init__(self, factory: Callable[[], DownloadEngine]) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="crateq-engine", daemon=True)
-        self._thread.start()
-        self.engine: DownloadEngine = self.call(factory)
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.call_soon(self._ready.set)
-        self._loop.run_forever()
-
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run a plain function on the engine thread and return its result."""
-        self._ready.wait()
-
-        async def wrapper() -> T:
-            return fn()
-
-        return self.submit(wrapper()).result()
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
-
-    def stop(self, timeout: float = 40.0) -> None:
-        """Shut the engine down (running jobs pause) and end the thread."""
-        self.submit(self.engine.shutdown()).result(timeout)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout)
-        self._loop.close()
