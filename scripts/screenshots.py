@@ -71,8 +71,12 @@ def save_small(image: object, path: Path, width: int) -> int:
     img: QImage = image  # type: ignore[assignment]
     if img.width() > width:
         img = img.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
-    for colors in (QImage.Format.Format_Indexed8,):
-        small = img.convertToFormat(colors, Qt.ImageConversionFlag.ThresholdDither)
+    img = img.convertToFormat(QImage.Format.Format_RGB888)
+    img.save(str(path), "PNG", 0)  # quality 0: the strongest zlib compression, lossless
+    if path.stat().st_size > MAX_BYTES:  # busy content: 256 colours, still readable
+        small = img.convertToFormat(
+            QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.DiffuseDither
+        )
         small.save(str(path), "PNG", 0)
     return path.stat().st_size
 
@@ -90,7 +94,6 @@ def capture(out: Path, query: str) -> int:
         window.show()
         gui.controller.load_lookups()
         wait(app, lambda: window.filters.genres.count() > 0, 15)
-        window.search_bar.filters_button.setChecked(True)
         window.search_bar.field.setText(query)
         run = window.run_search()
         wait(
@@ -103,12 +106,23 @@ def capture(out: Path, query: str) -> int:
         window.results.setCurrentIndex(first)
         window.results.setFocus()
         window.model.toggle_expanded(first, expand=True)
+        model = window.model
+        rows = [model.row_at(model.index(r, 0)) for r in (5, 7)]
+        gui.controller.download([r for r in rows if r is not None])  # real demo downloads
+        queued = model.row_at(model.index(6, 0))
+        if queued is not None:
+            gui.controller.toggle_queue(queued)
+        window.preview.play(model.row_at(first))
+        wait(app, lambda: window.preview.player.position() > 1500, 20)
+        settle(app, 1.5)
         sizes = {}
         for mode, width in (("app", 1400), ("fullscreen", 1400), ("widget", 760)):
             window.set_mode(mode)
             window.show_current_mode()
             if mode == "widget":
                 window.move(40, 40)
+            elif mode == "app":
+                window.resize(1360, 800)
             settle(app)
             path = out / f"{mode}.png"
             sizes[mode] = save_small(window.grab().toImage(), path, width)

@@ -68,8 +68,14 @@ def test_a_filter_change_changes_the_query_and_the_rows(gui: GuiApp, qtbot: QtBo
 
 def test_bpm_range_filter_narrows_rows(gui: GuiApp, qtbot: QtBot) -> None:
     window = gui.window
-    window.filters.bpm.setValue((90, 110))
-    window.filters.bpm.editingFinished.emit()  # what typing into the slider's labels emits
+    bpm = window.filters.bpm
+    bpm.low.selectAll()
+    qtbot.keyClicks(bpm.low, "90")
+    qtbot.keyClick(bpm.low, Qt.Key.Key_Return)  # a typed number counts once it is entered
+    bpm.high.selectAll()
+    qtbot.keyClicks(bpm.high, "110")
+    qtbot.keyClick(bpm.high, Qt.Key.Key_Return)
+    assert bpm.slider.value() == (90, 110)
     assert window.query_spec()["bpm"] == "90-110"
     qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)
     rows = window.model.all_rows()

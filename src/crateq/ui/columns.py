@@ -123,16 +123,12 @@ COLUMNS: tuple[Column, ...] = (
 
 COLUMN_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
 
-# The slim column set the widget mode starts with; app and fullscreen show the defaults.
-WIDGET_MODE_COLUMNS: tuple[str, ...] = (
-    "versions",
-    "state",
-    "artist",
-    "title",
-    "tool",
-    "bpm",
-    "pool",
-)
+# The slim column set widget mode starts with, and its widths there (app mode: the defaults).
+WIDGET_MODE_WIDTHS: dict[str, int] = {
+    "versions": 48, "state": 40, "artist": 150, "title": 190, "tool": 104, "bpm": 58,
+    "pool": 110,
+}  # fmt: skip
+WIDGET_MODE_COLUMNS: tuple[str, ...] = tuple(WIDGET_MODE_WIDTHS)
 
 
 def column(key: str) -> Column:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QLabeledRangeSlider
+from superqt import QRangeSlider
 
 BPM_RANGE = (60, 200)
 YEAR_RANGE = (1960, dt.date.today().year)
@@ -35,7 +35,8 @@ class CheckList(QListWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMaximumHeight(120)
+        self.setMinimumHeight(92)
+        self.setMaximumHeight(132)
         self.setUniformItemSizes(True)
 
     def fill(self, items: list[tuple[Any, str]]) -> None:
@@ -65,26 +66,71 @@ class CheckList(QListWidget):
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
 
-def _range_slider(bounds: tuple[int, int]) -> QLabeledRangeSlider:
-    slider = QLabeledRangeSlider(Qt.Orientation.Horizontal)
-    slider.setRange(*bounds)
-    slider.setValue(bounds)
-    return slider
+class RangeFilter(QWidget):
+    """A range slider with a number box at each end; ``text()`` is the wire form.
 
+    ``changed`` fires when the user lets go of a handle or finishes typing a number, not on
+    every pixel of a drag (each change starts a search).
+    """
 
-def _range_text(slider: QLabeledRangeSlider, bounds: tuple[int, int]) -> str | None:
-    low, high = (int(v) for v in slider.value())
-    if (low, high) == bounds:
-        return None
-    return str(low) if low == high else f"{low}-{high}"
+    changed = Signal()
 
+    def __init__(self, bounds: tuple[int, int], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bounds = bounds
+        self.slider = QRangeSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(*bounds)
+        self.slider.setValue(bounds)
+        self.slider.setMinimumSize(90, 28)
+        self.low, self.high = QSpinBox(self), QSpinBox(self)
+        for box, value in ((self.low, bounds[0]), (self.high, bounds[1])):
+            box.setRange(*bounds)
+            box.setValue(value)
+            box.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+            box.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.setFixedWidth(58)
+            box.editingFinished.connect(self._typed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.low)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.high)
+        self.slider.valueChanged.connect(self._slid)
+        self.slider.sliderReleased.connect(self.changed)
 
-def _set_range(slider: QLabeledRangeSlider, text: str | None, bounds: tuple[int, int]) -> None:
-    if not text:
-        slider.setValue(bounds)
-        return
-    low, _, high = str(text).partition("-")
-    slider.setValue((int(low), int(high or low)))
+    def value(self) -> tuple[int, int]:
+        low, high = self.slider.value()
+        return int(low), int(high)
+
+    def set_value(self, value: tuple[int, int]) -> None:
+        low, high = sorted(value)
+        self.slider.setValue((low, high))
+
+    def text(self) -> str | None:
+        """None for the whole range (no filter), ``"120"`` or ``"80-90"`` otherwise."""
+        low, high = self.value()
+        if (low, high) == self.bounds:
+            return None
+        return str(low) if low == high else f"{low}-{high}"
+
+    def set_text(self, text: str | None) -> None:
+        if not text:
+            self.set_value(self.bounds)
+            return
+        low, _, high = str(text).partition("-")
+        self.set_value((int(low), int(high or low)))
+
+    def _slid(self, value: tuple[float, float]) -> None:
+        for box, number in zip((self.low, self.high), value, strict=True):
+            was_blocked = box.blockSignals(True)
+            box.setValue(int(number))
+            box.blockSignals(was_blocked)
+
+    def _typed(self) -> None:
+        wanted = (self.low.value(), self.high.value())
+        if wanted != self.value():
+            self.set_value(wanted)
+            self.changed.emit()
 
 
 class FiltersPanel(QWidget):
@@ -99,8 +145,8 @@ class FiltersPanel(QWidget):
         self.categories = CheckList(self)
         self.mixes = CheckList(self)
         self.qualities = CheckList(self)
-        self.bpm = _range_slider(BPM_RANGE)
-        self.year = _range_slider(YEAR_RANGE)
+        self.bpm = RangeFilter(BPM_RANGE, self)
+        self.year = RangeFilter(YEAR_RANGE, self)
         self.editor = QLineEdit(self)
         self.editor.setPlaceholderText("any editor")
         self.advisory = QComboBox(self)
@@ -111,6 +157,7 @@ class FiltersPanel(QWidget):
         self.days.setRange(0, 3650)
         self.days.setSpecialValueText("any time")
         self.days.setSuffix(" days")
+        self.days.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -134,9 +181,8 @@ class FiltersPanel(QWidget):
 
         for lst in (self.pools, self.genres, self.categories, self.mixes, self.qualities):
             lst.itemChanged.connect(lambda _item: self.changed.emit())
-        for slider in (self.bpm, self.year):
-            slider.sliderReleased.connect(self.changed)
-            slider.editingFinished.connect(self.changed)  # numbers typed into the labels
+        self.bpm.changed.connect(self.changed)
+        self.year.changed.connect(self.changed)
         self.editor.editingFinished.connect(self.changed)
         self.advisory.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.media.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -166,8 +212,8 @@ class FiltersPanel(QWidget):
             "category_ids": self.categories.checked(),
             "quality_ids": self.qualities.checked(),
             "mix": self.mixes.checked(),
-            "bpm": _range_text(self.bpm, BPM_RANGE),
-            "release_year": _range_text(self.year, YEAR_RANGE),
+            "bpm": self.bpm.text(),
+            "release_year": self.year.text(),
             "editor": self.editor.text().strip(),
             "advisory": self.advisory.currentText() if self.advisory.currentIndex() else None,
             "media": self.media.currentText().lower() if self.media.currentIndex() else None,
@@ -182,8 +228,8 @@ class FiltersPanel(QWidget):
             self.categories.set_checked(spec.get("category_ids", []))
             self.qualities.set_checked(spec.get("quality_ids", []))
             self.mixes.set_checked(spec.get("mix", []))
-            _set_range(self.bpm, spec.get("bpm"), BPM_RANGE)
-            _set_range(self.year, spec.get("release_year"), YEAR_RANGE)
+            self.bpm.set_text(spec.get("bpm"))
+            self.year.set_text(spec.get("release_year"))
             self.editor.setText(spec.get("editor", ""))
             advisory = self.advisory.findText(spec.get("advisory") or "Any")
             self.advisory.setCurrentIndex(max(0, advisory))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMainWindow,
     QMenu,
+    QScrollArea,
     QSizeGrip,
     QSplitter,
     QTabWidget,
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPlayer(
             device=settings.ui.preview_device, volume=settings.ui.preview_volume, parent=self
         )
+        self.search_bar.filters_button.setChecked(True)  # app mode shows every panel
         self._build_layout()
         self._build_toolbar()
         self._build_shortcuts()
@@ -85,10 +87,16 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------------------------
     def _build_layout(self) -> None:
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.filters)
+        self.filters_scroll = QScrollArea(self)
+        self.filters_scroll.setObjectName("filtersScroll")
+        self.filters_scroll.setWidget(self.filters)
+        self.filters_scroll.setWidgetResizable(True)
+        self.filters_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.filters_scroll.setMinimumWidth(self.filters.minimumSizeHint().width() + 16)
+        self.splitter.addWidget(self.filters_scroll)
         self.splitter.addWidget(self.results)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 1100])
+        self.splitter.setSizes([380, 1020])
         self.body = QWidget(self)
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
@@ -100,6 +108,7 @@ class MainWindow(QMainWindow):
         self.vsplit.addWidget(self.panels)
         self.vsplit.setStretchFactor(0, 3)
         self.vsplit.setStretchFactor(1, 1)
+        self.vsplit.setSizes([560, 180])
         body.addWidget(self.vsplit, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.preview, 1)
@@ -187,7 +196,7 @@ class MainWindow(QMainWindow):
         c.in_library.connect(self.model.mark_in_library)
         c.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.search_bar.text_committed.connect(lambda _t: self.run_search())
-        self.search_bar.filters_toggled.connect(self.filters.setVisible)
+        self.search_bar.filters_toggled.connect(self.filters_scroll.setVisible)
         self.search_bar.saved_requested.connect(self._saved_menu)
         self.filters.changed.connect(self.run_search)
         self.results.preview_requested.connect(self.preview.play)
@@ -338,7 +347,10 @@ class MainWindow(QMainWindow):
         self.collapse_action.setVisible(mode == WIDGET)
         self.grip.setVisible(mode == WIDGET)
         self.panels.setVisible(mode != WIDGET and self.panels.count() > 0)
-        self.filters.setVisible(spec.show_filters and self.search_bar.filters_button.isChecked())
+        self.filters_scroll.setVisible(
+            spec.show_filters and self.search_bar.filters_button.isChecked()
+        )
+        self.search_bar.filters_button.setVisible(spec.show_filters)
         self.set_collapsed(False)
         # an explicit minimum per mode: the layout's own would still count the panels the
         # previous mode showed, and widget mode must be able to shrink to a slim bar
@@ -375,7 +387,6 @@ class MainWindow(QMainWindow):
         self.collapsed = collapsed
         self.body.setVisible(not collapsed)
         self.statusBar().setVisible(not collapsed)
-        self.search_bar.filters_button.setVisible(not collapsed)
         self.collapse_action.setText("▾" if collapsed else "▴")
         if collapsed:
             self._unfolded_height = self.height()

@@ -12,7 +12,15 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QStyle,
+    QWidget,
+)
 
 from crateq.api.pool_models import MediaRow
 
@@ -43,19 +51,26 @@ class PreviewPlayer(QWidget):
     ) -> None:
         super().__init__(parent)
         self.row: MediaRow | None = None
-        self.play_button = QPushButton("▶", self)
+        self.play_button = QPushButton(self)
+        self._icons = {
+            True: self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause),
+            False: self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+        }
+        self.play_button.setIcon(self._icons[False])
         self.play_button.setFixedWidth(44)
         self.play_button.setToolTip("Play / pause the preview (Space in the grid)")
         self.title = QLabel("No preview", self)
         self.title.setMinimumWidth(80)
         self.seek = QSlider(Qt.Orientation.Horizontal, self)
         self.seek.setToolTip("Seek")
+        self.seek.setObjectName("previewSlider")
         self.time = QLabel("0:00", self)
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
         self.volume.setRange(0, 100)
         self.volume.setValue(round(volume * 100))
         self.volume.setFixedWidth(90)
         self.volume.setToolTip("Preview volume")
+        self.volume.setObjectName("previewSlider")
         self.devices = QComboBox(self)
         self.devices.setToolTip("Preview output: pick your headphone / cue output")
         self.devices.setSizeAdjustPolicy(
@@ -163,7 +178,7 @@ class PreviewPlayer(QWidget):
 
     def _state(self, state: Any) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setText("⏸" if playing else "▶")
+        self.play_button.setIcon(self._icons[playing])
 
     def _error(self, _error: Any, message: str) -> None:
         log.info("preview failed: %s", message)

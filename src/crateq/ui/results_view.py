@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from crateq.api.pool_models import MediaRow
-from crateq.ui.columns import COLUMN_INDEX, COLUMNS, WIDGET_MODE_COLUMNS
+from crateq.ui.columns import COLUMN_INDEX, COLUMNS, WIDGET_MODE_COLUMNS, WIDGET_MODE_WIDTHS
 from crateq.ui.results_model import ResultsModel
 from crateq.ui.ui_state import UiState
 
@@ -62,9 +62,10 @@ class ResultsView(QTableView):
     def apply_default_layout(self, mode: str) -> None:
         header = self.horizontalHeader()
         wanted = set(WIDGET_MODE_COLUMNS) if mode == "widget" else None
+        widths = WIDGET_MODE_WIDTHS if mode == "widget" else {}
         for section, col in enumerate(COLUMNS):
             header.moveSection(header.visualIndex(section), section)
-            header.resizeSection(section, col.width)
+            header.resizeSection(section, widths.get(col.key, col.width))
             shown = col.key in wanted if wanted is not None else col.visible_by_default
             header.setSectionHidden(section, not shown)
 
