@@ -14,6 +14,7 @@ from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
 from crateq.core.accounts import Accounts
 from crateq.core.settings import load_settings
+from crateq.demo.cluster import DemoCluster
 from crateq.ui.accounts_dialog import AccountsDialog, describe_login
 from crateq.ui.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
@@ -116,3 +117,64 @@ def test_login_answers_are_explained(status: str, msg: str, state: str, words: s
     assert words in text
     if msg:
         assert msg in text
+
+
+def test_sign_in_shows_the_pools_status_and_message(
+    qtbot: QtBot,
+    crateq_home: Path,
+    memory_keyring: MemoryKeyring,
+    core: CoreLoop,
+    demo_cluster: DemoCluster,
+) -> None:
+    handle = demo_cluster.pools["club-edits"]
+    dialog = AccountsDialog(Accounts(), core.submit)
+    qtbot.addWidget(dialog)
+    fill(dialog, "club-edits", handle.url, handle.api_key, "expired", "expired")
+    with qtbot.waitSignal(dialog.signedIn, timeout=20_000) as signed:
+        dialog.sign_in()
+    name, result = signed.args
+    assert (name, result.status) == ("club-edits", "expired")
+    assert "Your subscription is expired" in dialog.status.text()
+    assert "Renew it" in dialog.status.text()
+    assert "expired" in dialog.pool_list.currentItem().text()
+    assert memory_keyring.entries[("crateq", secrets.pool_password("club-edits"))] == "expired"
+    assert ("crateq", secrets.pool_jwt("club-edits")) in memory_keyring.entries
+
+
+def test_wrong_password_is_said_plainly(
+    qtbot: QtBot,
+    crateq_home: Path,
+    memory_keyring: MemoryKeyring,
+    core: CoreLoop,
+    demo_cluster: DemoCluster,
+) -> None:
+    handle = demo_cluster.pools["urban-beats"]
+    dialog = AccountsDialog(Accounts(), core.submit)
+    qtbot.addWidget(dialog)
+    fill(dialog, "urban-beats", handle.url, handle.api_key, "demo", "not-the-password")
+    dialog.sign_in()
+    qtbot.waitUntil(lambda: dialog.signin_button.isEnabled(), timeout=20_000)
+    assert "rejected the username or password" in dialog.status.text()
+
+
+def test_test_connection_saves_nothing(
+    qtbot: QtBot,
+    crateq_home: Path,
+    memory_keyring: MemoryKeyring,
+    core: CoreLoop,
+    demo_cluster: DemoCluster,
+) -> None:
+    handle = demo_cluster.pools["vj-vault"]
+    dialog = AccountsDialog(Accounts(), core.submit)
+    qtbot.addWidget(dialog)
+    fill(dialog, "vj-vault", handle.url, handle.api_key, "dj2", "dj2")
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20_000)
+    assert "The connection works." in dialog.status.text()
+    assert load_settings().pools == []
+    assert memory_keyring.entries == {}
+
+    dialog.api_key.setText("wrong-key")
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20_000)
+    assert "API key" in dialog.status.text()

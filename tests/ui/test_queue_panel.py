@@ -23,7 +23,14 @@ from crateq.core.store import Store
 from crateq.demo.cluster import DemoCluster
 from crateq.ui.engine_bridge import EngineBridge, start_engine
 from crateq.ui.notifications import DownloadNotifier
-from crateq.ui.queue_panel import COLUMN, QueuePanel, action_for, human_bytes, human_eta
+from crateq.ui.queue_panel import (
+    COLUMN,
+    STATUS_ROLE,
+    QueuePanel,
+    action_for,
+    human_bytes,
+    human_eta,
+)
 from memory_keyring import MemoryKeyring
 
 POOL = "urban-beats"
@@ -72,7 +79,7 @@ def test_jobs_download_and_show_progress_and_done(
     assert [j.state for j in panel.model.jobs] == [JobState.DONE, JobState.DONE]
     for job in panel.model.jobs:
         assert Path(job.path).is_file()
-        assert panel.model.index(panel.model.row_of(job.id), COLUMN["status"]).data() == "Done"
+        assert panel.model.index(panel.model.row_of(job.id), 0).data(STATUS_ROLE) == "Done"
     assert "0 downloading" in panel.summary.text()
 
 
@@ -123,7 +130,7 @@ def test_a_failure_is_shown_in_words_and_retry_recovers(
     with qtbot.waitSignal(bridge.jobFailed, timeout=30_000) as failed:
         bridge.add_rows([row])
     job = failed.args[0]
-    shown = panel.model.index(panel.model.row_of(job.id), COLUMN["status"]).data()
+    shown = panel.model.index(panel.model.row_of(job.id), 0).data(STATUS_ROLE)
     assert shown.startswith("Failed: ") and len(shown) > len("Failed: ") + 5
     assert action_for(job) == "Retry"
 

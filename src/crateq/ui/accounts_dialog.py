@@ -40,6 +40,7 @@ from crateq.core import secrets
 from crateq.core.accounts import Accounts, normalise_url
 from crateq.core.settings import load_settings, save_settings
 from crateq.ui.engine_bridge import Runner, relay, user_message
+from crateq.ui.queue_panel import CHECKBOX_QSS
 
 # What the user should do about each account status the pools send.
 STATUS_ADVICE = {
@@ -78,6 +79,19 @@ def describe_error(exc: BaseException) -> str:
     return user_message(exc)
 
 
+async def _probe(name: str, url: str, api_key: str, username: str, password: str) -> LoginResult:
+    """Log in and make one API call with throwaway credentials; nothing is stored."""
+    from crateq.api.pool import PoolClient
+
+    client = PoolClient(name, url, api_key, username=username)
+    try:
+        result = await client.login(password)
+        await client.queue(1, 1)  # the key and the new token also work for API calls
+        return result
+    finally:
+        await client.aclose()
+
+
 class AccountsDialog(QDialog):
     """Edits pools through ``accounts``; ``run`` schedules a coroutine on the core loop.
 
@@ -99,17 +113,20 @@ class AccountsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Pools and accounts")
         self.setMinimumSize(760, 560)
+        self.setStyleSheet(CHECKBOX_QSS)
         self.accounts = accounts
         self._run = run
         self._file = settings_file
         self._busy = False
+        self._status: dict[str, str] = {}  # pool -> account status of this session's sign-in
 
         outer = QVBoxLayout(self)
         top = QHBoxLayout()
         outer.addLayout(top, 1)
         left = QVBoxLayout()
         self.pool_list = QListWidget(self)
-        self.pool_list.setMinimumWidth(220)
+        self.pool_list.setMinimumWidth(240)
+        self.pool_list.setStyleSheet("QListWidget::item { padding: 7px 8px; }")
         self.pool_list.currentItemChanged.connect(self._selected)
         left.addWidget(QLabel("Pools", self))
         left.addWidget(self.pool_list, 1)
@@ -149,17 +166,20 @@ class AccountsDialog(QDialog):
         self.signin_button = QPushButton("Save and sign in", box)
         self.signin_button.setDefault(True)
         self.remove_button = QPushButton("Remove", box)
+        self.test_button = QPushButton("Test connection", box)
+        self.test_button.setToolTip("Try the values above without saving them")
+        self.test_button.clicked.connect(self.test_connection)
         self.save_button.clicked.connect(self.save_pool)
         self.signin_button.clicked.connect(self.sign_in)
         self.remove_button.clicked.connect(self.remove_pool)
-        for button in (self.signin_button, self.save_button, self.remove_button):
+        for button in (self.signin_button, self.test_button, self.save_button, self.remove_button):
             buttons.addWidget(button)
         form.addRow(buttons)
         self.status = QLabel("", box)
         self.status.setObjectName("accountStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setMinimumHeight(90)
+        self.status.setMinimumHeight(110)
         self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         form.addRow(self.status)
         return box
@@ -199,6 +219,8 @@ class AccountsDialog(QDialog):
         for pool in self.accounts.pools():
             if not pool.enabled:
                 state = "off"
+            elif pool.name in self._status:
+                state = f"signed in · {self._status[pool.name]}"
             elif self.accounts.signed_in(pool.name):
                 state = "signed in"
             elif self.accounts.has_password(pool.name):
@@ -244,7 +266,12 @@ class AccountsDialog(QDialog):
 
     def _show(self, state: str, text: str) -> None:
         colour = {"ok": "#9ff2bf", "warn": "#ffd977", "error": "#ffb3b3"}.get(state, "#c9ced6")
-        self.status.setStyleSheet(f"color: {colour};")
+        self.status.setStyleSheet(
+            f"color: {colour}; background: #1b1e24; border-left: 4px solid {colour};"
+            " border-radius: 4px; padding: 8px 10px;"
+            if text
+            else ""
+        )
         self.status.setText(text)
 
     # -- actions -------------------------------------------------------------------------
@@ -286,10 +313,37 @@ class AccountsDialog(QDialog):
             self._show("error", describe_error(error))
             return
         state, text = describe_login(result)
-        self._show(state, text)
+        self._status[name] = result.status.lower() or "current"
         self.refresh(select=name)
         self._show(state, text)
         self.signedIn.emit(name, result)
+
+    def test_connection(self) -> None:
+        """Log in with the form's values (nothing is saved) and read one queue page."""
+        name = self.name.text().strip() or "test"
+        try:
+            url = normalise_url(self.url.text())
+        except CrateQError as exc:
+            self._show("error", str(exc))
+            return
+        password = self.password.text() or self.accounts.secrets.get(secrets.pool_password(name))
+        if not password:
+            self._show("error", "Type the password to test the connection.")
+            return
+        self.test_button.setEnabled(False)
+        self._show("", f"Testing {url}…")
+        probe = _probe(
+            name, url, self.api_key.text().strip(), self.username.text().strip(), password
+        )
+        relay(self._run(probe), self, self._tested)
+
+    def _tested(self, result: Any, error: BaseException | None) -> None:
+        self.test_button.setEnabled(True)
+        if error is not None:
+            self._show("error", describe_error(error))
+            return
+        state, text = describe_login(result)
+        self._show(state, "The connection works.\n" + text)
 
     def remove_pool(self) -> None:
         name = self.name.text().strip()

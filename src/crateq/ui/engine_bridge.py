@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from crateq.api.pool_models import MediaRow
 from crateq.core.autodownload import AutoDownloader, QueueRun
@@ -39,24 +41,28 @@ def user_message(exc: BaseException) -> str:
     return f"Something went wrong ({exc.__class__.__name__}: {exc})."
 
 
-class _Relay(QObject):
-    """Carries a future's outcome from any thread into the GUI thread (queued signal)."""
+class _Poster(QObject):
+    """Runs callables on the GUI thread: emitted from any thread, delivered queued.
 
-    finished = Signal(object, object)  # result, exception or None
+    One long-lived instance (never deleted while the app runs): a short-lived QObject per
+    call was freed from worker threads and crashed in ``~QObject``.
+    """
 
-    def __init__(
-        self, parent: QObject, callback: Callable[[Any, BaseException | None], None]
-    ) -> None:
-        super().__init__(parent)
-        self._callback = callback
-        self.finished.connect(self._deliver)
+    post = Signal(object)  # a zero-argument callable
 
-    @Slot(object, object)
-    def _deliver(self, result: Any, error: BaseException | None) -> None:
-        try:
-            self._callback(result, error)
-        finally:
-            self.deleteLater()
+    def __init__(self) -> None:
+        super().__init__()
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
+        self.post.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _run(self, call: Callable[[], None]) -> None:
+        call()
+
+
+_poster: _Poster | None = None
 
 
 def relay(
@@ -64,15 +70,26 @@ def relay(
     receiver: QObject,
     callback: Callable[[Any, BaseException | None], None],
 ) -> None:
-    """Call ``callback(result, error)`` on ``receiver``'s (GUI) thread when ``future`` ends."""
-    bridge = _Relay(receiver, callback)
+    """Call ``callback(result, error)`` on the GUI thread when ``future`` ends.
+
+    Nothing is called when ``receiver`` was deleted meanwhile (a closed dialog).
+    """
+    global _poster
+    if _poster is None:
+        _poster = _Poster()
+    poster = _poster
+
+    def deliver(result: Any, error: BaseException | None) -> None:
+        if shiboken6.isValid(receiver):
+            callback(result, error)
 
     def done(f: concurrent.futures.Future[Any]) -> None:
         if f.cancelled():
-            bridge.finished.emit(None, concurrent.futures.CancelledError())
-            return
-        error = f.exception()
-        bridge.finished.emit(None if error else f.result(), error)
+            outcome: tuple[Any, BaseException | None] = (None, concurrent.futures.CancelledError())
+        else:
+            error = f.exception()
+            outcome = (None if error else f.result(), error)
+        poster.post.emit(functools.partial(deliver, *outcome))
 
     future.add_done_callback(done)
 

@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -41,6 +42,7 @@ from crateq.ui.engine_bridge import EngineBridge
 AnyIndex = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
 FRACTION_ROLE = Qt.ItemDataRole.UserRole + 2
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 
 STATE_WORDS = {
     JobState.QUEUED: "Waiting",
@@ -53,7 +55,9 @@ STATE_WORDS = {
     JobState.FAILED: "Failed",
     JobState.CANCELLED: "Cancelled",
 }
+VCENTER_LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 STATE_COLOURS = {
+    JobState.DOWNLOADING: QColor("#bcd0ff"),
     JobState.DONE: QColor("#9ff2bf"),
     JobState.FAILED: QColor("#ffb3b3"),
     JobState.PAUSED: QColor("#ffd977"),
@@ -94,8 +98,11 @@ def status_text(job: JobSnapshot) -> str:
     word = STATE_WORDS.get(job.state, str(job.state))
     if job.skipped:
         return f"{word}: {job.reason}" if job.reason else word
-    if job.reason and job.state in (JobState.FAILED, JobState.PAUSED, JobState.CONNECTING):
-        return f"{word}: {job.reason}"
+    reason = job.reason.strip()
+    if reason.rstrip(".").casefold() == word.casefold():
+        return word
+    if reason and job.state in (JobState.FAILED, JobState.PAUSED, JobState.CONNECTING):
+        return f"{word}: {reason}"
     if job.state is JobState.DONE and job.reason:
         return f"{word} ({job.reason})"
     return word
@@ -112,8 +119,9 @@ class JobColumn:
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 COLUMNS: tuple[JobColumn, ...] = (
-    JobColumn("track", "Track", 280, lambda j: f"{j.artist} - {j.title}"),
-    JobColumn("pool", "Pool", 100, lambda j: j.pool),
+    JobColumn("track", "Track", 300, lambda j: f"{j.artist} - {j.title}"),
+    JobColumn("mix", "Mix", 100, lambda j: j.tool),
+    JobColumn("pool", "Pool", 120, lambda j: j.pool),
     JobColumn("progress", "Progress", 150, lambda j: ""),
     JobColumn(
         "speed", "Speed", 90, lambda j: f"{human_bytes(j.speed)}/s" if j.speed else "", RIGHT
@@ -123,9 +131,24 @@ COLUMNS: tuple[JobColumn, ...] = (
         "size", "Size", 80, lambda j: human_bytes(j.total_bytes) if j.total_bytes else "", RIGHT
     ),
     JobColumn("action", "", 96, action_for, Qt.AlignmentFlag.AlignCenter),
-    JobColumn("status", "Status", 320, status_text),
 )
 COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
+# The theme draws no check box indicator; a dark square on a dark stage would vanish.
+CHECKBOX_QSS = (
+    "QCheckBox::indicator { width: 16px; height: 16px; border: 1px solid #5b8ff0;"
+    " border-radius: 4px; background: #0d0f12; }"
+    "QCheckBox::indicator:checked { background: #2f6fdf; image: none; }"
+)
+# Widest text each short column shows: its width follows the theme's font, never elides.
+WIDTH_SAMPLES = {
+    "mix": "Instrumental",
+    "pool": "urban-beats",
+    "speed": "888.8 MB/s",
+    "eta": "88:88",
+    "size": "888.8 MB",
+    "action": "Resume____",
+    "progress": "___100 %___",
+}
 
 
 class JobsModel(QAbstractTableModel):
@@ -181,8 +204,8 @@ class JobsModel(QAbstractTableModel):
             return 1.0 if job.state is JobState.DONE else job.fraction
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return column.align
-        if role == Qt.ItemDataRole.ForegroundRole and column.key == "status":
-            return STATE_COLOURS.get(job.state)
+        if role == STATUS_ROLE:
+            return status_text(job)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{status_text(job)}\n{job.path}" if job.path else status_text(job)
         return None
@@ -201,7 +224,7 @@ class ProgressDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         job: JobSnapshot = index.data(JOB_ROLE)
         fraction = index.data(FRACTION_ROLE)
-        rect = QRect(option.rect).adjusted(6, 7, -6, -7)  # type: ignore[attr-defined]
+        rect = _centred(option, option.fontMetrics.height() + 8)  # type: ignore[attr-defined]
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -221,6 +244,55 @@ class ProgressDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def _centred(option: QStyleOptionViewItem, height: int) -> QRect:
+    """A bar of ``height`` pixels centred vertically in the cell, with side margins."""
+    cell = QRect(option.rect)  # type: ignore[attr-defined]
+    height = min(height, cell.height() - 8)
+    return QRect(cell.left() + 6, cell.center().y() - height // 2 + 1, cell.width() - 12, height)
+
+
+class TrackDelegate(QStyledItemDelegate):
+    """Two lines: the track, and under it its state or error in words (in the state's colour).
+
+    The error sits on the job's own row, as wide as the track column, never in a dialog.
+    """
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        job: JobSnapshot = index.data(JOB_ROLE)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""  # type: ignore[attr-defined]
+        style = opt.widget.style() if opt.widget else None  # type: ignore[attr-defined]
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)  # type: ignore[attr-defined]
+        rect = QRect(option.rect).adjusted(8, 4, -8, -4)  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        top, bottom = QRect(rect), QRect(rect)
+        top.setHeight(rect.height() // 2)
+        bottom.setTop(rect.top() + rect.height() // 2)
+        painter.save()
+        font = QFont(option.font)  # type: ignore[attr-defined]
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff") if selected else QColor("#eef0f3"))
+        metrics = QFontMetrics(font)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        painter.drawText(
+            top, VCENTER_LEFT, metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, top.width())
+        )
+        small = QFont(option.font)  # type: ignore[attr-defined]
+        painter.setFont(small)
+        colour = STATE_COLOURS.get(job.state, QColor("#aab2bf"))
+        painter.setPen(QColor("#ffffff") if selected else colour)
+        status = index.data(STATUS_ROLE)
+        painter.drawText(
+            bottom,
+            VCENTER_LEFT,
+            QFontMetrics(small).elidedText(status, Qt.TextElideMode.ElideRight, bottom.width()),
+        )
+        painter.restore()
+
+
 class ActionDelegate(QStyledItemDelegate):
     """Draws the action cell as a button; the view's click handler performs it."""
 
@@ -228,7 +300,7 @@ class ActionDelegate(QStyledItemDelegate):
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if not text:
             return
-        rect = QRect(option.rect).adjusted(6, 4, -6, -4)  # type: ignore[attr-defined]
+        rect = _centred(option, option.fontMetrics.height() + 12)  # type: ignore[attr-defined]
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QColor("#5b8ff0" if text == "Retry" else "#3b4250"))
@@ -264,11 +336,22 @@ class QueuePanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(36)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.verticalHeader().setDefaultSectionSize(
+            2 * self.table.fontMetrics().height() + 16
+        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setMinimumSectionSize(48)
+        metrics = self.table.fontMetrics()
         for i, column in enumerate(COLUMNS):
-            self.table.setColumnWidth(i, column.width)
+            sample = WIDTH_SAMPLES.get(column.key)
+            width = metrics.horizontalAdvance(sample) + 28 if sample else column.width
+            self.table.setColumnWidth(i, max(width, metrics.horizontalAdvance(column.title) + 28))
+        header.setSectionResizeMode(COLUMN["track"], QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setItemDelegateForColumn(COLUMN["track"], TrackDelegate(self.table))
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setItemDelegateForColumn(COLUMN["progress"], ProgressDelegate(self.table))
         self.table.setItemDelegateForColumn(COLUMN["action"], ActionDelegate(self.table))
         self.table.clicked.connect(self._clicked)
@@ -297,6 +380,7 @@ class QueuePanel(QWidget):
         self.download_all.clicked.connect(bridge.download_all_queued)
         self.auto = QCheckBox("Auto-download the pools' queues", self)
         self.auto.setChecked(auto_download)
+        self.auto.setStyleSheet(CHECKBOX_QSS)
         self.auto.toggled.connect(self._auto_toggled)
         self.summary = QLabel(self)
         footer.addWidget(self.download_all)

@@ -128,10 +128,16 @@ class ServerQueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setSortingEnabled(False)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        metrics = self.table.fontMetrics()
         for i, (_key, _title, width) in enumerate(COLUMNS):
             self.table.setColumnWidth(i, width)
+        self.table.setColumnWidth(
+            len(COLUMNS) - 1, metrics.horizontalAdvance("8888-88-88 88:88") + 28
+        )
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.clicked.connect(self.refresh)
@@ -142,7 +148,7 @@ class ServerQueuePanel(QWidget):
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
         top = QHBoxLayout()
-        top.addWidget(QLabel("On the pools' web sites", self))
+        top.addWidget(QLabel("Pool queues (shared with the pools' web sites and apps)", self))
         top.addStretch(1)
         for button in (self.download_button, self.remove_button, self.refresh_button):
             top.addWidget(button)

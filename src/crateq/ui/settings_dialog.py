@@ -38,6 +38,7 @@ from crateq.core.settings import (
     load_settings,
     save_settings,
 )
+from crateq.ui.queue_panel import CHECKBOX_QSS
 
 THEMES = (("dark", "Dark"), ("high-contrast", "High contrast"), ("large-text", "Large text"))
 TEMPLATE_HELP = "Fields: {artist} {title} {tool} {bpm} {genre} {year} {editor} {pool} {advisory}"
@@ -103,6 +104,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("CrateQ settings")
         self.setMinimumWidth(620)
+        self.setStyleSheet(CHECKBOX_QSS)
         self._settings = settings
         self._file = settings_file
         self.result_settings: Settings | None = None
