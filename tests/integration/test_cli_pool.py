@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -203,3 +205,51 @@ def test_a_rejected_jwt_is_replaced_by_a_new_login_with_the_stored_password(
     assert found.exit_code == 0, found.stderr
     renewed = ring.entries[("crateq", "pool/club-edits/jwt")]
     assert renewed != forged and renewed.count(".") == 2
+
+
+def _on_a_terminal(home: Path, args: list[str], answer: bytes) -> tuple[str, int]:
+    """Run `crateq` with a pseudo-terminal as its controlling tty; answer the first prompt."""
+    script = Path(sys.executable).with_name("crateq")
+    if not script.exists():
+        pytest.skip("the crateq entry point is not installed in this environment")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become crateq at once
+        os.environ.update(
+            CRATEQ_HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"
+        )
+        os.execv(str(script), [str(script), *args])
+    output = b""
+    answered = False
+    while True:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            os.kill(pid, 9)
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not answered and b"Password" in output:
+            os.write(fd, answer)
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    return output.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+
+
+def test_login_on_a_terminal_prompts_without_echoing_the_password(
+    crateq_home: Path, demo_cluster: DemoCluster
+) -> None:
+    pool = demo_cluster.pools["urban-beats"]
+    added = _crateq(
+        crateq_home, "pool", "add", "urban", "--url", pool.url, "--api-key", pool.api_key,
+        "--username", "demo",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    output, code = _on_a_terminal(crateq_home, ["pool", "login", "urban"], b"demo\n")
+    assert code == 0, output
+    before, _, rest = output.partition("Password for urban:")
+    assert _ == "Password for urban:", before
+    assert rest.startswith(" \r\nurban: signed in as demo (account status: active).")  # no echo
