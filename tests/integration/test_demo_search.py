@@ -235,6 +235,7 @@ def test_days_originator_search_type_and_playlist(demo_login: DemoLogin) -> None
     client = demo_login()
     assert len(_rows(client, days="7")) < len(_rows(client, days="3650"))
     assert len(_rows(client, originator="Urban Beats")) == 500
+    assert len(_rows(client, originator="urban-beats")) == 500
     assert _rows(client, originator="Somewhere Else") == []
     assert _rows(client, searchType="video") == []
     assert len(_rows(client, searchType="audio")) == 500

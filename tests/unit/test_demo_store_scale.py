@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crateq.demo.catalog import DEMO_POOLS, CatalogRow, generate_catalog
 from crateq.demo.filters import parse_search
@@ -68,3 +70,16 @@ def test_searches_use_an_index_or_the_full_text_index(
 def test_last_page_is_reachable(big_pool: tuple[PoolStore, list[CatalogRow]]) -> None:
     total, page = big_pool[0].search(parse_search({"page": "200", "size": "500"}), "1001")
     assert total == ROWS and len(page) == 500
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(min_size=1, max_size=12))
+def test_any_keyword_text_searches_without_error(
+    big_pool: tuple[PoolStore, list[CatalogRow]], text: str
+) -> None:
+    store, _ = big_pool
+    query = parse_search({"keywords": text, "artist": text, "size": "5"})
+    total, rows = store.search(query, "1001")
+    assert total >= len(rows)

@@ -155,8 +155,11 @@ def parse_search(args: Mapping[str, str]) -> SearchQuery:
         if days < 0:
             raise BadRequest("Invalid value for days: must be 0 or more.")
         query.add("m.date >= date('now', ?)", f"-{days} days")
-    if arg("originator"):
-        query.add("lower(m.source) = lower(?)", arg("originator"))
+    if arg("originator"):  # the source name ("Urban Beats") or its slug ("urban-beats")
+        query.add(
+            "(lower(m.source) = lower(?) OR replace(lower(m.source), ' ', '-') = lower(?))",
+            arg("originator"), arg("originator"),
+        )  # fmt: skip
     search_type = arg("searchType").lower()
     if search_type in ("audio", "video"):
         query.add(f"m.{search_type} = 1")
