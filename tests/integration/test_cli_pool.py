@@ -250,6 +250,6 @@ def test_login_on_a_terminal_prompts_without_echoing_the_password(
     assert added.returncode == 0, added.stderr
     output, code = _on_a_terminal(crateq_home, ["pool", "login", "urban"], b"demo\n")
     assert code == 0, output
-    before, _, rest = output.partition("Password for urban:")
-    assert _ == "Password for urban:", before
+    before, prompt, rest = output.partition("Password for urban:")
+    assert prompt, before
     assert rest.startswith(" \r\nurban: signed in as demo (account status: active).")  # no echo
