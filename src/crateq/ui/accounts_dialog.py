@@ -112,7 +112,7 @@ class AccountsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Pools and accounts")
-        self.setMinimumSize(760, 560)
+        self.setMinimumSize(860, 660)
         self.setStyleSheet(CHECKBOX_QSS)
         self.accounts = accounts
         self._run = run
@@ -125,7 +125,8 @@ class AccountsDialog(QDialog):
         outer.addLayout(top, 1)
         left = QVBoxLayout()
         self.pool_list = QListWidget(self)
-        self.pool_list.setMinimumWidth(240)
+        self.pool_list.setMinimumWidth(self.fontMetrics().horizontalAdvance("W" * 13) + 30)
+        self.pool_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pool_list.setStyleSheet("QListWidget::item { padding: 7px 8px; }")
         self.pool_list.currentItemChanged.connect(self._selected)
         left.addWidget(QLabel("Pools", self))
@@ -227,7 +228,7 @@ class AccountsDialog(QDialog):
                 state = "password stored"
             else:
                 state = "no password"
-            item = QListWidgetItem(f"{pool.name}  ·  {state}")
+            item = QListWidgetItem(f"{pool.name}\n{state}")
             item.setData(Qt.ItemDataRole.UserRole, pool.name)
             self.pool_list.addItem(item)
             if pool.name == current:
