@@ -48,8 +48,16 @@ def test_add_with_password_signs_in_and_keeps_secrets_in_the_keyring(
         "signed_in": True,
         "password_stored": True,
     }
-    settings = (cli.home / "config" / "settings.json").read_text()
-    assert demo_cluster.pools["urban-beats"].api_key in settings
+    settings = json.loads((cli.home / "config" / "settings.json").read_text())
+    assert settings["pools"] == [
+        {
+            "name": "urban-beats",
+            "url": demo_cluster.pools["urban-beats"].url,
+            "api_key": demo_cluster.pools["urban-beats"].api_key,
+            "username": "demo",
+            "enabled": True,
+        }
+    ]
     assert jwt not in cli.files_text()
     assert jwt not in result.stdout + result.stderr
 
@@ -64,6 +72,7 @@ def test_add_with_a_wrong_password_says_so_and_stores_no_password(
     assert ring.entries == {}
     [pool] = cli.json("pool", "list")["pools"]
     assert (pool["signed_in"], pool["password_stored"]) == (False, False)
+    assert "wrong-password" not in result.stdout + result.stderr + cli.files_text()
 
 
 def test_login_with_a_wrong_password_exits_1_with_one_line(
