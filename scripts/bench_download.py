@@ -284,19 +284,14 @@ def _demo(work: Path, args: argparse.Namespace) -> list[Figure]:
             os.sync()
             if warm.failed:
                 print("  warm-up failed", file=sys.stderr)
-            if label == "big":
-                big = urls
-                figures += [
-                    f for f in _scenarios("demo", big, {}, headers, work) if f.scenario == "1 file"
-                ]
-            else:
-                for n in (4, 8):
-                    for tool, runner in (("curl", _run_curl), ("crateq", _run_crateq)):
-                        fig = runner(urls, headers, work / f"run-{tool}", n)
-                        fig.server, fig.scenario = "demo", f"{count} files, {n} jobs"
-                        print(f"  demo   {fig.scenario:22} {tool:6} {fig.mbps:7.0f} MB/s",
-                              file=sys.stderr)  # fmt: skip
-                        figures.append(fig)
+            plan = [("1 file", 1)] if label == "big" else [(f"{count} files, {n} jobs", n)
+                                                            for n in (4, 8)]  # fmt: skip
+            for scenario, jobs in plan:
+                for tool, runner in (("curl", _run_curl), ("crateq", _run_crateq)):
+                    fig = runner(urls, headers, work / f"run-{tool}", jobs)
+                    fig.server, fig.scenario = "demo", scenario
+                    print(f"  demo   {scenario:22} {tool:6} {fig.mbps:7.0f} MB/s", file=sys.stderr)
+                    figures.append(fig)
         shutil.rmtree(work / f"demo-{label}", ignore_errors=True)
     return figures
 

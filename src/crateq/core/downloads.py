@@ -47,6 +47,7 @@ __all__ += ["JobState", "RetryPolicy"]
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.1
 PERSIST_INTERVAL = 1.0
+_LOCAL_WORK = frozenset({JobState.VERIFYING, JobState.TAGGING})
 
 
 class DownloadEngine(JobRunner):
@@ -245,9 +246,11 @@ class DownloadEngine(JobRunner):
             self._bound_loop = asyncio.get_running_loop()
 
     def _kick(self) -> None:
+        """Start queued jobs within the limits, which count connections to pools: a job
+        that is verifying, tagging or fsyncing its file no longer holds a slot."""
         running: dict[str, int] = {}
         for job in self._jobs.values():
-            if job.id in self._tasks:
+            if job.id in self._tasks and job.state not in _LOCAL_WORK:
                 running[job.row.pool] = running.get(job.row.pool, 0) + 1
         total = sum(running.values())
         queued = sorted(
@@ -312,6 +315,8 @@ class DownloadEngine(JobRunner):
         if changed:
             self._persist(job, state=True)
             self._emit("state", job)
+            if state in _LOCAL_WORK:
+                self._kick()  # its connection is done: let the next one start
         if self._changed is not None:
             self._changed.set()
 
