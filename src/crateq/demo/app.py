@@ -33,7 +33,7 @@ from crateq.demo.filters import BadRequest, SearchQuery, parse_paging, parse_sea
 from crateq.demo.mediafiles import MediaCache
 from crateq.demo.pool_edits import record_from_update
 from crateq.demo.stills import still_png
-from crateq.demo.store import PoolStore, layout_of
+from crateq.demo.store import MediaSettings, PoolStore, layout_of
 from crateq.demo.streaming import file_response
 
 _log = logging.getLogger(__name__)
@@ -342,11 +342,9 @@ def create_pool_app(state: PoolState) -> Starlette:
 
 def build_state(
     spec: PoolSpec, db_path: Path, media: MediaCache, catalog_size: int, seed: int = 0,
-    media_settings: Any = None,
+    media_settings: MediaSettings | None = None,
 ) -> PoolState:  # fmt: skip
     """Generate the catalog of ``spec`` into a fresh database and wrap it for serving."""
-    from crateq.demo.store import MediaSettings
-
     store = PoolStore(db_path, spec, media_settings or MediaSettings())
     store.load(catalog.generate_catalog(spec, catalog_size, seed))
     return PoolState(spec=spec, store=store, media=media)

@@ -114,10 +114,6 @@ class CatalogRow:
     downloads: int
 
 
-def genre_by_id(genre_id: int) -> tuple[int, str, int, int, int] | None:
-    return next((g for g in GENRES if g[0] == genre_id), None)
-
-
 def _artist_name(rng: random.Random) -> str:
     w = words
     style = rng.randrange(9)

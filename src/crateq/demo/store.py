@@ -123,55 +123,45 @@ class PoolStore:
             db.execute("PRAGMA analysis_limit=1000")
             db.execute("ANALYZE")
 
-    def _select(self, where: str, order: str) -> str:
-        return (
-            "SELECT m.*, q.queue_id AS queue_id, q.queue_date AS queue_date,"
-            " (d.media_id IS NOT NULL) AS downloaded FROM media m"
-            " LEFT JOIN queue q ON q.media_id = m.media_id AND q.user_id = :user"
-            " LEFT JOIN downloaded d ON d.media_id = m.media_id AND d.user_id = :user"
-            f" WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
-        )
+    _PAGE = (
+        "SELECT m.*, q.queue_id AS queue_id, q.queue_date AS queue_date,"
+        " (d.media_id IS NOT NULL) AS downloaded FROM media m"
+        " LEFT JOIN queue q ON q.media_id = m.media_id AND q.user_id = ?"
+        " LEFT JOIN downloaded d ON d.media_id = m.media_id AND d.user_id = ?"
+        " WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
 
     def _sql(
         self, query: SearchQuery, user_id: str, queue_only: bool
-    ) -> tuple[str, str, dict[str, Any]]:
-        """(WHERE clause, page SELECT, named parameters) of a search."""
-        clauses = list(query.where)
-        params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(query.params)}
-        numbered = []
-        index = 0
-        for clause in clauses:
-            while "?" in clause:
-                clause = clause.replace("?", f":p{index}", 1)
-                index += 1
-            numbered.append(clause)
+    ) -> tuple[str, list[Any], str, list[Any]]:
+        """(COUNT query, its parameters, page query, its parameters) of a search."""
+        clauses, params = list(query.where), list(query.params)
         if query.fts:
-            params["fts"] = " AND ".join(query.fts)
-            numbered.append(
-                "m.media_id IN (SELECT rowid FROM media_fts WHERE media_fts MATCH :fts)"
-            )
+            clauses.append("m.media_id IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)")
+            params.append(" AND ".join(query.fts))
         if queue_only:
-            numbered.append("m.media_id IN (SELECT media_id FROM queue WHERE user_id = :user)")
-        where = " AND ".join(numbered) or "1"
-        params.update(user=user_id, limit=query.size, offset=(query.page - 1) * query.size)
-        return where, self._select(where, query.order_sql), params
+            clauses.append("m.media_id IN (SELECT media_id FROM queue WHERE user_id = ?)")
+            params.append(user_id)
+        where = " AND ".join(clauses) or "1"
+        page = self._PAGE.format(where=where, order=query.order_sql)
+        page_params = [user_id, user_id, *params, query.size, (query.page - 1) * query.size]
+        return f"SELECT COUNT(*) FROM media m WHERE {where}", params, page, page_params
 
     def search(
         self, query: SearchQuery, user_id: str, queue_only: bool = False
     ) -> tuple[int, list[sqlite3.Row]]:
         """(total matching rows, rows of the requested page)."""
-        where, select, params = self._sql(query, user_id, queue_only)
+        count_sql, count_params, page_sql, page_params = self._sql(query, user_id, queue_only)
         with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM media m WHERE {where}", params)
-            count = int(total.fetchone()[0])
-            rows = self._db.execute(select, params).fetchall()
+            count = int(self._db.execute(count_sql, count_params).fetchone()[0])
+            rows = self._db.execute(page_sql, page_params).fetchall()
         return count, rows
 
     def explain(self, query: SearchQuery, user_id: str = "") -> list[str]:
         """SQLite's plan for the page query: how tests and the benchmark see index use."""
-        _, select, params = self._sql(query, user_id, False)
+        _, _, page_sql, page_params = self._sql(query, user_id, False)
         with self._lock:
-            plan = self._db.execute("EXPLAIN QUERY PLAN " + select, params).fetchall()
+            plan = self._db.execute("EXPLAIN QUERY PLAN " + page_sql, page_params).fetchall()
         return [str(step[3]) for step in plan]
 
     def get(self, media_id: int) -> sqlite3.Row | None:
