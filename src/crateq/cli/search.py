@@ -35,7 +35,11 @@ from crateq.core.search import (
 )
 
 SORT_FIELDS: tuple[str, ...] = tuple(
-    sorted((f.alias or name) for name, f in MediaRow.model_fields.items() if name != "pool")
+    sorted(
+        (f.alias or name)
+        for name, f in MediaRow.model_fields.items()
+        if name not in {"pool", "auth"}  # not a wire field / a per-user token
+    )
 )
 COLUMNS = ("Artist", "Title", "Mix", "BPM", "Genre", "Year", "Pool", "POOL:ID")
 
@@ -146,11 +150,19 @@ def row_json(row: MediaRow) -> dict[str, Any]:
 @click.option("--year", help="2019, 2000-2010 or 2018,2019.")
 @click.option("--mix", help="Mixes, comma-separated (e.g. Extended,Intro).")
 @click.option(
-    "--advisory", type=click.Choice(["Clean", "Dirty"], case_sensitive=False), help="Clean|Dirty"
+    "--advisory",
+    type=click.Choice(["Clean", "Dirty"], case_sensitive=False),
+    metavar="Clean|Dirty",
+    help="Only clean or only explicit versions.",
 )
 @click.option("--audio", "media", flag_value="audio", help="Audio only.")
 @click.option("--video", "media", flag_value="video", help="Video only.")
-@click.option("--sort", type=click.Choice(SORT_FIELDS, case_sensitive=False), help="Row field.")
+@click.option(
+    "--sort",
+    type=click.Choice(SORT_FIELDS, case_sensitive=False),
+    metavar="FIELD",
+    help="Order by a row field: date (default), bpm, artist, title, releaseYear…",
+)
 @click.option("--asc", is_flag=True, help="Ascending order (default: descending).")
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True,
               help="Rows per pool.")  # fmt: skip
