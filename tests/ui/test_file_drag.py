@@ -18,6 +18,7 @@ from crateq.ui.file_drag import (
     SearchDropFilter,
     file_mime_data,
     query_for_file,
+    results_file_drag,
 )
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -144,3 +145,34 @@ def test_dropping_text_or_an_untagged_file(qtbot: QtBot, tmp_path: Path) -> None
     assert got.args == ["Disclosure Latch"]
     plain = mp3(tmp_path / "Burna_Boy - Last_Last.mp3")
     assert query_for_file(plain) == "Burna Boy - Last Last"
+
+
+def test_results_rows_drag_their_library_files_and_download_the_rest(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from crateq.api.pool_models import MediaRow
+    from crateq.core.store import Store
+    from crateq.ui.results_model import ResultsModel
+
+    have = MediaRow.model_validate({"mediaId": 1, "artist": "Tems", "title": "Me & U"})
+    want = MediaRow.model_validate({"mediaId": 2, "artist": "Rema", "title": "Calm Down"})
+    for row in (have, want):
+        row.pool = "urban-beats"
+    store = Store(tmp_path / "store.sqlite3")
+    try:
+        file = mp3(tmp_path / "Tems - Me & U.mp3")
+        store.add_to_library("urban-beats", 1, file, file.stat().st_size, "sha-1")
+        model = ResultsModel()
+        model.append_rows([have, want])
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.selectAll()
+        drag = results_file_drag(view, model.row_at, store)
+        with qtbot.waitSignal(drag.downloadRequested) as asked:
+            mime = drag.prepare()
+        assert [r.key for r in asked.args[0]] == ["urban-beats:2"]
+        assert mime is not None
+        assert [Path(u.toLocalFile()) for u in mime.urls()] == [file]
+    finally:
+        store.close()

@@ -181,6 +181,16 @@ def test_a_finished_batch_and_a_failure_raise_notices_without_a_window(
     assert QApplication.activeModalWidget() is None
 
 
+def test_new_settings_reach_the_engine(bridge: EngineBridge, crateq_home: Path) -> None:
+    settings = Settings()
+    settings.downloads.per_pool_jobs = 1
+    settings.downloads.file_template = "{title} - {artist}"
+    bridge.apply_settings(settings).result(10)
+    engine_settings = bridge.thread.call(lambda: bridge.engine.settings)
+    assert engine_settings.per_pool_jobs == 1
+    assert engine_settings.file_template == "{title} - {artist}"
+
+
 def test_eta_and_sizes_read_plainly() -> None:
     assert human_eta(None) == ""
     assert human_eta(75.4) == "1:15"

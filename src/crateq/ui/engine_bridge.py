@@ -365,6 +365,23 @@ class EngineBridge(QObject):
             self.notice.emit(f"Auto-download stopped: {user_message(exc)}")
             stop.set()
 
+    def apply_settings(self, settings: Any) -> concurrent.futures.Future[Any]:
+        """Use new download settings (folder, templates, limits, tags) for jobs that start
+        from now on; the queue reader is rebuilt with the new interval and removal choice."""
+        d = settings.downloads
+        self.remove_after = d.remove_from_server_queue
+        self.auto_interval = d.auto_interval_seconds
+        was_auto = self.auto_running
+
+        async def apply() -> None:
+            self.engine.settings = d.model_copy()
+            await self._drop_auto()
+
+        future = self._submit(apply(), "Applying the settings")
+        if d.auto_download or was_auto:
+            future.add_done_callback(lambda _f: self.set_auto_download(d.auto_download))
+        return future
+
     def stop(self) -> None:
         """Unsubscribe and shut the engine down (running jobs pause, resume next start)."""
         self._unsubscribe()

@@ -157,6 +157,32 @@ class FileDragFilter(QObject):
         return False
 
 
+def library_plan(rows: Sequence[Any], store: Any) -> DragPlan:
+    """Catalog rows (``MediaRow``) to files: the store's library file when it is still on
+    disk, else the row goes to ``pending`` (to be downloaded)."""
+    plan = DragPlan()
+    for row in rows:
+        entry = store.have(row.pool, row.media_id)
+        if entry is not None:
+            plan.paths.append(entry.path)
+        else:
+            plan.pending.append(row)
+    return plan
+
+
+def results_file_drag(
+    view: QAbstractItemView, row_at: Callable[[QModelIndex], Any], store: Any
+) -> FileDragFilter:
+    """File drags out of the search results: ``row_at(index)`` gives the row's MediaRow,
+    ``store`` is the download ``Store``. Connect ``downloadRequested`` to the engine."""
+
+    def resolve(indexes: list[QModelIndex]) -> DragPlan:
+        rows = [row for row in map(row_at, indexes) if row is not None]
+        return library_plan(rows, store)
+
+    return FileDragFilter(view, resolve)
+
+
 _NOISE = re.compile(r"[_]+|\s{2,}")
 
 
