@@ -287,3 +287,10 @@ def test_some_artists_are_in_more_than_one_pool(demo_login: DemoLogin) -> None:
         for pool in ("urban-beats", "club-edits")
     ]
     assert artists[0] & artists[1]
+
+
+def test_genres_filter_by_category_and_reject_bad_lists(demo_login: DemoLogin) -> None:
+    client = demo_login("club-edits")
+    electronic = client.get("api/Content/Genres", params={"categoryId": "3"}).json()
+    assert electronic and {g["category"] for g in electronic} == {"Electronic"}
+    _error(client.get("api/Content/Genres", params={"categoryId": "x"}), 400)

@@ -29,7 +29,7 @@ from crateq.demo import catalog
 from crateq.demo.auth import DEMO_API_KEY, DemoAccount, TokenAuthority, find_account
 from crateq.demo.catalog import PoolSpec
 from crateq.demo.faults import PoolFaults, RateLimiter
-from crateq.demo.filters import BadRequest, SearchQuery, parse_paging, parse_search
+from crateq.demo.filters import BadRequest, SearchQuery, int_list, parse_paging, parse_search
 from crateq.demo.mediafiles import MediaCache
 from crateq.demo.pool_edits import record_from_update
 from crateq.demo.stills import still_png
@@ -155,11 +155,7 @@ class PoolApp:
         used = await run_in_threadpool(self.state.store.genre_ids)
         title = request.query_params.get("title", "").strip().lower()
         categories = request.query_params.get("categoryId", "").strip()
-        wanted = None
-        if categories:
-            wanted = {int(c) for c in categories.split(",") if c.strip().isdigit()}
-            if not wanted:
-                raise BadRequest(f"Invalid value for categoryId: {categories!r}.")
+        wanted = set(int_list("categoryId", categories)) if categories else None
         names = dict(catalog.CATEGORIES)
         return JSONResponse([
             {"genreId": gid, "title": name, "category": names[cid], "categoryId": cid}

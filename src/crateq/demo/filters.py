@@ -59,7 +59,8 @@ def _int(name: str, text: str) -> int:
     return int(text)
 
 
-def _int_list(name: str, text: str) -> list[int]:
+def int_list(name: str, text: str) -> list[int]:
+    """``7,3,4`` (or ``7``) as ints; BadRequest naming ``name`` otherwise."""
     items = [part for part in text.split(",") if part.strip()]
     if not items:
         raise BadRequest(f"Invalid value for {name}: {text!r}.")
@@ -76,7 +77,7 @@ def _number_spec(query: SearchQuery, name: str, column: str, text: str) -> None:
             raise BadRequest(f"Invalid range for {name}: {text!r}.")
         query.add(f"{column} BETWEEN ? AND ?", low, high)
         return
-    values = _int_list(name, text)
+    values = int_list(name, text)
     _in(query, column, values)
 
 
@@ -136,7 +137,7 @@ def parse_search(args: Mapping[str, str]) -> SearchQuery:
                          ("qualityId", "m.quality_id"), ("groupId", "m.group_id"),
                          ("playlistId", "m.playlist_id")):  # fmt: skip
         if arg(name):
-            _in(query, column, list(_int_list(name, arg(name))))
+            _in(query, column, list(int_list(name, arg(name))))
     if arg("bpm"):
         _number_spec(query, "bpm", "m.bpm", arg("bpm"))
     if arg("releaseYear"):
