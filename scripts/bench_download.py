@@ -94,12 +94,24 @@ async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     await engine.shutdown()
     ok = [j for j in done if j.state == "done"]
     return {
+        "rss_mb": _own_peak_rss_mb(),
         "seconds": wall,
         "cpu": cpu,
         "bytes": sum(j.bytes_done for j in ok),
         "failed": len(done) - len(ok),
         "reasons": sorted({j.reason for j in done if j.state != "done"})[:3],
     }
+
+
+def _own_peak_rss_mb() -> float:
+    """Peak RSS of this process image (VmHWM). ru_maxrss would also count the memory of the
+    parent this child was forked from (the bench itself, with the demo servers)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- parent: files, servers, runs ------------------------------------------------------------
@@ -186,14 +198,19 @@ def _run_curl(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: in
     cmd = ["curl", "-s", "--no-progress-meter", "-f", "-K", str(config)]
     if len(urls) > 1:
         cmd += ["--parallel", "--parallel-max", str(jobs)]
+    stats = out / "time.txt"
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else "")
+    if gnu_time:  # GNU time forks curl from a small image, so its peak RSS is curl's own
+        cmd = [gnu_time, "-q", "-f", "%M", "-o", str(stats), *cmd]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd)
     code, usage = _wait4(proc)
     seconds = time.perf_counter() - start
+    rss = int(stats.read_text().split()[-1]) / 1024 if gnu_time else usage.ru_maxrss / 1024
     size = sum(p.stat().st_size for p in out.glob("*.mp3"))
     shutil.rmtree(out)
-    return Figure("", "", "curl", seconds, size, usage.ru_utime + usage.ru_stime,
-                  usage.ru_maxrss / 1024, failed=int(code != 0))  # fmt: skip
+    return Figure("", "", "curl", seconds, size, usage.ru_utime + usage.ru_stime, rss,
+                  failed=int(code != 0))  # fmt: skip
 
 
 def _run_crateq(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: int) -> Figure:
@@ -207,13 +224,13 @@ def _run_crateq(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: 
     )  # fmt: skip
     assert proc.stdout is not None
     text = proc.stdout.read().decode()
-    _, usage = _wait4(proc)
+    _wait4(proc)
     shutil.rmtree(out)
     result = json.loads(text.strip().splitlines()[-1])
     if result["failed"]:
         print(f"  crateq failures: {result['failed']} {result['reasons']}", file=sys.stderr)
     return Figure("", "", "crateq", result["seconds"], result["bytes"], result["cpu"],
-                  usage.ru_maxrss / 1024, failed=result["failed"])  # fmt: skip
+                  result["rss_mb"], failed=result["failed"])  # fmt: skip
 
 
 def _scenarios(
