@@ -1,20 +1,21 @@
 """The download engine: jobs, concurrency, resume, retries, verification, tagging.
 
-A DJ queues forty tracks and walks away; each must arrive whole, named, tagged, and once.
-So a job streams into ``<final>.part`` (resumed with ``Range`` from its size), is verified
+A DJ queues forty tracks and walks away; each must arrive whole, named, tagged, and once. So
+a job streams into ``<final>.part`` (resumed with ``Range`` from its size), is verified
 (length, SHA-256 ETag, parses as its media type), tagged (an MP3 in 16 KiB of head room the
 part keeps for its ID3 tag, so no audio byte moves; other formats on a copy), fsynced and
-only then renamed: a final file never holds partial content. Network errors, 5xx and 429 are retried
-with capped exponential backoff and jitter; a 403 "token expired" fetches a fresh row and
-resumes; a 401 re-logs in once and resumes; a full disk pauses the job with a message.
+only then renamed: a final file never holds partial content. Network errors, 5xx and 429 are
+retried with capped exponential backoff and jitter; a 403 "token expired" fetches a fresh
+row and resumes; a 401 re-logs in once and resumes; a full disk pauses the job with a
+message.
 
-Byte moving runs in worker threads with a sync httpx client whose socket reads are raised
-to 1 MiB (see ``download_transfer`` for the measurements behind that choice). The limits
-(per pool, total) count connections: verifying, tagging and fsync happen outside them.
-The engine itself is plain asyncio and Qt-free: the CLI runs
-it on its own loop, the GUI on a worker thread through :class:`EngineThread`; listeners
-get :class:`JobEvent` objects (state changes, progress at most ~10 Hz per job) from
-:meth:`DownloadEngine.subscribe`. Progress is persisted at most once a second per job.
+Byte moving runs in worker threads with a sync httpx client whose socket reads are raised to
+1 MiB (see ``download_transfer`` for the measurements behind that choice). The limits (per
+pool, total) count connections: verifying, tagging and fsync happen outside them. The engine
+itself is plain asyncio and Qt-free: the CLI runs it on its own loop, the GUI on a worker
+thread through :class:`EngineThread`; listeners get :class:`JobEvent` objects (state
+changes, progress at most ~10 Hz per job) from :meth:`DownloadEngine.subscribe`. Progress is
+persisted at most once a second per job.
 """
 
 from __future__ import annotations
