@@ -40,8 +40,6 @@ from crateq.core.settings import Settings, load_settings, save_settings
 from crateq.ui.controller import AppController
 from crateq.ui.core_loop import CoreLoop
 from crateq.ui.main_window import MainWindow
-from crateq.ui.panels import Panels
-from crateq.ui.panels import attach as attach_panels
 from crateq.ui.theme import apply_theme, resources_dir
 from crateq.ui.window_modes import APP, MODES
 
@@ -120,7 +118,7 @@ class GuiApp:
     demo: DemoSetup | None = None
     server: QLocalServer | None = None
     tray: Any = None
-    panels: Panels | None = None
+    panels: Any = None  # crateq.ui.panels.Panels once attached
     timers: list[QTimer] = field(default_factory=list)
 
     def shutdown(self) -> None:
@@ -170,7 +168,11 @@ def build(
     core = CoreLoop()
     controller = AppController(core, accounts)
     window = MainWindow(controller, settings, save_settings=save_ui_section)
-    panels = attach_panels(window, controller, accounts) if with_panels else None
+    panels = None
+    if with_panels:
+        from crateq.ui.panels import attach as attach_panels
+
+        panels = attach_panels(window, controller, accounts)
     app.installEventFilter(window)
     window.set_mode(mode or _saved_mode(window) or APP)
     return GuiApp(app, core, controller, window, settings, demo_setup, panels=panels)
@@ -212,11 +214,13 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
     if raise_running_instance(key):
         print("CrateQ is already running; its window was raised.", file=sys.stderr)
         return 0
-    gui = build(demo=demo, mode=mode)
+    gui = build(demo=demo, mode=mode, with_panels=False)  # panels come after the first paint
     gui.server = _listen(key, gui.window)
     from crateq.ui.tray import make_tray
 
     gui.tray = make_tray(gui.window, app_icon())
+    if gui.panels is not None and gui.panels.notifier is not None:
+        gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
     if quit_after_ms is None and os.environ.get("CRATEQ_GUI_QUIT_AFTER_MS"):
         quit_after_ms = int(os.environ["CRATEQ_GUI_QUIT_AFTER_MS"])
     first_paint = _FirstPaint(lambda: _after_first_paint(gui, quit_after_ms))
@@ -246,6 +250,11 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
 def _after_first_paint(gui: GuiApp, quit_after_ms: int | None) -> None:
     if os.environ.get("CRATEQ_GUI_REPORT_PAINT"):  # scripts/bench_ui.py: cold-start figure
         print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
+    from crateq.ui.panels import attach as attach_panels
+
+    # downloads, queue and library start once the window is on screen: the DJ can type
+    # while the engine thread and the store come up
+    gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
     gui.controller.load_lookups()
     gui.window.run_search()  # the newest releases, before the DJ types anything
     if quit_after_ms is not None:

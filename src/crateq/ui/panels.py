@@ -28,8 +28,13 @@ class Panels:
 
     engine: Any = None
     store: Any = None
+    server_queue: Any = None  # ServerQueuePanel: its clients live on the core loop
+    notifier: Any = None  # DownloadNotifier: set ``notifier.tray`` once the tray exists
 
     def stop(self) -> None:
+        if self.server_queue is not None:
+            self.server_queue.shutdown()
+            self.server_queue = None
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
@@ -62,12 +67,56 @@ def attach(window: MainWindow, controller: AppController, accounts: Any) -> Pane
         library.notice.connect(lambda text: status.showMessage(text, 8000))
         window.add_panel("Library", library)
         panels.engine.batchFinished.connect(lambda _done, _failed: library.refresh())
+        _attach_queue_extras(window, controller, accounts, panels, queue)
     except Exception as exc:  # downloads unavailable: searching and previews still work
         log.warning("downloads unavailable: %s", exc, exc_info=True)
         status.showMessage(f"Downloads are unavailable: {user_message(exc)}", 15000)
     window.add_menu_action("Accounts…", lambda: open_accounts(window, controller, panels))
-    window.add_menu_action("Settings…", lambda: open_settings(window), "Ctrl+,")
+    window.add_menu_action("Settings…", lambda: open_settings(window, panels), "Ctrl+,")
     return panels
+
+
+def _attach_queue_extras(
+    window: MainWindow, controller: AppController, accounts: Any, panels: Panels, queue: Any
+) -> None:
+    """The pools' server queues, tray notices, file drags out of the grid, search drops."""
+    from crateq.core.settings import load_settings, save_settings
+    from crateq.ui.file_drag import SearchDropFilter, results_file_drag
+    from crateq.ui.notifications import DownloadNotifier
+    from crateq.ui.server_queue_panel import ServerQueuePanel
+
+    status = window.statusBar()
+    server = ServerQueuePanel(
+        accounts,
+        controller.core.submit,
+        window,
+        poll_seconds=window.settings.downloads.auto_interval_seconds,
+    )
+    server.downloadRequested.connect(panels.engine.add_rows)
+    server.notice.connect(lambda text: status.showMessage(text, 8000))
+    controller.row_changed.connect(
+        lambda _key, changes: server.refresh() if "queue_id" in changes else None
+    )
+    window.add_panel("Pool queues", server)
+    server.refresh()
+    panels.server_queue = server
+
+    panels.notifier = DownloadNotifier(panels.engine, None, window)
+    panels.notifier.notice.connect(lambda text: status.showMessage(text, 10000))
+
+    def save_auto(on: bool) -> None:
+        fresh = load_settings()
+        fresh.downloads.auto_download = on
+        save_settings(fresh)
+        window.settings.downloads.auto_download = on
+
+    queue.autoDownloadToggled.connect(save_auto)
+
+    drag = results_file_drag(window.results, window.model.row_at, panels.store)
+    drag.downloadRequested.connect(controller.download)
+    drag.notice.connect(lambda text: status.showMessage(text, 8000))
+    drops = SearchDropFilter(window.search_bar.field)
+    drops.searchRequested.connect(lambda _text: window.run_search())
 
 
 def _downloaded(window: MainWindow, job: Any) -> None:
@@ -93,7 +142,7 @@ def open_accounts(window: MainWindow, controller: AppController, panels: Panels)
     dialog.open()
 
 
-def open_settings(window: MainWindow) -> None:
+def open_settings(window: MainWindow, panels: Panels | None = None) -> None:
     from crateq.ui.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(window.settings, window)
@@ -104,6 +153,8 @@ def open_settings(window: MainWindow) -> None:
     def saved(settings: Settings) -> None:
         window.settings = settings
         apply_theme(app, settings.ui.theme)  # type: ignore[arg-type]
+        if panels is not None and panels.engine is not None:
+            panels.engine.apply_settings(settings)
 
     def closed(_result: int) -> None:
         apply_theme(app, window.settings.ui.theme)  # type: ignore[arg-type]
