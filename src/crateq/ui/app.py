@@ -219,8 +219,6 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
     from crateq.ui.tray import make_tray
 
     gui.tray = make_tray(gui.window, app_icon())
-    if gui.panels is not None and gui.panels.notifier is not None:
-        gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
     if quit_after_ms is None and os.environ.get("CRATEQ_GUI_QUIT_AFTER_MS"):
         quit_after_ms = int(os.environ["CRATEQ_GUI_QUIT_AFTER_MS"])
     first_paint = _FirstPaint(lambda: _after_first_paint(gui, quit_after_ms))
@@ -255,6 +253,8 @@ def _after_first_paint(gui: GuiApp, quit_after_ms: int | None) -> None:
     # downloads, queue and library start once the window is on screen: the DJ can type
     # while the engine thread and the store come up
     gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
+    if gui.panels.notifier is not None:
+        gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
     gui.controller.load_lookups()
     gui.window.run_search()  # the newest releases, before the DJ types anything
     if quit_after_ms is not None:
