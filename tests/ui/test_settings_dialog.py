@@ -55,11 +55,12 @@ def test_live_example_follows_the_templates(qtbot: QtBot, crateq_home: Path) -> 
     dialog.folder.setText(str(crateq_home / "dl"))
     dialog.folder_template.setText("{genre}/{year}")
     dialog.file_template.setText("{artist} - {title} [{bpm}]")
-    shown = Path(dialog.example.text())
+    shown = Path(dialog.example.toolTip())
     assert shown == crateq_home / "dl" / "House" / "2000" / "Daft Punk - One More Time [123].mp3"
+    assert Path(dialog.example.text()) == Path("House/2000/Daft Punk - One More Time [123].mp3")
     # a value can never climb out of the download folder
     dialog.folder_template.setText("../../{artist}")
-    assert Path(dialog.example.text()).parent == crateq_home / "dl" / "Daft Punk"
+    assert Path(dialog.example.toolTip()).parent == crateq_home / "dl" / "Daft Punk"
 
 
 def test_cancel_writes_nothing(qtbot: QtBot, crateq_home: Path) -> None:

@@ -103,7 +103,7 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("CrateQ settings")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(TEMPLATE_HELP) + 260)
         self.setStyleSheet(CHECKBOX_QSS)
         self._settings = settings
         self._file = settings_file
@@ -148,11 +148,10 @@ class SettingsDialog(QDialog):
         form.addRow("File name", self.file_template)
         self.example = QLabel(box)
         self.example.setObjectName("templateExample")
-        self.example.setWordWrap(True)
+        self.example.setStyleSheet("color: #9ff2bf;")
         self.example.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Example", self.example)
         hint = QLabel(TEMPLATE_HELP, box)
-        hint.setWordWrap(True)
         hint.setStyleSheet("color: #aab2bf;")
         form.addRow("", hint)
         self.overwrite_tags = QCheckBox("Overwrite tags already in the file", box)
@@ -224,9 +223,12 @@ class SettingsDialog(QDialog):
     def _update_example(self) -> None:
         folder = self.folder.text().strip()
         root = Path(folder).expanduser() if folder else Path(self.folder.placeholderText())
+        shown = example_path(root, self.folder_template.text(), self.file_template.text())
+        # relative to the download folder (shown just above): short enough for one line
         self.example.setText(
-            example_path(root, self.folder_template.text(), self.file_template.text())
+            shown[len(str(root)) :].lstrip("/\\") if shown.startswith(str(root)) else shown
         )
+        self.example.setToolTip(shown)
 
     def values(self) -> tuple[DownloadSettings, UiSettings]:
         """The dialog's current choices as validated settings sections."""
@@ -276,4 +278,5 @@ def _spin(parent: QWidget, low: int, high: int, value: int) -> QSpinBox:
     spin = QSpinBox(parent)
     spin.setRange(low, high)
     spin.setValue(value)
+    spin.setMaximumWidth(spin.fontMetrics().horizontalAdvance("88888 s") + 40)
     return spin
