@@ -19,11 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from crateq.api.pool_models import MediaRow
@@ -61,7 +62,7 @@ class LagProbe:
         self.samples: list[float] = []
         self.clock = QElapsedTimer()
         self.timer = QTimer()
-        self.timer.setTimerType(QTimer.TimerType.PreciseTimer)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
 
@@ -133,57 +134,92 @@ def bench_grid(app: QApplication, count: int, repeats: int) -> None:
     )
 
 
-def bench_lag(app: QApplication, rows_wanted: int) -> None:
-    try:
-        from crateq.core import search  # noqa: F401
-        from crateq.demo.cluster import DemoCluster
-    except ImportError as exc:
-        print(f"lag: skipped ({exc})")
-        return
+def serve_demo_pools(
+    per_pool: int, media_bytes: int | None = None
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """`crateq demo serve` in its own process (real pools are remote: their JSON encoding
+    must not compete with the GUI for this process's GIL); returns it and name -> URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from crateq.cli import main; main()", "demo", "serve",
+         "--catalog-size", str(per_pool),
+         *(["--media-bytes", str(media_bytes)] if media_bytes else [])],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    from crateq.demo.catalog import DEMO_POOLS
+
+    urls: dict[str, str] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "READY":
+            urls[parts[1]] = parts[2]
+        if all(spec.name in urls for spec in DEMO_POOLS):
+            break
+    return proc, {spec.name: urls[spec.name] for spec in DEMO_POOLS}
+
+
+def measure_lag(
+    app: QApplication, busy: Callable[[], bool], limit: float = 300
+) -> dict[str, float]:
+    """Spin the GUI loop while ``busy()`` and report the 5 ms timer's drift."""
+    probe = LagProbe()
+    probe.start()
+    started = time.perf_counter()
+    while busy() and time.perf_counter() - started < limit:
+        app.processEvents()
+    app.processEvents()
+    result = probe.stop()
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def show(label: str, lag: dict[str, float]) -> None:
+    print(
+        f"lag {label}: p50 {lag['p50']:.2f} ms, p99 {lag['p99']:.2f} ms, "
+        f"max {lag['max']:.2f} ms ({lag['seconds']:.1f} s, {lag['ticks']:.0f} ticks)"
+    )
+
+
+def bench_lag(app: QApplication, rows_wanted: int, download_mb: int) -> None:
+    from crateq.demo.app import DEMO_API_KEY
     from crateq.ui.app import build, demo_accounts
 
     home = tempfile.TemporaryDirectory(prefix="crateq-bench-")
     os.environ["CRATEQ_HOME"] = home.name
-    per_pool = rows_wanted // 3 + 200
-    cluster = DemoCluster(catalog_size=per_pool).start()
+    server, urls = serve_demo_pools(rows_wanted // 3 + 200, download_mb * 1_000_000)
     try:
         accounts = demo_accounts()
-        for name, handle in cluster.pools.items():
-            accounts.add(name, handle.url, handle.api_key, "demo")
+        for name, url in urls.items():
+            accounts.add(name, url, DEMO_API_KEY, "demo")
             accounts.hold_password(name, "demo")
         gui = build(accounts=accounts, mode="app")
-        gui.controller.result_limit = rows_wanted // 3 + 1
-        gui.window.show()
+        controller, window = gui.controller, gui.window
+        controller.result_limit = rows_wanted // 3 + 1
+        window.show()
         app.processEvents()
-        probe = LagProbe()
-        idle_probe_until = time.perf_counter() + 1.0
-        probe.start()
-        while time.perf_counter() < idle_probe_until:
-            app.processEvents()
-        idle = probe.stop()
-        run = gui.window.run_search()
-        probe.start()
-        started = time.perf_counter()
-        while (
-            gui.controller.tasks.running("search") or run != gui.controller.current_run
-        ) and time.perf_counter() - started < 120:
-            app.processEvents()
-        app.processEvents()
-        elapsed = time.perf_counter() - started
-        lag = probe.stop()
-        print(
-            f"lag idle: p50 {idle['p50']:.2f} ms, p99 {idle['p99']:.2f} ms, "
-            f"max {idle['max']:.2f} ms"
+        idle_until = time.perf_counter() + 1.0
+        show("idle", measure_lag(app, lambda: time.perf_counter() < idle_until))
+        run = window.run_search()
+        lag = measure_lag(
+            app, lambda: controller.tasks.running("search") or run != controller.current_run
         )
-        print(
-            f"lag while {gui.window.model.version_count()} rows stream in ({elapsed:.2f} s): "
-            f"p50 {lag['p50']:.2f} ms, p99 {lag['p99']:.2f} ms, max {lag['max']:.2f} ms"
-        )
-        print("lag during 4 downloads: not measured (the GUI does not host the engine yet)")
+        show(f"while {window.model.version_count()} rows stream in", lag)
+        engine = gui.panels.engine if gui.panels is not None else None
+        if engine is None:
+            print("lag during downloads: skipped (no download engine)")
+        else:
+            rows = [r for r in window.model.all_rows() if r.audio][:4]
+            finished: list[int] = []
+            engine.batchFinished.connect(lambda done, failed: finished.append(done + failed))
+            controller.download(rows)
+            lag = measure_lag(app, lambda: not finished)
+            total = sum(s.bytes_done for s in engine.snapshots())
+            show(f"during {len(rows)} downloads ({total / 1e6:.0f} MB)", lag)
         gui.shutdown()
-        gui.window.close()
+        window.close()
     finally:
-        cluster.stop()
+        server.terminate()
+        server.wait(30)
         home.cleanup()
 
 
@@ -217,6 +253,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="grid rows to load and sort")
     parser.add_argument("--stream", type=int, default=10_000, help="rows streamed for lag")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--download-mb", type=int, default=200, help="size of each download")
     parser.add_argument("--only", choices=["grid", "lag", "cold"], default=None)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -224,7 +261,7 @@ def main() -> int:
     if args.only in (None, "grid"):
         bench_grid(app, args.rows, args.repeats)  # type: ignore[arg-type]
     if args.only in (None, "lag"):
-        bench_lag(app, args.stream)  # type: ignore[arg-type]
+        bench_lag(app, args.stream, args.download_mb)  # type: ignore[arg-type]
     if args.only in (None, "cold"):
         bench_cold_start(args.repeats)
     return 0

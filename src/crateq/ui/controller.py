@@ -117,19 +117,24 @@ class AppController(QObject):
                 self.pool_state.emit(run, name, ERROR, user_message(exc))
             self.search_finished.emit(run)
             return
+        # one query for the whole library, not one per row: per-row SQLite calls hand the
+        # GIL back and forth thousands of times and starve the GUI thread
+        on_disk = self._library_keys()
         try:
             async for event in core_search.federated_search(
                 clients, query, limit=self.result_limit
             ):
-                self._deliver(run, event, core_search)
+                self._deliver(run, event, core_search, on_disk)
         finally:
             self.search_finished.emit(run)
 
-    def _deliver(self, run: int, event: Any, core_search: Any) -> None:
+    def _deliver(self, run: int, event: Any, core_search: Any, on_disk: set[str]) -> None:
         pool = event.pool
         if isinstance(event, core_search.PoolRows):
             self.rows_arrived.emit(run, pool, list(event.rows))
-            self._check_library(event.rows)
+            found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
+            if found:
+                self.in_library.emit(found)
         elif isinstance(event, core_search.PoolFinished):
             shown = f"{event.count} of {event.total}" if event.total > event.count else event.count
             self.pool_state.emit(run, pool, OK, f"{pool}: {shown} results")
@@ -139,14 +144,11 @@ class AppController(QObject):
         elif isinstance(event, core_search.PoolSlow):
             self.pool_state.emit(run, pool, SLOW, f"{pool} is slow to answer…")
 
-    def _check_library(self, rows: Sequence[MediaRow]) -> None:
-        """Runs on the core thread: which of these versions are already on disk."""
+    def _library_keys(self) -> set[str]:
+        """``POOL:ID`` of every library entry (core thread; empty without a library)."""
         if self.library is None:
-            return
-        have = self.library.have
-        found = [row.key for row in rows if have(row.pool, row.media_id) is not None]
-        if found:
-            self.in_library.emit(found)
+            return set()
+        return {f"{entry.pool}:{entry.media_id}" for entry in self.library.library()}
 
     # -- look-up lists -------------------------------------------------------------------------
     def load_lookups(self) -> None:
