@@ -157,6 +157,14 @@ def test_reorder_moves_the_job_in_the_engine(
     assert panel.model.jobs[0].id == last
     engine_order = [j.id for j in bridge.thread.call(bridge.engine.jobs)]
     assert engine_order[0] == last
+
+    # dropping a dragged row below the last one puts it at the end
+    with qtbot.waitSignal(bridge.orderChanged, timeout=10_000):
+        panel.drop_jobs([last], row=3)
+    assert panel.model.jobs[-1].id == last
+    assert [j.id for j in bridge.thread.call(bridge.engine.jobs)][-1] == last
+    mime = panel.model.mimeData([panel.model.index(2, 0)])
+    assert bytes(mime.data("application/x-crateq-jobs").data()) == str(last).encode()
     for job in list(panel.model.jobs):
         bridge.cancel(job.id).result(10)
 

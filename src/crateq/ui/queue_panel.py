@@ -8,19 +8,30 @@ Reordering moves jobs in the engine's queue (buttons, or Ctrl+Up/Down).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
+    QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRect,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QDropEvent,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,6 +54,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
 FRACTION_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
+JOBS_MIME = "application/x-crateq-jobs"
 
 STATE_WORDS = {
     JobState.QUEUED: "Waiting",
@@ -188,6 +200,20 @@ class JobsModel(QAbstractTableModel):
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.jobs)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return [JOBS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """The dragged jobs' ids (a drag inside the panel reorders the engine's queue)."""
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        mime = QMimeData()
+        mime.setData(JOBS_MIME, ",".join(str(self.jobs[r].id) for r in rows).encode())
+        return mime
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -355,6 +381,11 @@ class QueuePanel(QWidget):
         self.table.setItemDelegateForColumn(COLUMN["progress"], ProgressDelegate(self.table))
         self.table.setItemDelegateForColumn(COLUMN["action"], ActionDelegate(self.table))
         self.table.clicked.connect(self._clicked)
+        self.table.setDragEnabled(True)
+        self.table.setAcceptDrops(True)
+        self.table.setDropIndicatorShown(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.table.viewport().installEventFilter(self)
 
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
@@ -460,16 +491,42 @@ class QueuePanel(QWidget):
             self.bridge.cancel, (JobState.QUEUED, JobState.PAUSED, JobState.FAILED, *_ACTIVE)
         )
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Drops of our own rows reorder the engine's queue; the model follows its order."""
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop) and (
+            isinstance(event, QDropEvent) and event.mimeData().hasFormat(JOBS_MIME)
+        ):
+            event.setDropAction(Qt.DropAction.CopyAction)  # never let the view delete rows
+            event.accept()
+            if kind == QEvent.Type.Drop:
+                data = bytes(event.mimeData().data(JOBS_MIME).data()).decode()
+                ids = [int(x) for x in data.split(",") if x.strip().lstrip("-").isdigit()]
+                row = self.table.indexAt(event.position().toPoint()).row()
+                self.drop_jobs(ids, row if row >= 0 else self.model.rowCount())
+            return True
+        return super().eventFilter(watched, event)
+
+    def drop_jobs(self, job_ids: list[int], row: int) -> None:
+        """Put ``job_ids`` (in this order) where row ``row`` of the panel is now."""
+        order = list(self.bridge.order)
+        target_id = self.model.jobs[row].id if row < len(self.model.jobs) else None
+        moving = [j for j in job_ids if j > 0 and j in order]
+        rest = [j for j in order if j not in moving]
+        at = rest.index(target_id) if target_id in rest else len(rest)
+        for offset, job_id in enumerate(moving):
+            self.bridge.move(job_id, at + offset)
+
     def move_selected(self, step: int = 0, *, to_top: bool = False) -> None:
         """Move the selected jobs one place (or to the top) in the engine's queue."""
         jobs = self.selected_jobs()
         if step > 0:
             jobs.reverse()
+        order = self.bridge.order  # the engine's order (the panel may hide finished jobs)
         for n, job in enumerate(jobs):
-            row = self.model.row_of(job.id)
-            if row is None or job.id <= 0:
+            if job.id <= 0 or job.id not in order:
                 continue
-            target = n if to_top else max(0, row + step)
+            target = n if to_top else max(0, order.index(job.id) + step)
             self.bridge.move(job.id, target)
 
     def clear_finished(self) -> None:
