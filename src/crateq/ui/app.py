@@ -143,10 +143,13 @@ def build(
     demo: bool = False,
     mode: str | None = None,
     accounts: Any = None,
-    with_panels: bool = True,
+    defer_extras: bool = False,
 ) -> GuiApp:
-    """Create the app objects (no event loop yet). Tests call this too; ``with_panels=False``
-    leaves out downloads and the library (benchmarks of the grid alone)."""
+    """Create the app objects (no event loop yet). Tests call this too.
+
+    ``defer_extras`` leaves out what the first paint does not need (range sliders, downloads,
+    library); ``finish_startup`` adds them. ``run`` defers them to show the window sooner.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("CrateQ")
@@ -168,14 +171,21 @@ def build(
     core = CoreLoop()
     controller = AppController(core, accounts)
     window = MainWindow(controller, settings, save_settings=save_ui_section)
-    panels = None
-    if with_panels:
-        from crateq.ui.panels import attach as attach_panels
-
-        panels = attach_panels(window, controller, accounts)
     app.installEventFilter(window)
     window.set_mode(mode or _saved_mode(window) or APP)
-    return GuiApp(app, core, controller, window, settings, demo_setup, panels=panels)
+    gui = GuiApp(app, core, controller, window, settings, demo_setup)
+    if not defer_extras:
+        finish_startup(gui)
+    return gui
+
+
+def finish_startup(gui: GuiApp) -> None:
+    """The parts the first paint does not need: range sliders, downloads, library."""
+    from crateq.ui.panels import attach as attach_panels
+
+    gui.window.filters.add_sliders()
+    if gui.panels is None:
+        gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
 
 
 def save_ui_section(settings: Settings) -> None:
@@ -214,7 +224,7 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
     if raise_running_instance(key):
         print("CrateQ is already running; its window was raised.", file=sys.stderr)
         return 0
-    gui = build(demo=demo, mode=mode, with_panels=False)  # panels come after the first paint
+    gui = build(demo=demo, mode=mode, defer_extras=True)  # the rest after the first paint
     gui.server = _listen(key, gui.window)
     from crateq.ui.tray import make_tray
 
@@ -248,21 +258,21 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
 def _after_first_paint(gui: GuiApp, quit_after_ms: int | None) -> None:
     if os.environ.get("CRATEQ_GUI_REPORT_PAINT"):  # scripts/bench_ui.py: cold-start figure
         print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
-    from crateq.ui.panels import attach as attach_panels
-
-    # downloads, queue and library start once the window is on screen: the DJ can type
-    # while the engine thread and the store come up
-    gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
-    if gui.panels.notifier is not None:
-        gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
-    gui.controller.load_lookups()
-    gui.window.run_search()  # the newest releases, before the DJ types anything
     if quit_after_ms is not None:
         timer = QTimer()
         timer.setSingleShot(True)
         timer.timeout.connect(QApplication.quit)
         timer.start(max(0, quit_after_ms))
         gui.timers.append(timer)
+    try:
+        finish_startup(gui)  # the DJ can already type while these come up
+    except Exception as exc:  # a broken extra must not take search and preview with it
+        log.exception("start-up of downloads/library failed")
+        gui.window.statusBar().showMessage(f"Some panels failed to start: {exc}", 15000)
+    if gui.panels is not None and getattr(gui.panels, "notifier", None) is not None:
+        gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
+    gui.controller.load_lookups()
+    gui.window.run_search()  # the newest releases, before the DJ types anything
 
 
 def _listen(key: str, window: MainWindow) -> QLocalServer | None:

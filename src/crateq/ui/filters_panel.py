@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QRangeSlider
 
 BPM_RANGE = (60, 200)
 YEAR_RANGE = (1960, dt.date.today().year)
@@ -69,8 +68,10 @@ class CheckList(QListWidget):
 class RangeFilter(QWidget):
     """A range slider with a number box at each end; ``text()`` is the wire form.
 
-    ``changed`` fires when the user lets go of a handle or finishes typing a number, not on
-    every pixel of a drag (each change starts a search).
+    The number boxes hold the value; the slider (superqt's ``QRangeSlider``) mirrors them
+    and is added by ``add_slider()``: importing superqt costs about half a second (it pulls
+    in qtpy and QtOpenGL), so the app adds it after its first paint. ``changed`` fires when
+    the user lets go of a handle or finishes typing a number, not on every pixel of a drag.
     """
 
     changed = Signal()
@@ -78,10 +79,8 @@ class RangeFilter(QWidget):
     def __init__(self, bounds: tuple[int, int], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bounds = bounds
-        self.slider = QRangeSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setRange(*bounds)
-        self.slider.setValue(bounds)
-        self.slider.setMinimumSize(90, 28)
+        self.slider: Any = None
+        self._emitted = bounds
         self.low, self.high = QSpinBox(self), QSpinBox(self)
         for box, value in ((self.low, bounds[0]), (self.high, bounds[1])):
             box.setRange(*bounds)
@@ -90,21 +89,37 @@ class RangeFilter(QWidget):
             box.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box.setFixedWidth(58)
             box.editingFinished.connect(self._typed)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.low)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.high)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.low)
+        self._layout.addStretch(1)
+        self._layout.addWidget(self.high)
+
+    def add_slider(self) -> None:
+        if self.slider is not None:
+            return
+        from superqt import QRangeSlider
+
+        self.slider = QRangeSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(*self.bounds)
+        self.slider.setValue(self.value())
+        self.slider.setMinimumSize(90, 28)
+        self._layout.takeAt(1)  # the stretch that kept its place
+        self._layout.insertWidget(1, self.slider, 1)
         self.slider.valueChanged.connect(self._slid)
-        self.slider.sliderReleased.connect(self.changed)
+        self.slider.sliderReleased.connect(self._released)
 
     def value(self) -> tuple[int, int]:
-        low, high = self.slider.value()
-        return int(low), int(high)
+        return self.low.value(), self.high.value()
 
     def set_value(self, value: tuple[int, int]) -> None:
         low, high = sorted(value)
-        self.slider.setValue((low, high))
+        self._show((low, high))
+        if self.slider is not None:
+            was_blocked = self.slider.blockSignals(True)
+            self.slider.setValue((low, high))
+            self.slider.blockSignals(was_blocked)
+        self._emitted = (low, high)
 
     def text(self) -> str | None:
         """None for the whole range (no filter), ``"120"`` or ``"80-90"`` otherwise."""
@@ -120,15 +135,23 @@ class RangeFilter(QWidget):
         low, _, high = str(text).partition("-")
         self.set_value((int(low), int(high or low)))
 
-    def _slid(self, value: tuple[float, float]) -> None:
+    def _show(self, value: tuple[int, int]) -> None:
         for box, number in zip((self.low, self.high), value, strict=True):
             was_blocked = box.blockSignals(True)
             box.setValue(int(number))
             box.blockSignals(was_blocked)
 
+    def _slid(self, value: tuple[float, float]) -> None:
+        self._show((int(value[0]), int(value[1])))
+
+    def _released(self) -> None:
+        self._commit(self.value())
+
     def _typed(self) -> None:
-        wanted = (self.low.value(), self.high.value())
-        if wanted != self.value():
+        self._commit(self.value())
+
+    def _commit(self, wanted: tuple[int, int]) -> None:
+        if wanted != self._emitted:
             self.set_value(wanted)
             self.changed.emit()
 
@@ -187,6 +210,11 @@ class FiltersPanel(QWidget):
         self.advisory.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.media.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.days.valueChanged.connect(lambda _v: self.changed.emit())
+
+    def add_sliders(self) -> None:
+        """The range sliders (superqt), once the window is on screen."""
+        self.bpm.add_slider()
+        self.year.add_slider()
 
     # -- look-up lists -------------------------------------------------------------------------
     def set_pools(self, names: list[str]) -> None:
