@@ -129,3 +129,13 @@ def test_filter_lists_come_from_the_pools(gui: GuiApp, qtbot: QtBot) -> None:
     assert filters.pools.count() == 3
     filters.mixes.item(0).setCheckState(Qt.CheckState.Checked)
     assert gui.window.query_spec()["mix"] == [filters.mixes.item(0).text()]
+
+
+def test_widget_mode_takes_focus_only_once_clicked(gui: GuiApp, qtbot: QtBot) -> None:
+    window = gui.window
+    window.set_mode("widget")
+    window.show_current_mode()
+    assert window.windowFlags() & W.WindowDoesNotAcceptFocus  # the DJ software keeps focus
+    qtbot.mouseClick(window.search_bar.field, Qt.MouseButton.LeftButton)
+    assert not window.windowFlags() & W.WindowDoesNotAcceptFocus
+    assert window.windowFlags() & W.WindowStaysOnTopHint

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -303,9 +303,18 @@ class MainWindow(QMainWindow):
         self.filters.set_spec(spec)  # emits changed -> one search
 
     def _reveal(self, row: Any) -> None:
+        """The version's file when it is in the library, else the downloads folder."""
+        from crateq.ui.library_view import reveal_in_folder
+
+        store = self.controller.library
+        entry = store.have(row.pool, row.media_id) if store is not None else None
+        if entry is not None and entry.present:
+            reveal_in_folder(entry.path)
+            self.statusBar().showMessage(f"{entry.path}", 6000)
+            return
         folder = self.settings.downloads.folder_path()
-        QDesktopServices.openUrl(folder.as_uri() if folder.exists() else "")
-        self.statusBar().showMessage(f"Downloads folder: {folder}", 6000)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        self.statusBar().showMessage(f"Not downloaded yet; downloads go to {folder}", 6000)
 
     # -- settings ------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
