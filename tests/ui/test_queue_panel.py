@@ -205,3 +205,57 @@ def test_eta_and_sizes_read_plainly() -> None:
     assert human_eta(3725) == "1:02:05"
     assert human_bytes(999) == "999 B"
     assert human_bytes(12_300_000) == "12.3 MB"
+
+
+def _queue_on_site(site: httpx.Client, row: MediaRow) -> None:
+    body = {"queueId": 0, "mediaId": row.media_id, "source": row.source}
+    assert "added" in site.post("api/Content/UpdateQueue", json=body).json()[0]["message"]
+
+
+def _unqueue_on_site(site: httpx.Client, row: MediaRow) -> None:
+    queued = site.get("api/Content/Queue", params={"size": 500}).json()["data"]
+    if any(q["mediaId"] == row.media_id for q in queued):
+        body = {"queueId": 0, "mediaId": row.media_id, "source": row.source}
+        site.post("api/Content/UpdateQueue", json=body)
+
+
+def _job_for(panel: QueuePanel, key: str):
+    return next((j for j in panel.model.jobs if j.key == key), None)
+
+
+def test_download_all_queued_fetches_the_pools_queue(
+    qtbot: QtBot, bridge: EngineBridge, demo_login
+) -> None:
+    site = demo_login(POOL)
+    (row,) = demo_rows(demo_login, 1, offset=20)
+    _queue_on_site(site, row)
+    try:
+        panel = QueuePanel(bridge)
+        qtbot.addWidget(panel)
+        panel.download_all.click()
+        qtbot.waitUntil(
+            lambda: (job := _job_for(panel, row.key)) is not None and job.state is JobState.DONE,
+            timeout=60_000,
+        )
+    finally:
+        _unqueue_on_site(site, row)
+
+
+def test_auto_download_switch_polls_the_queue(
+    qtbot: QtBot, bridge: EngineBridge, demo_login
+) -> None:
+    site = demo_login(POOL)
+    (row,) = demo_rows(demo_login, 1, offset=22)
+    _queue_on_site(site, row)
+    try:
+        panel = QueuePanel(bridge)
+        qtbot.addWidget(panel)
+        with qtbot.waitSignal(panel.autoDownloadToggled) as toggled:
+            panel.auto.setChecked(True)
+        assert toggled.args == [True]
+        qtbot.waitUntil(lambda: _job_for(panel, row.key) is not None, timeout=30_000)
+        qtbot.waitUntil(lambda: bridge.auto_running, timeout=10_000)
+        panel.auto.setChecked(False)
+        qtbot.waitUntil(lambda: not bridge.auto_running, timeout=10_000)
+    finally:
+        _unqueue_on_site(site, row)
