@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from crateq.core.accounts import Accounts
@@ -156,11 +158,11 @@ def test_clicking_an_artist_or_label_asks_for_a_search_of_all_pools(
     assert card.links, "nothing to click on the card"
     for name, button in list(card.links.items())[:3]:
         with qtbot.waitSignal(card.search_requested, timeout=WAIT_MS) as got:
-            qtbot.mouseClick(button, ac.Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert got.args == [name]
-    search = next(b for b in card.findChildren(ac.QPushButton) if b.objectName() == "crateSearch")
+    search = next(b for b in card.findChildren(QPushButton) if b.objectName() == "crateSearch")
     with qtbot.waitSignal(card.search_requested, timeout=WAIT_MS) as got:
-        qtbot.mouseClick(search, ac.Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
     assert got.args == [artist.name]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from crateq.core.accounts import Accounts
@@ -66,7 +67,9 @@ def test_showing_the_panel_loads_every_list_with_its_freshness(
 ) -> None:
     panel.show()  # the first show loads: no crate traffic before the DJ looks
     qtbot.waitUntil(lambda: settled(panel), timeout=WAIT_MS)
-    breakouts, tastemakers, watch = (panel.lists[k] for k in dp.DISCOVERY_KINDS)
+    breakouts, tastemakers, watch = (
+        panel.lists[k] for k in ("breakouts", "tastemakers", "ones-to-watch")
+    )
     assert breakouts.state == dp.READY and breakouts.listing is not None
     assert len(breakouts.find_buttons) == len(breakouts.listing.entries) > 0
     assert breakouts.queue_all.isEnabled()
@@ -118,7 +121,7 @@ def test_clicking_an_entry_asks_to_find_it_in_the_pools(
     qtbot.waitUntil(lambda: settled(panel), timeout=WAIT_MS)
     name, button = next(iter(panel.lists["breakouts"].find_buttons.items()))
     with qtbot.waitSignal(panel.crate.search_requested, timeout=WAIT_MS) as got:
-        qtbot.mouseClick(button, dp.Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert got.args == [name]
 
 
@@ -128,6 +131,6 @@ def test_without_pools_queue_all_says_nothing_was_queued(
     panel.load()
     qtbot.waitUntil(lambda: settled(panel), timeout=WAIT_MS)
     with qtbot.waitSignal(panel.crate.queue_finished, timeout=WAIT_MS) as got:
-        qtbot.mouseClick(panel.lists["breakouts"].queue_all, dp.Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.lists["breakouts"].queue_all, Qt.MouseButton.LeftButton)
     assert got.args[1] == 0
     assert "No pool is signed in" in panel.lists["breakouts"].status.text()

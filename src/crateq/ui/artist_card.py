@@ -104,11 +104,11 @@ class ArtistCardPanel(QWidget):
         self.badge: QLabel | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroller)
         self.setMinimumWidth(260)
         crate.card_loading.connect(self._loading)
         crate.card_ready.connect(self._ready)
@@ -131,7 +131,9 @@ class ArtistCardPanel(QWidget):
 
     def text(self) -> str:
         """Everything the card says, as plain text (tests and accessibility)."""
-        body = self.scroll.widget()
+        body = self.scroller.widget()
+        if body is None:
+            return ""
         parts = [w.text() for w in body.findChildren(QLabel) + body.findChildren(QPushButton)]
         return "\n".join(p for p in parts if p)
 
@@ -181,8 +183,8 @@ class ArtistCardPanel(QWidget):
 
     def _finish(self, body: QWidget, layout: QVBoxLayout) -> None:
         layout.addStretch(1)
-        old = self.scroll.takeWidget()
-        self.scroll.setWidget(body)
+        old = self.scroller.takeWidget()
+        self.scroller.setWidget(body)
         if old is not None:
             old.deleteLater()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -122,8 +123,8 @@ class DiscoveryPanel(QWidget):
         for kind in DISCOVERY_KINDS:
             self.crate.load_discovery(kind)
 
-    def showEvent(self, event: object) -> None:  # type: ignore[override]
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         if not self.loaded:
             self.load()  # first time the panel is seen: no crate traffic before that
 
