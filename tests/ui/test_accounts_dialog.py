@@ -78,6 +78,19 @@ def test_remove_forgets_pool_and_password(
     assert dialog.pool_list.count() == 0
 
 
+def test_renaming_a_pool_moves_its_password(
+    qtbot: QtBot, crateq_home: Path, memory_keyring: MemoryKeyring, core: CoreLoop
+) -> None:
+    dialog = AccountsDialog(Accounts(), core.submit)
+    qtbot.addWidget(dialog)
+    fill(dialog, "old-name", "http://127.0.0.1:9/", "K", "dj", "pw-1")
+    assert dialog.save_pool()
+    dialog.name.setText("new-name")
+    assert dialog.save_pool()
+    assert [p.name for p in load_settings().pools] == ["new-name"]
+    assert memory_keyring.entries == {("crateq", secrets.pool_password("new-name")): "pw-1"}
+
+
 def test_bad_input_is_explained_and_nothing_saved(
     qtbot: QtBot, crateq_home: Path, memory_keyring: MemoryKeyring, core: CoreLoop
 ) -> None:

@@ -118,6 +118,7 @@ class AccountsDialog(QDialog):
         self._run = run
         self._file = settings_file
         self._busy = False
+        self._editing: str | None = None  # the saved pool the form shows, if any
         self._status: dict[str, str] = {}  # pool -> account status of this session's sign-in
 
         outer = QVBoxLayout(self)
@@ -243,6 +244,7 @@ class AccountsDialog(QDialog):
             self.new_pool()
             return
         pool = self.accounts.pool(item.data(Qt.ItemDataRole.UserRole))
+        self._editing = pool.name
         self.name.setText(pool.name)
         self.url.setText(pool.url)
         self.api_key.setText(pool.api_key)
@@ -255,6 +257,7 @@ class AccountsDialog(QDialog):
         self._show("", "")
 
     def new_pool(self) -> None:
+        self._editing = None
         self.pool_list.clearSelection()
         self.pool_list.setCurrentItem(None)
         for edit in (self.name, self.url, self.api_key, self.username, self.password):
@@ -277,21 +280,31 @@ class AccountsDialog(QDialog):
 
     # -- actions -------------------------------------------------------------------------
     def save_pool(self) -> bool:
-        """Store the form: settings get the account, the keyring gets the password."""
+        """Store the form: settings get the account, the keyring gets the password.
+
+        Changing the name of a selected pool renames it: its stored password moves along.
+        """
         name = self.name.text().strip()
+        old = self._editing if self._editing and self._editing != name else None
+        warning = ""
         try:
             normalise_url(self.url.text())
             self.accounts.add(name, self.url.text(), self.api_key.text(), self.username.text())
             self.accounts.set_enabled(name, self.enabled.isChecked())
-            if self.password.text():
-                if not self.accounts.remember_password(name, self.password.text()):
-                    self._show("warn", "No system keyring: the password is kept until you quit.")
-                self.password.clear()
+            password = self.password.text()
+            if not password and old is not None:
+                password = self.accounts.secrets.get(secrets.pool_password(old)) or ""
+            if password and not self.accounts.remember_password(name, password):
+                warning = "No system keyring: the password is kept only until you quit."
+            self.password.clear()
+            if old is not None:
+                self.accounts.remove(old)
+                self._status.pop(old, None)
         except CrateQError as exc:
             self._show("error", str(exc))
             return False
         self.refresh(select=name)
-        self._show("ok", f"Saved {name}.")
+        self._show("warn" if warning else "ok", warning or f"Saved {name}.")
         self.poolsChanged.emit()
         return True
 
