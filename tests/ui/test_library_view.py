@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crateq.core.store import Store
@@ -75,3 +78,22 @@ def test_reveal_shows_the_selected_file(qtbot: QtBot, store: Store, crateq_home:
     view.table.selectRow(0)
     view.reveal_selected()
     assert shown == [path]
+
+
+def test_a_mouse_drag_on_a_row_starts_a_file_drag(
+    qtbot: QtBot, store: Store, crateq_home: Path
+) -> None:
+    path = add(store, crateq_home / "dl", 9, "Ayra Starr", "Rush")
+    view = LibraryView(store)
+    qtbot.addWidget(view)
+    view.resize(900, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    port = view.table.viewport()
+    start = view.table.visualRect(view.proxy.index(0, 2)).center()
+    QTest.mousePress(port, Qt.MouseButton.LeftButton, pos=start)
+    end = start + QPoint(QApplication.startDragDistance() + 20, 8)
+    QTest.mouseMove(port, end)
+    qtbot.waitUntil(lambda: view.drag.last_mime is not None, timeout=5_000)
+    QTest.mouseRelease(port, Qt.MouseButton.LeftButton, pos=end)
+    assert [Path(u.toLocalFile()) for u in view.drag.last_mime.urls()] == [path]

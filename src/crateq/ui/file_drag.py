@@ -102,6 +102,7 @@ class FileDragFilter(QObject):
         self.view = view
         self.resolve = resolve
         self._press: QPoint | None = None
+        self.last_mime: QMimeData | None = None  # what the latest drag carried
         view.setDragEnabled(False)  # we start the drag ourselves, with real files
         view.viewport().installEventFilter(self)
 
@@ -125,7 +126,7 @@ class FileDragFilter(QObject):
         return file_mime_data(existing) if existing else None
 
     def drag(self) -> Qt.DropAction:
-        mime = self.prepare()
+        mime = self.last_mime = self.prepare()
         if mime is None:
             return Qt.DropAction.IgnoreAction
         paths = [Path(u.toLocalFile()) for u in mime.urls()]
