@@ -222,3 +222,77 @@ def test_ctrl_c_pauses_cleanly_and_the_next_run_resumes(
         assert [p.suffix for p in dest.rglob("*") if p.is_file()] == [".mp3"]
     finally:
         handle.faults.slow_bytes_per_second = None
+
+
+def test_watch_downloads_new_queue_entries_until_ctrl_c(
+    crateq_home: Path, demo_cluster: DemoCluster, tmp_path: Path
+) -> None:
+    handle = demo_cluster.pools["vj-vault"]
+    env = _env(crateq_home)
+    added = subprocess.run(
+        _crateq(crateq_home, "pool", "add", "vj-vault", "--url", handle.url,
+                "--api-key", handle.api_key, "--username", "vip", "--password-stdin"),
+        input="vip\n", capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    handle_rows = _video_rows(demo_cluster, 2)
+    _set_queue(demo_cluster, "vj-vault", handle_rows[:1], "vip")
+    dest = tmp_path / "dl"
+    args = ["download", "--queue", "--watch", "--json", "--password-stdin",
+            "--remove-from-queue", "--dest", str(dest)]  # fmt: skip
+    try:
+        proc = subprocess.Popen(
+            _crateq(crateq_home, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write("vip\n")
+        proc.stdin.close()
+        for line in proc.stdout:
+            event = json.loads(line)
+            if event["event"] == "state" and event["state"] == "done":
+                break
+        proc.send_signal(signal.SIGINT)
+        rest = _lines(proc.stdout.read())
+        assert proc.wait(30) == 0, proc.stderr.read()
+        assert rest[-1]["event"] == "summary" and rest[-1]["done"] == 1
+        files = [p for p in dest.rglob("*") if p.is_file()]
+        assert [f.suffix for f in files] == [".mp4"]
+        from mutagen.mp4 import MP4
+
+        assert MP4(files[0]).tags["\xa9nam"] == [handle_rows[0].title]
+        assert _queued(demo_cluster, "vj-vault", "vip") == []  # removed after success
+    finally:
+        _set_queue(demo_cluster, "vj-vault", [], "vip")
+
+
+def _queued(cluster: DemoCluster, pool: str, user: str) -> list[int]:
+    handle = cluster.pools[pool]
+
+    async def password() -> str:
+        return user
+
+    async def fetch() -> list[int]:
+        async with PoolClient(
+            pool, handle.url, handle.api_key, username=user, password_provider=password
+        ) as client:
+            return [row.media_id for row in await client.queue_all()]
+
+    return asyncio.run(fetch())
+
+
+def _video_rows(cluster: DemoCluster, count: int) -> list[MediaRow]:
+    handle = cluster.pools["vj-vault"]
+
+    async def password() -> str:
+        return "vip"
+
+    async def fetch() -> list[MediaRow]:
+        async with PoolClient(
+            "vj-vault", handle.url, handle.api_key, username="vip", password_provider=password
+        ) as client:
+            await client.login()
+            page = await client.search(MediaQuery(media="video", size=count, sort="mediaId"))
+            return page.data[:count]
+
+    return asyncio.run(fetch())

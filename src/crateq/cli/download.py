@@ -202,11 +202,10 @@ async def _download(
                     errors.update({f"{k} queue": v for k, v in run_errors.items()})
             if not stop.is_set():
                 await _race(engine.wait(), stop)
-            if auto is not None and not stop.is_set():
-                await auto.drain()
     finally:
         await engine.shutdown()
         if auto is not None:
+            await auto.drain()  # removals from server queues for what did finish
             auto.close()
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
         store.close()
@@ -259,9 +258,10 @@ def _summary(
         error(f"{key}: {reason}")
     for job in failed:
         error(f"{job.key}: {job.reason}")
-    if interrupted:
+    if interrupted and summary["paused"]:
         error("Interrupted: running downloads are paused; run the command again to resume.")
-    return 1 if summary["failed"] or interrupted else 0
+    # Ctrl-C that paused work is a failure to finish; ending an idle --watch is not.
+    return 1 if summary["failed"] or (interrupted and summary["paused"]) else 0
 
 
 @click.command("download")
