@@ -211,3 +211,21 @@ def test_copy_artist_title_goes_to_the_clipboard(gui: GuiApp, qtbot: QtBot) -> N
     row = gui.window.model.row_at(gui.window.model.index(0, 0))
     copy_title(row)
     assert QApplication.clipboard().text() == f"{row.artist} - {row.title}"
+
+
+def test_scrolling_to_the_end_fetches_the_next_rows_of_each_pool(
+    gui: GuiApp, qtbot: QtBot, demo_cluster: DemoCluster
+) -> None:
+    gui.controller.result_limit = 100
+    view, model = gui.window.results, gui.window.model
+    view.resize(800, 300)
+    search(gui, qtbot, "a")
+    assert model.version_count() == 300  # the first 100 of each pool
+    assert gui.controller.has_more()
+    with qtbot.waitSignal(gui.controller.more_finished, timeout=WAIT_MS):
+        view.scrollToBottom()
+    assert model.version_count() == 600
+    counts = {pool: 0 for pool in demo_cluster.pools}
+    for row in model.all_rows():
+        counts[row.pool] += 1
+    assert counts == {pool: 200 for pool in demo_cluster.pools}

@@ -27,6 +27,19 @@ SEARCHING, OK, SLOW, ERROR, TIMEOUT = "searching", "ok", "slow", "error", "timeo
 
 
 @dataclass
+class Paging:
+    """Where one search run stands per pool, so scrolling down can fetch the next pages."""
+
+    run: int
+    query: Any  # MediaQuery
+    fetched: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def pools_with_more(self) -> list[str]:
+        return [pool for pool, total in self.totals.items() if total > self.fetched.get(pool, 0)]
+
+
+@dataclass
 class Lookups:
     """Lists the filter panel offers, read from the pools (first answer wins per list)."""
 
@@ -56,6 +69,7 @@ class AppController(QObject):
     rows_arrived = Signal(int, str, list)  # run, pool, rows
     pool_state = Signal(int, str, str, str)  # run, pool, state, message
     search_finished = Signal(int)
+    more_finished = Signal(int)  # run: a "fetch more" of that run is over
     lookups_ready = Signal(object)  # Lookups
     row_changed = Signal(str, dict)  # POOL:ID, changed fields
     in_library = Signal(list)  # POOL:ID of shown versions whose file is in the library
@@ -76,6 +90,7 @@ class AppController(QObject):
         self.tasks = TaskGroup(core, self._task_failed)
         self.download_hook: Callable[[Sequence[MediaRow]], None] | None = None
         self.current_run = 0
+        self.paging: Paging | None = None  # of the current run, written on the core thread
         self.library: Any = None  # a crateq.core.store.Store once downloads are attached
         self._clients: dict[str, Any] | None = None
 
@@ -120,25 +135,70 @@ class AppController(QObject):
         # one query for the whole library, not one per row: per-row SQLite calls hand the
         # GIL back and forth thousands of times and starve the GUI thread
         on_disk = self._library_keys()
+        paging = self.paging = Paging(run, query)
         try:
             async for event in core_search.federated_search(
                 clients, query, limit=self.result_limit
             ):
-                self._deliver(run, event, core_search, on_disk)
+                self._deliver(paging, event, core_search, on_disk)
         finally:
             self.search_finished.emit(run)
 
-    def _deliver(self, run: int, event: Any, core_search: Any, on_disk: set[str]) -> None:
-        pool = event.pool
+    # -- paging (the grid asks through canFetchMore / fetchMore) ------------------------------
+    def has_more(self) -> bool:
+        paging = self.paging
+        return (
+            paging is not None
+            and paging.run == self.current_run
+            and bool(paging.pools_with_more())
+            and not self.tasks.running("search")
+            and not self.tasks.running("more")
+        )
+
+    def fetch_more(self) -> None:
+        """The next ``result_limit`` rows of every pool that has more, for the current run."""
+        if self.has_more() and self.paging is not None:
+            self.tasks.start("more", self._more(self.paging))
+
+    async def _more(self, paging: Paging) -> None:
+        import asyncio
+
+        from crateq.core import search as core_search
+
+        clients = self._pool_clients()
+        on_disk = self._library_keys()
+        size = paging.query.size
+
+        async def one(pool: str) -> None:
+            before = paging.fetched.get(pool, 0)
+            query = paging.query.model_copy(update={"page": before // size + 1})
+            async for event in core_search.federated_search(
+                {pool: clients[pool]}, query, limit=self.result_limit
+            ):
+                self._deliver(paging, event, core_search, on_disk)
+            if paging.fetched.get(pool, 0) == before:
+                paging.totals.pop(pool, None)  # nothing new (rows filtered out): stop asking
+
+        try:
+            await asyncio.gather(*(one(p) for p in paging.pools_with_more() if p in clients))
+        finally:
+            self.more_finished.emit(paging.run)
+
+    def _deliver(self, paging: Paging, event: Any, core_search: Any, on_disk: set[str]) -> None:
+        run, pool = paging.run, event.pool
         if isinstance(event, core_search.PoolRows):
+            paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
+            paging.totals[pool] = event.total
             self.rows_arrived.emit(run, pool, list(event.rows))
             found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
             if found:
                 self.in_library.emit(found)
         elif isinstance(event, core_search.PoolFinished):
-            shown = f"{event.count} of {event.total}" if event.total > event.count else event.count
+            count = paging.fetched.get(pool, 0)
+            shown = f"{count} of {event.total}" if event.total > count else str(count)
             self.pool_state.emit(run, pool, OK, f"{pool}: {shown} results")
         elif isinstance(event, core_search.PoolFailed):
+            paging.totals.pop(pool, None)
             state = TIMEOUT if _is_timeout(event.error) else ERROR
             self.pool_state.emit(run, pool, state, user_message(event.error))
         elif isinstance(event, core_search.PoolSlow):

@@ -191,6 +191,9 @@ class MainWindow(QMainWindow):
         c.rows_arrived.connect(self._rows_arrived)
         c.pool_state.connect(self._pool_state)
         c.search_finished.connect(self._search_finished)
+        c.more_finished.connect(self._search_finished)
+        self.model.more_available = c.has_more
+        self.model.fetch_more_rows = c.fetch_more
         c.lookups_ready.connect(self.filters.set_lookups)
         c.row_changed.connect(self.model.update_row)
         c.in_library.connect(self.model.mark_in_library)
@@ -261,7 +264,11 @@ class MainWindow(QMainWindow):
     def _search_finished(self, run: int) -> None:
         if run == self.controller.current_run:
             songs, versions = self.model.song_count(), self.model.version_count()
-            self.statusBar().showMessage(f"{songs} songs, {versions} versions")
+            more = "; scroll down for more" if self.controller.has_more() else ""
+            self.statusBar().showMessage(f"{songs} songs, {versions} versions{more}")
+            bar = self.results.verticalScrollBar()
+            if more and bar.value() >= bar.maximum():  # already at the end: no scroll will ask
+                self.controller.fetch_more()
 
     def _saved_menu(self) -> None:
         menu = QMenu(self)

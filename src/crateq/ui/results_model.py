@@ -15,7 +15,7 @@ re-mapping 100k indexes on every batch).
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -49,6 +49,10 @@ class ResultsModel(QAbstractTableModel):
         self._expanded: set[GroupKey] = set()
         self._library: set[str] = set()  # POOL:ID of versions whose file is in the library
         self._sort: list[tuple[int, Qt.SortOrder]] = []
+        # paging hooks (the controller's has_more / fetch_more): the view asks for more rows
+        # when the user scrolls to the end
+        self.more_available: Callable[[], bool] | None = None
+        self.fetch_more_rows: Callable[[], None] | None = None
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -68,6 +72,13 @@ class ResultsModel(QAbstractTableModel):
             | Qt.ItemFlag.ItemIsDragEnabled
             | Qt.ItemFlag.ItemNeverHasChildren
         )
+
+    def canFetchMore(self, parent: _ANY_INDEX = _ROOT) -> bool:
+        return not parent.isValid() and self.more_available is not None and self.more_available()
+
+    def fetchMore(self, parent: _ANY_INDEX = _ROOT) -> None:
+        if not parent.isValid() and self.fetch_more_rows is not None:
+            self.fetch_more_rows()
 
     # -- data ------------------------------------------------------------------------------
     def row_at(self, index: _ANY_INDEX) -> MediaRow | None:
