@@ -60,16 +60,14 @@ EXAMPLE_ROW = MediaRow.model_validate(
 )
 
 
-def audio_output_names() -> list[tuple[str, str]]:
-    """(id, description) of each audio output; empty when QtMultimedia cannot load."""
+def audio_output_names() -> list[str]:
+    """Descriptions of the audio outputs (the preview player keys its choice by them);
+    empty when QtMultimedia cannot load."""
     try:
         from PySide6.QtMultimedia import QMediaDevices
     except ImportError:
         return []
-    return [
-        (bytes(dev.id().data()).decode("utf-8", "replace"), dev.description())
-        for dev in QMediaDevices.audioOutputs()
-    ]
+    return [dev.description() for dev in QMediaDevices.audioOutputs()]
 
 
 def example_path(folder: Path, folder_template: str, file_template: str) -> str:
@@ -201,8 +199,8 @@ class SettingsDialog(QDialog):
         form.addRow("Widget opacity", row)
         self.device = QComboBox(box)
         self.device.addItem("System default", "")
-        for dev_id, name in audio_output_names():
-            self.device.addItem(name, dev_id)
+        for name in audio_output_names():
+            self.device.addItem(name, name)
         if ui.preview_device and self.device.findData(ui.preview_device) < 0:
             self.device.addItem(f"{ui.preview_device} (not connected)", ui.preview_device)
         self.device.setCurrentIndex(max(0, self.device.findData(ui.preview_device)))
