@@ -363,3 +363,26 @@ async def test_hostile_disposition_names_stay_inside_the_folder(
         tmp_path / "dl" / "urban-beats"
     }
     await engine.shutdown()
+
+
+async def test_a_crash_after_the_last_byte_finishes_without_downloading_again(
+    urban: DemoSource, store: Store, tmp_path: Path, demo_cluster: DemoCluster
+) -> None:
+    engine, _ = make_engine(store, urban)
+    row = urban.rows(1, audio="true")[0]
+    job = await engine.add(row, dest=tmp_path)
+    await engine.wait()
+    await engine.shutdown()
+    final = Path(engine.job(job.id).path)
+    # The state a crash while tagging leaves: every byte in the .part, the job unfinished.
+    final.rename(final.with_name(final.name + ".part"))
+    store.update_job(job.id, state="tagging")
+    store.forget("urban-beats", row.media_id)
+    demo_cluster.pools["urban-beats"].faults.fail_with_status = 500  # no request may succeed
+    engine2, _ = make_engine(store, urban)
+    await engine2.start()
+    (done,) = await engine2.wait()
+    assert done.state is JobState.DONE, done.reason
+    assert audio_sha(final) == store.have("urban-beats", row.media_id).sha256
+    assert not final.with_name(final.name + ".part").exists()
+    await engine2.shutdown()
