@@ -42,12 +42,13 @@ QLabel#crateDim { color: #aab2bf; }
 QLabel#crateGap { color: #8b93a1; font-style: italic; }
 QLabel#crateError { color: #ffb3b3; }
 QLabel#crateStale { color: #ffd977; }
+QPushButton#crateSmall { padding: 2px 10px; }
 """
 
 
 def link_button(text: str, tooltip: str, parent: QWidget | None = None) -> QPushButton:
     """A flat, link-looking button: one click, keyboard-reachable, easy to test."""
-    button = QPushButton(text, parent)
+    button = QPushButton(text.replace("&", "&&"), parent)  # "&" is a mnemonic marker
     button.setObjectName("crateLink")
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     button.setToolTip(tooltip)
@@ -134,7 +135,8 @@ class ArtistCardPanel(QWidget):
         body = self.scroller.widget()
         if body is None:
             return ""
-        parts = [w.text() for w in body.findChildren(QLabel) + body.findChildren(QPushButton)]
+        parts = [w.text() for w in body.findChildren(QLabel)]
+        parts += [b.text().replace("&&", "&") for b in body.findChildren(QPushButton)]
         return "\n".join(p for p in parts if p)
 
     # -- controller signals --------------------------------------------------------------------
@@ -204,10 +206,11 @@ class ArtistCardPanel(QWidget):
         self.badge.setProperty("state", chip_state)
         row = QHBoxLayout()
         row.addWidget(self.badge)
-        if card.momentum_tier:
-            row.addWidget(label(f"momentum: {card.momentum_tier}", "crateDim"))
         row.addStretch(1)
         layout.addLayout(row)
+        if card.known:
+            tier = card.momentum_tier or NOT_KNOWN.lower()
+            layout.addWidget(label(f"Artist momentum: {tier}", "crateDim"))
         layout.addWidget(label(describe_resolution(card), "crateDim"))
         if card.note:
             layout.addWidget(label(card.note, "crateDim"))
@@ -229,7 +232,7 @@ class ArtistCardPanel(QWidget):
         if not card.travels_with:
             layout.addWidget(label(NOT_KNOWN, "crateGap"))
         for other in card.travels_with or []:
-            shared = "" if other.strength is None else f"{other.strength:,.0f} shared collectors"
+            shared = "" if other.strength is None else f"{other.strength:,.0f} collectors"
             self._artist_link(layout, other.name, shared)
         self._heading(layout, "Elsewhere")
         if not card.links:
@@ -251,9 +254,8 @@ class ArtistCardPanel(QWidget):
         self.links[name] = button
         row.addWidget(button)
         if detail:
-            row.addWidget(label(detail, "crateDim"), 1)
-        else:
-            row.addStretch(1)
+            row.addWidget(label(detail, "crateDim"))
+        row.addStretch(1)
         layout.addLayout(row)
 
     def _label_link(self, layout: QVBoxLayout, name: str) -> None:
@@ -263,7 +265,7 @@ class ArtistCardPanel(QWidget):
         layout.addWidget(button)
 
     def _search_button(self, layout: QVBoxLayout, name: str) -> None:
-        button = QPushButton(f"Search all pools for “{name}”")
+        button = QPushButton(f"Search all pools for “{name}”".replace("&", "&&"))
         button.setObjectName("crateSearch")
         button.clicked.connect(lambda _on=False, n=name: self._search(n))
         layout.addSpacing(8)

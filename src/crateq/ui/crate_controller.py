@@ -309,7 +309,7 @@ def attach(window: Any, app: Any, *, demo: bool = False, **options: Any) -> Crat
     window.splitter.setStretchFactor(window.splitter.indexOf(card), 0)
     sizes = window.splitter.sizes()
     if len(sizes) == 3 and sum(sizes) > 0:
-        window.splitter.setSizes([sizes[0], max(200, sizes[1] - 340), 340])
+        window.splitter.setSizes([sizes[0], max(200, sizes[1] - 360), 360])
     discovery = DiscoveryPanel(crate, window)
     window.add_panel("Discover", discovery)
     crate.card, crate.discovery = card, discovery  # type: ignore[attr-defined]

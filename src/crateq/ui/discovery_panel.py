@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -63,11 +64,12 @@ class DiscoveryPanel(QWidget):
         outer.setContentsMargins(8, 6, 8, 6)
         outer.setSpacing(6)
         top = QHBoxLayout()
-        top.addWidget(
-            label("Discover with crate: click a name to find it in every pool.", "crateDim")
-        )
+        intro = label("Discover with crate: click a name to find it in every pool.", "crateDim")
+        intro.setWordWrap(False)
+        top.addWidget(intro)
         top.addStretch(1)
         self.refresh_button = QPushButton("Refresh", self)
+        self.refresh_button.setObjectName("crateSmall")
         self.refresh_button.clicked.connect(self.load)
         top.addWidget(self.refresh_button)
         outer.addLayout(top)
@@ -94,17 +96,20 @@ class DiscoveryPanel(QWidget):
         head.addWidget(label(TITLES[kind].upper(), "crateHeading"))
         head.addStretch(1)
         queue_all = QPushButton("Queue all found", frame)
+        queue_all.setObjectName("crateSmall")
         queue_all.setToolTip("Search every pool for each artist and queue the best match of each")
         queue_all.setEnabled(False)
         queue_all.clicked.connect(lambda _on=False, k=kind: self.queue_all(k))
         head.addWidget(queue_all)
         layout.addLayout(head)
         freshness = label("", "crateDim", frame)
+        freshness.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout.addWidget(freshness)
         scroll = QScrollArea(frame)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumHeight(0)
         body = QWidget()
         entries = QVBoxLayout(body)
         entries.setContentsMargins(0, 0, 4, 0)
@@ -113,6 +118,7 @@ class DiscoveryPanel(QWidget):
         scroll.setWidget(body)
         layout.addWidget(scroll, 1)
         status = label("", "crateDim", frame)
+        status.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         status.setVisible(False)
         layout.addWidget(status)
         return ListView(kind, frame, freshness, entries, queue_all, status)
@@ -217,6 +223,7 @@ class DiscoveryPanel(QWidget):
             layout.addWidget(label(detail, "crateDim"))
         layout.addStretch(1)
         queue = QPushButton("Queue", row)
+        queue.setObjectName("crateSmall")
         queue.setToolTip(f"Queue the best match for {name} from the pools")
         queue.clicked.connect(lambda _on=False, n=name: self.queue_all(view.kind, [n]))
         layout.addWidget(queue)
