@@ -2,7 +2,10 @@
 
 ``python -m crateq.demo.bench_search [--rows N] [--repeat N] [--json]`` builds one pool's
 database in a temporary folder, then times typical searches (count + one page each) and
-prints build time, median and worst latency, and SQLite's plan for each.
+prints build time, median and worst latency, and SQLite's plan for each. Then (unless
+``--json`` or ``--store-only``) the HTTP figures of :mod:`crateq.demo.bench_federated`: the
+demo server's p50/p95 at ``--rows`` tracks and federated search over every demo pool at
+``--pool-rows`` tracks each, with its ratio to the slowest pool alone.
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--store-only", action="store_true", help="skip the HTTP figures")
+    parser.add_argument("--pool-rows", type=int, default=50_000, help="tracks per pool")
+    parser.add_argument("--queries", type=int, default=200, help="mixed searches over HTTP")
     args = parser.parse_args(argv)
     report = run(args.rows, args.repeat)
     if args.json:
@@ -76,6 +82,11 @@ def main(argv: list[str] | None = None) -> None:
     for item in report["queries"]:  # type: ignore[attr-defined]
         print(f"{item['median_ms']:8.2f} ms median {item['max_ms']:8.2f} ms max "
               f"{item['records']:7d} rows  {item['params']}")  # fmt: skip
+    if not args.store_only:
+        from crateq.demo.bench_federated import run as run_http
+
+        print()
+        run_http(args.rows, args.pool_rows, args.queries)
 
 
 if __name__ == "__main__":

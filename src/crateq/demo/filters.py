@@ -75,7 +75,10 @@ def _number_spec(query: SearchQuery, name: str, column: str, text: str) -> None:
         low, high = int(match.group(1)), int(match.group(2))
         if low > high:
             raise BadRequest(f"Invalid range for {name}: {text!r}.")
-        query.add(f"{column} BETWEEN ? AND ?", low, high)
+        # A range on the year or bpm index is broad; SQLite (without range statistics)
+        # prefers it to an id list given before it, so keep the index for the list.
+        listed = any(c.startswith("m.") and "_id IN (" in c for c in query.where)
+        query.add(f"{'+' if listed else ''}{column} BETWEEN ? AND ?", low, high)
         return
     values = int_list(name, text)
     _in(query, column, values)

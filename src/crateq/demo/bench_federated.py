@@ -1,0 +1,235 @@
+"""Benchmark search over HTTP: the demo server alone, and federated search across pools.
+
+Every demo pool runs in its own process (real pools are remote: their work must not share
+the client's interpreter). Two figures, both from the same run:
+
+* demo server search latency at ``--rows`` tracks (one pool, one keep-alive connection,
+  ``--queries`` mixed searches): p50/p95, target p95 < 25 ms;
+* federated search through :func:`crateq.core.search.federated_search` with real
+  :class:`~crateq.api.pool.PoolClient` s over loopback across every demo pool at
+  ``--pool-rows`` tracks each, against the same queries sent to each pool alone (the same
+  code path, one client); the ratio of federated to the slowest single pool, target <= 1.15.
+
+Queries are interleaved (federated, then each pool alone) so a busy machine slows all sides
+alike. ``python -m crateq.demo.bench_federated --serve NAME --rows N`` is the child mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from crateq.api.pool import PoolClient
+from crateq.api.pool_models import MediaQuery
+from crateq.core.search import PoolFailed, federated_search
+from crateq.demo.catalog import DEMO_POOLS, all_artist_names
+
+TARGET_SERVER_P95_MS = 25.0
+TARGET_RATIO = 1.15
+WORDS = ("love", "night", "dj", "fire", "remix", "soul", "club", "baby", "gold", "heart")
+
+
+@dataclass(frozen=True)
+class Served:
+    name: str
+    url: str
+    api_key: str
+
+
+# -- the pools, each in its own process ------------------------------------------------------
+
+
+def _serve(name: str, rows: int) -> None:
+    """Child mode: serve one demo pool, print ``READY name url key``, stop at stdin EOF."""
+    from crateq.demo.cluster import DemoCluster
+
+    spec = next(s for s in DEMO_POOLS if s.name == name)
+    with (
+        tempfile.TemporaryDirectory(prefix="crateq-bench-media-") as media,
+        DemoCluster(catalog_size=rows, specs=[spec], media_dir=Path(media)) as cluster,
+    ):
+        handle = cluster.pools[name]
+        print(f"READY {name} {handle.url} {handle.api_key}", flush=True)
+        sys.stdin.read()
+
+
+@contextmanager
+def serve_pools(names: list[str], rows: int) -> Iterator[list[Served]]:
+    """Start one process per pool (they build their catalogs in parallel); stop them after."""
+    module = "crateq.demo.bench_federated"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", module, "--serve", name, "--rows", str(rows)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    ]
+    try:
+        served = []
+        for proc in procs:
+            assert proc.stdout is not None
+            line = proc.stdout.readline().split()
+            if len(line) != 4 or line[0] != "READY":
+                raise RuntimeError(f"a demo pool failed to start (exit {proc.wait()})")
+            served.append(Served(line[1], line[2], line[3]))
+        yield served
+    finally:
+        for proc in procs:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+# -- the queries -----------------------------------------------------------------------------
+
+
+def mixed_queries(count: int, seed: int = 7) -> list[MediaQuery]:
+    """Searches like a DJ's: keywords, artists, bpm and year forms, lists, order, paging."""
+    rng = random.Random(seed)
+    artists = [a.split()[0].lower() for a in all_artist_names()]
+    shapes = [
+        lambda: {"keywords": rng.choice(WORDS)},
+        lambda: {"keywords": f"{rng.choice(WORDS)} {rng.choice(WORDS)}"},
+        lambda: {"artist": rng.choice(artists)},
+        lambda: {"keywords": rng.choice(WORDS), "bpm": f"{(b := rng.randint(70, 130))}-{b + 8}"},
+        lambda: {"bpm": ",".join(str(rng.randint(80, 130)) for _ in range(3))},
+        lambda: {"genre_ids": rng.sample(range(1, 13), 2), "release_year": "2019-2024"},
+        lambda: {"release_year": str(rng.randint(2000, 2024)), "advisory": "Clean"},
+        lambda: {"mix": ["Intro", "Clean"], "sort": "bpm", "dir": "asc"},
+        lambda: {"chart": True, "days": 30},
+        lambda: {"keywords": rng.choice(WORDS), "page": rng.randint(2, 5), "sort": "artist"},
+        lambda: {},
+    ]
+    return [MediaQuery(**rng.choice(shapes)()) for _ in range(count)]
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p95) in milliseconds."""
+    cuts = statistics.quantiles(samples, n=20, method="inclusive")
+    return statistics.median(samples) * 1000, cuts[18] * 1000
+
+
+def server_latency(pool: Served, queries: list[MediaQuery]) -> list[float]:
+    """Seconds per search request to one pool (keep-alive, already logged in)."""
+    with httpx.Client(base_url=pool.url, params={"key": pool.api_key}, timeout=60) as http:
+        answer = http.post("api/Auth/Login", json={"username": "demo", "password": "demo"})
+        answer.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {answer.json()[0]['token']}"
+        timings = []
+        for query in [*queries[:10], *queries]:  # the first ten warm the caches
+            begin = time.perf_counter()
+            http.get("api/Content/Media", params=query.to_params()).raise_for_status()
+            timings.append(time.perf_counter() - begin)
+    return timings[10:]
+
+
+async def _one_search(clients: dict[str, PoolClient], query: MediaQuery) -> float:
+    begin = time.perf_counter()
+    async for event in federated_search(clients, query, limit=query.size):
+        if isinstance(event, PoolFailed):
+            raise RuntimeError(f"{event.pool}: {event.error}")
+    return time.perf_counter() - begin
+
+
+async def federated_latency(
+    pools: list[Served], queries: list[MediaQuery]
+) -> tuple[list[float], dict[str, list[float]]]:
+    """Seconds per search: all pools at once, and each pool alone, interleaved."""
+    clients = {p.name: PoolClient(p.name, p.url, p.api_key, username="demo") for p in pools}
+    try:
+        await asyncio.gather(*(c.login("demo") for c in clients.values()))
+        together: list[float] = []
+        alone: dict[str, list[float]] = {name: [] for name in clients}
+        for index, query in enumerate([*queries[:10], *queries]):
+            spent = await _one_search(clients, query)
+            singles = {n: await _one_search({n: c}, query) for n, c in clients.items()}
+            if index >= 10:  # the first ten warm connections and caches
+                together.append(spent)
+                for name, seconds in singles.items():
+                    alone[name].append(seconds)
+        return together, alone
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients.values()))
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def run(rows: int, pool_rows: int, count: int) -> bool:
+    """Print every figure; True when both targets are met."""
+    queries = mixed_queries(count)
+    ok = True
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load} (the pools and this client share them)")
+    with ExitStack() as stack:
+        started = time.perf_counter()
+        big = stack.enter_context(serve_pools([DEMO_POOLS[0].name], rows))[0]
+        print(f"demo server: {big.name} at {rows} tracks built in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        p50, p95 = percentiles(server_latency(big, queries))
+        met = p95 < TARGET_SERVER_P95_MS
+        ok &= met
+        verdict = "met" if met else "MISSED"
+        print(f"  {count} mixed searches over HTTP: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+              f"(target p95 < {TARGET_SERVER_P95_MS:.0f} ms: {verdict})")  # fmt: skip
+    with ExitStack() as stack:
+        started = time.perf_counter()
+        names = [spec.name for spec in DEMO_POOLS]
+        pools = stack.enter_context(serve_pools(names, pool_rows))
+        print(f"federated: {len(pools)} demo pools x {pool_rows} tracks built in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        together, alone = asyncio.run(federated_latency(pools, queries))
+    f50, f95 = percentiles(together)
+    print(f"  all pools through core.search: p50 {f50:.1f} ms, p95 {f95:.1f} ms")
+    figures = {name: percentiles(samples) for name, samples in alone.items()}
+    for name, (a50, a95) in figures.items():
+        print(f"  {name} alone: p50 {a50:.1f} ms, p95 {a95:.1f} ms")
+    slowest = max(figures, key=lambda name: figures[name][0])
+    s50 = figures[slowest][0]
+    ratio50, ratio95 = f50 / s50, f95 / max(v[1] for v in figures.values())
+    met = ratio50 <= TARGET_RATIO
+    ok &= met
+    print(f"  ratio to the slowest pool alone ({slowest}): p50 {ratio50:.2f}x, "
+          f"p95 {ratio95:.2f}x (to the highest single-pool p95) "
+          f"(target p50 <= {TARGET_RATIO}x: {'met' if met else 'MISSED'})")  # fmt: skip
+    return ok
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=100_000, help="tracks of the server figure")
+    parser.add_argument("--pool-rows", type=int, default=50_000, help="tracks per pool")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--serve", metavar="POOL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        _serve(args.serve, args.rows)
+        return
+    run(args.rows, args.pool_rows, args.queries)
+
+
+if __name__ == "__main__":
+    main()
