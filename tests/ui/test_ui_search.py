@@ -198,11 +198,11 @@ def test_saved_search_is_persisted_and_recalled(gui: GuiApp, qtbot: QtBot) -> No
     window = gui.window
     window.search_bar.field.setText("love")
     window.filters.days.setValue(30)
-    window.save_search("fresh love")
+    window.saved_ui.save("fresh love")
     assert SavedSearches().get("fresh love")["spec"] == {"keywords": "love", "days": 30}
     window.search_bar.field.setText("")
     window.filters.days.setValue(0)
-    window.recall("fresh love")
+    window.saved_ui.recall("fresh love")
     assert window.query_spec() == {"keywords": "love", "days": 30}
 
 

@@ -21,7 +21,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QInputDialog,
     QMainWindow,
     QMenu,
     QScrollArea,
@@ -42,8 +41,9 @@ from crateq.ui.results_model import ResultsModel
 from crateq.ui.results_view import ResultsView
 from crateq.ui.saved_searches import SavedSearches
 from crateq.ui.search_bar import SearchBar
-from crateq.ui.theme import apply_theme, theme_names
+from crateq.ui.theme import apply_theme
 from crateq.ui.ui_state import UiState
+from crateq.ui.window_menus import SavedSearchesUi, view_menu
 from crateq.ui.window_modes import APP, FULLSCREEN, MODE_SPECS, MODES, WIDGET, DragHandle
 
 
@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._save_settings = save_settings
         self.state = state or UiState()
-        self.saved = SavedSearches()
+        self.saved_ui = SavedSearchesUi(self, SavedSearches())
         self.mode = ""
         self._previous_mode = APP
         self.collapsed = False
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         view = QToolButton(self)
         view.setText("View")
         view.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        view.setMenu(self._view_menu())
+        view.setMenu(view_menu(self))
         bar.addWidget(view)
         self.app_menu = QMenu(self)
         more = QToolButton(self)
@@ -161,23 +161,6 @@ class MainWindow(QMainWindow):
         self.app_menu_action = bar.addWidget(more)
         self.app_menu_action.setVisible(False)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-
-    def _view_menu(self) -> QMenu:
-        menu = QMenu(self)
-        themes = menu.addMenu("Theme")
-        group = QActionGroup(self)
-        for name in theme_names():
-            action = themes.addAction(name.replace("-", " ").capitalize())
-            action.setCheckable(True)
-            action.setChecked(name == self.settings.ui.theme)
-            action.triggered.connect(lambda _on=False, n=name: self.set_theme(n))
-            group.addAction(action)
-        opacity = menu.addMenu("Widget opacity")
-        for percent in (100, 95, 85, 75, 60):
-            opacity.addAction(f"{percent}%").triggered.connect(
-                lambda _on=False, p=percent: self.set_widget_opacity(p / 100)
-            )
-        return menu
 
     def _build_shortcuts(self) -> None:
         QShortcut(QKeySequence("F11"), self, self.toggle_fullscreen)
@@ -200,7 +183,7 @@ class MainWindow(QMainWindow):
         c.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.search_bar.text_committed.connect(lambda _t: self.run_search())
         self.search_bar.filters_toggled.connect(self.filters_scroll.setVisible)
-        self.search_bar.saved_requested.connect(self._saved_menu)
+        self.search_bar.saved_requested.connect(self.saved_ui.show_menu)
         self.filters.changed.connect(self.run_search)
         self.results.preview_requested.connect(self.preview.play)
         self.results.download_requested.connect(c.download)
@@ -269,45 +252,6 @@ class MainWindow(QMainWindow):
             bar = self.results.verticalScrollBar()
             if more and bar.value() >= bar.maximum():  # already at the end: no scroll will ask
                 self.controller.fetch_more()
-
-    def _saved_menu(self) -> None:
-        menu = QMenu(self)
-        menu.addAction("Save this search…").triggered.connect(self._save_search)
-        names = self.saved.names()
-        if names:
-            menu.addSeparator()
-            for name in names:
-                menu.addAction(name).triggered.connect(lambda _on=False, n=name: self.recall(n))
-            remove = menu.addMenu("Delete")
-            for name in names:
-                remove.addAction(name).triggered.connect(
-                    lambda _on=False, n=name: self.saved.delete(n)
-                )
-        menu.popup(
-            self.search_bar.saved_button.mapToGlobal(
-                self.search_bar.saved_button.rect().bottomLeft()
-            )
-        )
-
-    def _save_search(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save search", "Name:", text=self.search_bar.text())
-        if ok and name.strip():
-            self.save_search(name.strip())
-
-    def save_search(self, name: str) -> None:
-        self.saved.save(name, {"spec": self.query_spec(), "pools": self.filters.selected_pools()})
-        self.statusBar().showMessage(f"Saved search “{name}”", 5000)
-
-    def recall(self, name: str) -> None:
-        entry = self.saved.get(name)
-        if entry is None:
-            return
-        spec = dict(entry.get("spec", {}))
-        self.search_bar.field.setText(str(spec.pop("keywords", "")))
-        was_blocked = self.filters.pools.blockSignals(True)
-        self.filters.pools.set_checked(entry.get("pools") or self.controller.pool_names())
-        self.filters.pools.blockSignals(was_blocked)
-        self.filters.set_spec(spec)  # emits changed -> one search
 
     def _reveal(self, row: Any) -> None:
         """The version's file when it is in the library, else the downloads folder."""
