@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from crateq.core.accounts import Accounts
 from crateq.core.secrets import config_secret
 from crateq.core.settings import load_settings, save_settings
-from crateq.demo.crate_data import DemoArtist, DemoCrateData
+from crateq.demo.crate_data import GAP_LABEL, DemoArtist, DemoCrateData
 from crateq.demo.crate_server import CrateStandIn
 from crateq.ui import artist_card as ac
 from crateq.ui.core_loop import CoreLoop
@@ -208,3 +208,22 @@ def test_a_refused_key_is_a_key_problem_and_a_new_key_is_picked_up(
     card.refresh()
     qtbot.waitUntil(lambda: card.state == ac.READY, timeout=WAIT_MS)
     assert card.card is not None and card.card.known
+
+
+def test_a_label_whose_momentum_crate_has_not_seen_reads_not_known(
+    qtbot: QtBot, card: ac.ArtistCardPanel, accounts: Accounts, crate: CrateStandIn
+) -> None:
+    set_key(accounts, crate.api_key)
+    picked = None
+    for artist in data(crate).artists:
+        labels = ((dossier(crate, artist).get("facts") or {}).get("signals") or {}).get(
+            "recordLabels"
+        ) or []
+        if GAP_LABEL in labels[:3]:
+            picked = artist
+            break
+    assert picked is not None, f"no artist on {GAP_LABEL} in the stand-in"
+    shown(qtbot, card, picked.name)
+    assert GAP_LABEL in card.links
+    assert "DJ momentum: not known" in card.text()
+    assert "not known DJ plays" not in card.text()

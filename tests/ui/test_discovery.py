@@ -79,6 +79,8 @@ def test_showing_the_panel_loads_every_list_with_its_freshness(
     assert "older than 7 days are stale" in tastemakers.freshness.text()
     assert tastemakers.freshness.objectName() == "crateStale"
     assert tastemakers.find_buttons  # a stale list is still shown, said plainly
+    for name, button in [*breakouts.find_buttons.items(), *tastemakers.find_buttons.items()]:
+        assert button.text() == name.replace("&", "&&")  # "&" shown, not a mnemonic
 
     assert watch.listing is not None and watch.listing.state == "degraded"
     assert "degraded" in watch.freshness.text()

@@ -81,6 +81,8 @@ def describe_resolution(card: ArtistCard) -> str:
 def describe_momentum(item: LabelMomentum) -> str:
     if item.error:
         return f"DJ momentum: not known ({item.error})"
+    if item.plays_last_365d is None and item.velocity is None:
+        return "DJ momentum: not known"
     plays = "not known" if item.plays_last_365d is None else f"{item.plays_last_365d:,.0f}"
     velocity = "not known" if item.velocity is None else f"{item.velocity:+.2f}"
     return f"{plays} DJ plays in the last 365 days · velocity {velocity}"
@@ -110,7 +112,6 @@ class ArtistCardPanel(QWidget):
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(self.scroller)
-        self.setMinimumWidth(260)
         crate.card_loading.connect(self._loading)
         crate.card_ready.connect(self._ready)
         crate.card_failed.connect(self._failed)
