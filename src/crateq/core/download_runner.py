@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import json
 import logging
 import os
 import random
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -157,6 +158,7 @@ class JobRunner:
                 if fresh > policy.max_fresh_tokens:
                     return self._fail(job, str(exc))
                 job.row = await self._fresh(source, job.row)
+                self.store.update_job(job.id, row_json=job.row.model_dump_json(by_alias=True))
                 continue
             except PoolAuthError as exc:
                 if relogged:
@@ -234,7 +236,7 @@ class JobRunner:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.with_name(path.name + ".part").touch()
         job.path = path
-        self.store.update_job(job.id, path=str(path))
+        self.store.update_job(job.id, path=str(path), transfer_json=json.dumps(asdict(state)))
         return path.with_name(path.name + ".part")
 
     async def _finish(

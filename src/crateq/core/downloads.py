@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.1
 PERSIST_INTERVAL = 1.0
 _LOCAL_WORK = frozenset({JobState.VERIFYING, JobState.TAGGING})
+# Not written to the store: progress (once a second) and the path carry what a restart needs.
+_TRANSIENT = frozenset({JobState.CONNECTING, JobState.DOWNLOADING, *_LOCAL_WORK})
 
 
 class DownloadEngine(JobRunner):
@@ -154,13 +156,10 @@ class DownloadEngine(JobRunner):
             self._jobs[job.id] = job
             self._emit("added", job)
             return job.snapshot()
-        job_id = self.store.add_job(
+        job_id, priority = self.store.add_job_with_priority(
             row.pool, row.media_id, row.model_dump_json(by_alias=True), str(root), force=force
         )
-        rec = self.store.job(job_id) or {}
-        job = DownloadJob(
-            id=job_id, row=row, dest=root, priority=rec.get("priority", 0), force=force
-        )
+        job = DownloadJob(id=job_id, row=row, dest=root, priority=priority, force=force)
         self._jobs[job_id] = job
         self._emit("added", job)
         self._kick()
@@ -317,7 +316,8 @@ class DownloadEngine(JobRunner):
         if reason is not None:
             job.reason = reason
         if changed:
-            self._persist(job, state=True)
+            if state not in _TRANSIENT:  # a restart treats every unfinished state alike
+                self._persist(job, state=True)
             self._emit("state", job)
             if state in _LOCAL_WORK:
                 self._kick()  # its connection is done: let the next one start
@@ -327,14 +327,16 @@ class DownloadEngine(JobRunner):
     def _persist(self, job: DownloadJob, *, state: bool = False) -> None:
         if job.id <= 0:
             return
-        fields: dict[str, Any] = {"bytes_done": job.bytes_done}
+        fields: dict[str, Any] = {
+            "bytes_done": job.bytes_done,
+            "total_bytes": job.transfer.total,
+            "transfer_json": _dump(asdict(job.transfer)),
+        }
         if state:
             fields.update(
                 state=str(job.state),
                 reason=job.reason,
                 path=str(job.path) if job.path else "",
-                total_bytes=job.transfer.total,
-                transfer_json=_dump(asdict(job.transfer)),
                 row_json=job.row.model_dump_json(by_alias=True),
                 auto_resume=int(not job.user_paused),
             )

@@ -144,15 +144,22 @@ class Store:
     def add_job(
         self, pool: str, media_id: int, row_json: str, dest: str, *, force: bool = False
     ) -> int:
+        return self.add_job_with_priority(pool, media_id, row_json, dest, force=force)[0]
+
+    def add_job_with_priority(
+        self, pool: str, media_id: int, row_json: str, dest: str, *, force: bool = False
+    ) -> tuple[int, float]:
+        """Queue a job at the end of the order in one statement: (id, priority)."""
         now = time.time()
         with self._tx() as db:
-            prio = db.execute("SELECT COALESCE(MAX(priority), 0) + 1 FROM jobs").fetchone()[0]
-            cur = db.execute(
+            row = db.execute(
                 "INSERT INTO jobs (pool, media_id, row_json, dest, state, priority, force,"
-                " created, updated) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-                (pool, media_id, row_json, dest, prio, int(force), now, now),
-            )
-            return int(cur.lastrowid or 0)
+                " created, updated) VALUES (?, ?, ?, ?, 'queued',"
+                " (SELECT COALESCE(MAX(priority), 0) + 1 FROM jobs), ?, ?, ?)"
+                " RETURNING id, priority",
+                (pool, media_id, row_json, dest, int(force), now, now),
+            ).fetchone()
+            return int(row[0]), float(row[1])
 
     def update_job(self, job_id: int, **fields: Any) -> None:
         """Write the named columns of a job (state, reason, bytes_done, path, …)."""
