@@ -193,7 +193,7 @@ def test_without_a_key_the_card_says_how_to_set_one_and_sends_nothing(
     shown(qtbot, card, data(crate).artists[0].name)
     assert card.state == ac.NO_KEY
     assert "crateq config set-secret crate.api_key" in card.text()
-    assert "Settings" in card.text()
+    assert "Accounts…" in card.text()
     assert crate.control.requests == []
 
 

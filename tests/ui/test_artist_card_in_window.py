@@ -116,3 +116,20 @@ def test_a_503_from_crate_stays_on_the_crate_panels_while_the_grid_works(
     rows = window.model.all_rows()
     assert rows and {r.pool for r in rows} == set(demo_cluster.pools)
     assert all("night" in f"{r.artist} {r.title} {r.editor}".lower() for r in rows)
+
+
+def test_the_card_steps_aside_in_widget_mode_and_catches_up_after(
+    qtbot: QtBot, crate_gui: tuple[GuiApp, CrateController]
+) -> None:
+    gui, crate = crate_gui
+    window, card = gui.window, card_of(crate)
+    qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)
+    search(gui, qtbot, "love")
+    window.set_mode("widget")
+    assert not card.isVisible()
+    window.results.setCurrentIndex(window.model.index(1, 0))
+    assert card.state == ac.IDLE  # hidden: no look-up
+    window.set_mode("app")
+    qtbot.waitUntil(lambda: card.isVisible() and card.state == ac.READY, timeout=WAIT_MS)
+    row = window.model.row_at(window.model.index(1, 0))
+    assert row is not None and card.query.casefold() in row.artist.casefold()

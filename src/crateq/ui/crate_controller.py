@@ -30,7 +30,10 @@ from crateq.ui.core_loop import CoreLoop, TaskGroup
 
 log = logging.getLogger(__name__)
 
-KEY_HINT = "Set your crate API key in Settings, or run `crateq config set-secret crate.api_key`."
+KEY_HINT = (
+    "Set your crate API key under ☰ → Accounts… (crate API key), or run "
+    "`crateq config set-secret crate.api_key`."
+)
 CACHE_SIZE = 64
 DISCOVERY_LIMIT = 10
 _FEATURING = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|with)\s+.*$", re.IGNORECASE)
@@ -327,6 +330,7 @@ def attach(window: Any, app: Any, *, demo: bool = False, **options: Any) -> Crat
     def mode_changed(on: bool) -> None:
         if on:
             card.setVisible(window.mode != "widget")
+            row_selected(window.results.currentIndex(), None)  # catch up on a hidden change
 
     for action in window.mode_actions.values():
         action.toggled.connect(mode_changed)
