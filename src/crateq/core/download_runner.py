@@ -116,14 +116,22 @@ class JobRunner:
             return self._fail(job, f"No pool named {job.row.pool!r} is configured any more.")
         policy = self.retry_policy
         failures = fresh = 0
-        relogged = False
-        outcome: TagResult | None = None
+        relogged = need_row = need_login = False
         while True:
             await self._settle(job.id)
             job.stop = threading.Event()
             before = job.bytes_done
+            outcome: TagResult | None = None
             self._set(job, JobState.CONNECTING, job.reason if failures else "")
             try:
+                if need_login:  # after a 401; its own failures go through the same handlers
+                    await source.login()
+                    need_login = False
+                if need_row:  # after "Download token expired.": a fresh row, fresh ``auth``
+                    job.row = await self._fresh(source, job.row)
+                    need_row = False
+                    row_json = job.row.model_dump_json(by_alias=True)
+                    self.store.update_job(job.id, row_json=row_json)
                 result = await self._transfer(job, source)
                 self._set(job, JobState.VERIFYING, "")
                 ext = job.path.suffix if job.path else ".mp3"
@@ -157,14 +165,12 @@ class JobRunner:
                 fresh += 1
                 if fresh > policy.max_fresh_tokens:
                     return self._fail(job, str(exc))
-                job.row = await self._fresh(source, job.row)
-                self.store.update_job(job.id, row_json=job.row.model_dump_json(by_alias=True))
+                need_row = True
                 continue
             except PoolAuthError as exc:
                 if relogged:
                     return self._fail(job, str(exc))
-                relogged = True
-                await source.login()
+                relogged = need_login = True
                 continue
             except _RETRYABLE as exc:
                 if isinstance(exc, VerificationFailed | RestartTransfer):
