@@ -42,9 +42,12 @@ def crate_gui(gui: GuiApp, server: CrateStandIn) -> Iterator[tuple[GuiApp, Crate
     accounts = gui.controller.accounts
     accounts.secrets.set(config_secret("crate.api_key"), server.api_key)
     factory = default_service_factory(accounts, max_retries=0)  # a 5xx shows at once
-    crate = attach(gui.window, gui.controller, service_factory=factory)
+    wired: CrateController | None = getattr(gui, "crate", None)  # the app's own, if wired
+    crate = wired or attach(gui.window, gui.controller)
+    crate.set_service_factory(factory)
     yield gui, crate
-    crate.shutdown()
+    if wired is None:
+        crate.shutdown()
     server.control.reset()
 
 

@@ -15,7 +15,12 @@ from crateq.core.settings import load_settings, save_settings
 from crateq.demo.crate_server import CrateStandIn
 from crateq.ui import discovery_panel as dp
 from crateq.ui.app import GuiApp
-from crateq.ui.crate_controller import CrateController, attach, primary_artist
+from crateq.ui.crate_controller import (
+    CrateController,
+    attach,
+    default_service_factory,
+    primary_artist,
+)
 
 WAIT_MS = 30_000
 
@@ -35,14 +40,17 @@ def panel(
     settings.crate.url = server.url
     save_settings(settings)
     gui.controller.accounts.secrets.set(config_secret("crate.api_key"), server.api_key)
-    crate: CrateController = attach(gui.window, gui.controller)
+    wired: CrateController | None = getattr(gui, "crate", None)  # the app's own, if wired
+    crate = wired or attach(gui.window, gui.controller)
+    crate.set_service_factory(default_service_factory(gui.controller.accounts))
     discovery: dp.DiscoveryPanel = crate.discovery  # type: ignore[attr-defined]
     discovery.load()
     qtbot.waitUntil(
         lambda: all(v.state == dp.READY for v in discovery.lists.values()), timeout=WAIT_MS
     )
     yield gui, discovery
-    crate.shutdown()
+    if wired is None:
+        crate.shutdown()
 
 
 def queued(gui: GuiApp) -> dict[str, MediaRow]:

@@ -267,6 +267,17 @@ class CrateController(QObject):
         return {n: c for n, c in clients.items() if n in enabled}
 
     # -- plumbing ------------------------------------------------------------------------------
+    def set_service_factory(self, factory: ServiceFactory) -> None:
+        """Reach crate another way from the next call on (another URL, retry policy, tests)."""
+        self._factory = factory
+        self.cache.clear()
+        self.core.submit(self._drop_service())
+
+    async def _drop_service(self) -> None:
+        old, self._service = self._service, None
+        if old is not None:
+            await old.aclose()
+
     def _svc(self) -> CrateService:
         if self._service is None:
             self._service = self._factory()
