@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crateq.demo.catalog import DEMO_POOLS, CatalogRow, generate_catalog
@@ -76,6 +76,7 @@ def test_last_page_is_reachable(big_pool: tuple[PoolStore, list[CatalogRow]]) ->
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=st.text(min_size=1, max_size=12))
+@example(text="00\x00")
 def test_any_keyword_text_searches_without_error(
     big_pool: tuple[PoolStore, list[CatalogRow]], text: str
 ) -> None:

@@ -75,10 +75,7 @@ def _number_spec(query: SearchQuery, name: str, column: str, text: str) -> None:
         low, high = int(match.group(1)), int(match.group(2))
         if low > high:
             raise BadRequest(f"Invalid range for {name}: {text!r}.")
-        # A range on the year or bpm index is broad; SQLite (without range statistics)
-        # prefers it to an id list given before it, so keep the index for the list.
-        listed = any(c.startswith("m.") and "_id IN (" in c for c in query.where)
-        query.add(f"{'+' if listed else ''}{column} BETWEEN ? AND ?", low, high)
+        query.add(f"{column} BETWEEN ? AND ?", low, high)
         return
     values = int_list(name, text)
     _in(query, column, values)
@@ -91,7 +88,7 @@ def _in(query: SearchQuery, column: str, values: Sequence[object]) -> None:
 
 def _substring(query: SearchQuery, columns: tuple[str, ...], text: str) -> None:
     """Substring match: FTS5 trigram for 3+ characters, ``instr`` for shorter words."""
-    for word in text.split():
+    for word in text.replace("\x00", " ").split():  # SQLite ends an FTS string at NUL
         if len(word) >= 3:
             phrase = '"' + word.replace('"', '""') + '"'
             scope = "{" + " ".join(columns) + "}" if len(columns) > 1 else columns[0]
@@ -169,4 +166,19 @@ def parse_search(args: Mapping[str, str]) -> SearchQuery:
         query.add(f"m.{search_type} = 1")
     if arg("chart").lower() == "top":
         query.order_sql = "m.downloads DESC, m.media_id DESC"
+    _prefer_lists(query)
     return query
+
+
+def _prefer_lists(query: SearchQuery) -> None:
+    """Keep the index for a value list when a bpm/year range is given too.
+
+    Without range statistics SQLite takes a range for narrow and walks e.g. half the
+    catalog's years row by row; a list (genres, mixes, ids) is nearly always the narrower.
+    The unary ``+`` only stops the range's index from being chosen.
+    """
+    if any(c.startswith("m.") and " IN (" in c for c in query.where):
+        query.where = [
+            f"+{c}" if c.startswith("m.") and c.endswith(" BETWEEN ? AND ?") else c
+            for c in query.where
+        ]

@@ -119,6 +119,8 @@ class PoolStore:
             for column in _INDEXES:
                 db.execute(f"CREATE INDEX idx_media_{column} ON media ({column})")
             db.execute("CREATE INDEX idx_media_artist ON media (artist COLLATE NOCASE)")
+            # covering index for two-letter keywords (no trigram): counting reads it, not rows
+            db.execute("CREATE INDEX idx_media_haystack ON media (haystack)")
             db.execute("COMMIT")
             db.execute("ANALYZE")  # full statistics: ~0.2 s at 100k rows, far better plans
 
