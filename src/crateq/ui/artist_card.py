@@ -266,7 +266,8 @@ class ArtistCardPanel(QWidget):
         layout.addWidget(button)
 
     def _search_button(self, layout: QVBoxLayout, name: str) -> None:
-        button = QPushButton(f"Search all pools for “{name}”".replace("&", "&&"))
+        button = QPushButton("Search all pools for this artist")
+        button.setToolTip(f"Search every pool for “{name}”")
         button.setObjectName("crateSearch")
         button.clicked.connect(lambda _on=False, n=name: self._search(n))
         layout.addSpacing(8)
