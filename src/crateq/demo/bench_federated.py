@@ -146,11 +146,15 @@ def server_latency(pool: Served, queries: list[MediaQuery]) -> list[float]:
     return timings[10:]
 
 
+CLIENT_CPU: dict[str, float] = {"together": 0.0, "alone": 0.0}
+
+
 async def _one_search(clients: dict[str, PoolClient], query: MediaQuery) -> float:
-    begin = time.perf_counter()
+    begin, cpu = time.perf_counter(), time.process_time()
     async for event in federated_search(clients, query, limit=query.size):
         if isinstance(event, PoolFailed):
             raise RuntimeError(f"{event.pool}: {event.error}")
+    CLIENT_CPU["together" if len(clients) > 1 else "alone"] += time.process_time() - cpu
     return time.perf_counter() - begin
 
 
@@ -204,6 +208,10 @@ def run(rows: int, pool_rows: int, count: int) -> bool:
         together, alone = asyncio.run(federated_latency(pools, queries))
     f50, f95 = percentiles(together)
     print(f"  all pools through core.search: p50 {f50:.1f} ms, p95 {f95:.1f} ms")
+    searches = len(together) + 10
+    cpu_all = CLIENT_CPU["together"] / searches * 1000
+    cpu_one = CLIENT_CPU["alone"] / searches / len(pools) * 1000
+    print(f"  client CPU per search: {cpu_all:.1f} ms all pools, {cpu_one:.1f} ms one pool")
     figures = {name: percentiles(samples) for name, samples in alone.items()}
     for name, (a50, a95) in figures.items():
         print(f"  {name} alone: p50 {a50:.1f} ms, p95 {a95:.1f} ms")
