@@ -233,7 +233,10 @@ class DownloadEngine(JobRunner):
                 self._set(job, JobState.PAUSED, "Interrupted; resumes at the next start.")
         pending = [asyncio.wrap_future(f) for f in self._threads.values() if not f.done()]
         if pending:
-            await asyncio.wait(pending, timeout=35)
+            finished, _ = await asyncio.wait(pending, timeout=35)
+            for future in finished:  # their outcome (interrupted) is expected: consume it
+                if not future.cancelled():
+                    future.exception()
         for job in self._jobs.values():
             if job.id > 0 and job.state is JobState.PAUSED:
                 self._persist(job, state=True)
