@@ -328,6 +328,11 @@ async def test_cancel_removes_the_partial_file_and_move_reorders(
             await engine.cancel(job.id)
     await engine.wait()
     assert not list(tmp_path.rglob("*.part"))
+    removed: list[int] = []
+    engine.subscribe(lambda e: e.kind == "removed" and removed.append(e.job.id))
+    await engine.remove(running.id)
+    assert removed == [running.id] and running.id not in [j.id for j in engine.jobs()]
+    assert store.job(running.id) is None
     await engine.shutdown()
 
 

@@ -195,6 +195,16 @@ class DownloadEngine(JobRunner):
         self._release(job)
         self._kick()
 
+    async def remove(self, job_id: int) -> None:
+        """Forget a finished, failed or cancelled job (its file, if any, stays)."""
+        job = self._jobs[job_id]
+        if not job.state.finished:
+            raise ValueError("only finished jobs can be removed; cancel it first")
+        del self._jobs[job_id]
+        if job_id > 0:
+            self.store.delete_job(job_id)
+        self._emit("removed", job)
+
     async def move(self, job_id: int, index: int) -> None:
         """Put a job at ``index`` of the queue order (0 = next to start)."""
         ordered = sorted(self._jobs.values(), key=lambda j: j.priority)
