@@ -139,3 +139,21 @@ def test_widget_mode_takes_focus_only_once_clicked(gui: GuiApp, qtbot: QtBot) ->
     qtbot.mouseClick(window.search_bar.field, Qt.MouseButton.LeftButton)
     assert not window.windowFlags() & W.WindowDoesNotAcceptFocus
     assert window.windowFlags() & W.WindowStaysOnTopHint
+
+
+def test_without_pools_the_status_bar_says_how_to_add_one(
+    qtbot: QtBot, crateq_home: object, ui_keyring: object
+) -> None:
+    from crateq.core.accounts import Accounts
+    from crateq.ui.app import build
+    from crateq.ui.main_window import NO_POOLS
+
+    gui = build(accounts=Accounts(), mode="app")
+    qtbot.addWidget(gui.window)
+    try:
+        with qtbot.waitSignal(gui.controller.search_finished, timeout=10_000):
+            gui.window.run_search()
+        assert gui.window.statusBar().currentMessage() == NO_POOLS
+        assert gui.window.search_bar.chips == {}
+    finally:
+        gui.shutdown()

@@ -46,6 +46,8 @@ from crateq.ui.ui_state import UiState
 from crateq.ui.window_menus import SavedSearchesUi, view_menu
 from crateq.ui.window_modes import APP, FULLSCREEN, MODE_SPECS, MODES, WIDGET, DragHandle
 
+NO_POOLS = "No record pool is selected or set up: add one under ☰ → Accounts…"
+
 
 class MainWindow(QMainWindow):
     """The one window of the app; ``set_mode`` switches between widget, app and fullscreen."""
@@ -234,7 +236,7 @@ class MainWindow(QMainWindow):
     def _search_started(self, run: int, pools: list[str]) -> None:
         self.model.clear()
         self.search_bar.reset_chips(pools)
-        self.statusBar().showMessage("Searching…")
+        self.statusBar().showMessage("Searching…" if pools else NO_POOLS)
 
     def _rows_arrived(self, run: int, pool: str, rows: list[Any]) -> None:
         if run == self.controller.current_run:
@@ -246,6 +248,9 @@ class MainWindow(QMainWindow):
 
     def _search_finished(self, run: int) -> None:
         if run == self.controller.current_run:
+            if not self.search_bar.chips:
+                self.statusBar().showMessage(NO_POOLS)
+                return
             songs, versions = self.model.song_count(), self.model.version_count()
             more = "; scroll down for more" if self.controller.has_more() else ""
             self.statusBar().showMessage(f"{songs} songs, {versions} versions{more}")
