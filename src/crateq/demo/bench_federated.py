@@ -193,12 +193,16 @@ def run(rows: int, pool_rows: int, count: int) -> bool:
         big = stack.enter_context(serve_pools([DEMO_POOLS[0].name], rows))[0]
         print(f"demo server: {big.name} at {rows} tracks built in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        p50, p95 = percentiles(server_latency(big, queries))
+        timings = server_latency(big, queries)
+        p50, p95 = percentiles(timings)
         met = p95 < TARGET_SERVER_P95_MS
         ok &= met
         verdict = "met" if met else "MISSED"
         print(f"  {count} mixed searches over HTTP: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
               f"(target p95 < {TARGET_SERVER_P95_MS:.0f} ms: {verdict})")  # fmt: skip
+        slowest = sorted(zip(timings, queries, strict=True), key=lambda t: -t[0])[:3]
+        for seconds, query in slowest:
+            print(f"    slowest: {seconds * 1000:6.1f} ms  {query.to_params()}")
     with ExitStack() as stack:
         started = time.perf_counter()
         names = [spec.name for spec in DEMO_POOLS]
