@@ -35,7 +35,6 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
-from crateq.core.accounts import Accounts
 from crateq.core.settings import Settings, load_settings, save_settings
 from crateq.ui.controller import AppController
 from crateq.ui.core_loop import CoreLoop
@@ -101,6 +100,7 @@ def demo_accounts() -> Any:
     """Accounts whose secrets stay in this process: the demo never touches the OS keyring."""
     from keyring.backends import fail
 
+    from crateq.core.accounts import Accounts
     from crateq.core.secrets import SecretStore
 
     return Accounts(SecretStore(backend=fail.Keyring()))
@@ -164,8 +164,6 @@ def build(
         accounts = accounts or demo_accounts()
         demo_setup = start_demo(accounts)
         demo_setup.temp_home = temp_home
-    if accounts is None:
-        accounts = Accounts()
     settings = load_settings()
     apply_theme(app, settings.ui.theme)
     core = CoreLoop()
@@ -180,10 +178,12 @@ def build(
 
 
 def finish_startup(gui: GuiApp) -> None:
-    """The parts the first paint does not need: range sliders, downloads, library."""
+    """The parts the first paint does not need: range sliders, accounts and pools (httpx,
+    keyring), downloads, library."""
     from crateq.ui.panels import attach as attach_panels
 
     gui.window.filters.add_sliders()
+    gui.window.filters.set_pools(gui.controller.pool_names())  # reads accounts: after paint
     if gui.panels is None:
         gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
 

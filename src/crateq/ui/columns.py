@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import Qt
 
-from crateq.api.pool_models import MediaRow
+if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
+
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -46,7 +48,7 @@ class Column:
     tooltip: Callable[[MediaRow], str] | None = None
 
 
-Formatter = Callable[[MediaRow, RowPlace], str]
+Formatter = Callable[["MediaRow", RowPlace], str]
 
 
 def _text(attr: str) -> Formatter:

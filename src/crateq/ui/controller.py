@@ -11,14 +11,17 @@ in the status bar (``notice``), never a dialog.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from crateq.api.pool_models import MediaRow
 from crateq.ui.core_loop import CoreLoop, TaskGroup
+
+if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +81,15 @@ class AppController(QObject):
     def __init__(
         self,
         core: CoreLoop,
-        accounts: Any,
+        accounts: Any = None,
         *,
         result_limit: int = 500,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.core = core
-        self.accounts = accounts
+        self._accounts = accounts
+        self._accounts_lock = threading.Lock()
         self.result_limit = result_limit
         self.tasks = TaskGroup(core, self._task_failed)
         self.download_hook: Callable[[Sequence[MediaRow]], None] | None = None
@@ -93,6 +97,17 @@ class AppController(QObject):
         self.paging: Paging | None = None  # of the current run, written on the core thread
         self.library: Any = None  # a crateq.core.store.Store once downloads are attached
         self._clients: dict[str, Any] | None = None
+
+    @property
+    def accounts(self) -> Any:
+        """The ``Accounts`` given, or the user's own, made on first use: importing it pulls
+        in httpx and the keyring, which the window's first paint does not wait for."""
+        with self._accounts_lock:  # the GUI and the core thread may both ask first
+            if self._accounts is None:
+                from crateq.core.accounts import Accounts
+
+                self._accounts = Accounts()
+            return self._accounts
 
     # -- clients (core thread only) -----------------------------------------------------------
     def _pool_clients(self) -> dict[str, Any]:

@@ -83,7 +83,6 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_shortcuts()
         self._wire()
-        self.filters.set_pools(controller.pool_names())
         self.statusBar().showMessage("Ready")
 
     # -- construction --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ DJs send previews to the headphone/cue output, so the output device is a choice 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crateq.api.pool_models import MediaRow
+if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
+
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
-from crateq.api.pool_models import MediaRow
 from crateq.ui.columns import COLUMN_INDEX, COLUMNS, RowPlace
+
+if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 _ANY_INDEX = QModelIndex | QPersistentModelIndex

@@ -7,14 +7,18 @@ order and widths are the header's state and are saved per mode by ``save_layout`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from crateq.api.pool_models import MediaRow
 from crateq.ui.columns import COLUMN_INDEX, COLUMNS, WIDGET_MODE_COLUMNS, WIDGET_MODE_WIDTHS
 from crateq.ui.results_model import ResultsModel
 from crateq.ui.ui_state import UiState
+
+if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
 
 ROW_HEIGHT = 34
 _LAYOUT_VERSION = 1
