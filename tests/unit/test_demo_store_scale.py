@@ -67,6 +67,20 @@ def test_searches_use_an_index_or_the_full_text_index(
         assert any("media_fts VIRTUAL TABLE" in step for step in plan), plan
 
 
+@pytest.mark.parametrize("params", [{"keywords": "zz"}, {"genreId": "999"}, {"groupId": "55"}])
+def test_few_matches_are_sorted_not_found_by_walking_the_date_index(
+    big_pool: tuple[PoolStore, list[CatalogRow]], params: dict[str, str]
+) -> None:
+    """Walking the date index for sparse matches reads the whole catalog before a page."""
+    store = big_pool[0]
+    plan = store.explain(parse_search(params))
+    assert not any("idx_media_date" in step for step in plan), plan
+    broad = store.explain(parse_search({}))  # every row matches: walking the index is cheap
+    assert any("idx_media_date" in step for step in broad), broad
+    total, page = store.search(parse_search({**params, "page": "3"}), "1001")
+    assert page == [] or total > 200
+
+
 def test_last_page_is_reachable(big_pool: tuple[PoolStore, list[CatalogRow]]) -> None:
     total, page = big_pool[0].search(parse_search({"page": "200", "size": "500"}), "1001")
     assert total == ROWS and len(page) == 500

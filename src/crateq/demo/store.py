@@ -46,6 +46,10 @@ _COLUMNS = (
     "downloads", "version", "haystack",
 )  # fmt: skip
 
+#: Below this many matches a page is sorted from the matches rather than found by walking
+#: the order's index (which reads ~size x catalog / matches rows): sqrt(100 x 100k) ~ 3000.
+SORT_MATCHES_BELOW = 3000
+
 _GENRES = {g[0]: g for g in GENRES}
 _QUALITIES = {q[0]: q[1] for q in VIDEO_QUALITIES}
 _VIDEO_SIZES = {q[0]: (q[2], q[3]) for q in VIDEO_QUALITIES}
@@ -133,9 +137,14 @@ class PoolStore:
     )
 
     def _sql(
-        self, query: SearchQuery, user_id: str, queue_only: bool
+        self, query: SearchQuery, user_id: str, queue_only: bool, sort_matches: bool = False
     ) -> tuple[str, list[Any], str, list[Any]]:
-        """(COUNT query, its parameters, page query, its parameters) of a search."""
+        """(COUNT query, its parameters, page query, its parameters) of a search.
+
+        ``sort_matches`` keeps SQLite from walking the order's index (``+`` on the first
+        order term): right when few rows match, since that walk reads the whole catalog
+        before it has a page of sparse matches.
+        """
         clauses, params = list(query.where), list(query.params)
         if query.fts:
             clauses.append("m.media_id IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)")
@@ -144,7 +153,10 @@ class PoolStore:
             clauses.append("m.media_id IN (SELECT media_id FROM queue WHERE user_id = ?)")
             params.append(user_id)
         where = " AND ".join(clauses) or "1"
-        page = self._PAGE.format(where=where, order=query.order_sql)
+        order = query.order_sql
+        if sort_matches and order.startswith("m."):
+            order = "+" + order
+        page = self._PAGE.format(where=where, order=order)
         page_params = [user_id, user_id, *params, query.size, (query.page - 1) * query.size]
         return f"SELECT COUNT(*) FROM media m WHERE {where}", params, page, page_params
 
@@ -152,16 +164,23 @@ class PoolStore:
         self, query: SearchQuery, user_id: str, queue_only: bool = False
     ) -> tuple[int, list[sqlite3.Row]]:
         """(total matching rows, rows of the requested page)."""
-        count_sql, count_params, page_sql, page_params = self._sql(query, user_id, queue_only)
+        count_sql, count_params, _, _ = self._sql(query, user_id, queue_only)
         with self._lock:
             count = int(self._db.execute(count_sql, count_params).fetchone()[0])
+            if count <= (query.page - 1) * query.size:  # nothing on this page: no page query
+                return count, []
+            few = count <= SORT_MATCHES_BELOW
+            _, _, page_sql, page_params = self._sql(query, user_id, queue_only, few)
             rows = self._db.execute(page_sql, page_params).fetchall()
         return count, rows
 
     def explain(self, query: SearchQuery, user_id: str = "") -> list[str]:
         """SQLite's plan for the page query: how tests and the benchmark see index use."""
-        _, _, page_sql, page_params = self._sql(query, user_id, False)
+        count_sql, count_params, _, _ = self._sql(query, user_id, False)
         with self._lock:
+            count = int(self._db.execute(count_sql, count_params).fetchone()[0])
+            few = count <= SORT_MATCHES_BELOW
+            _, _, page_sql, page_params = self._sql(query, user_id, False, few)
             plan = self._db.execute("EXPLAIN QUERY PLAN " + page_sql, page_params).fetchall()
         return [str(step[3]) for step in plan]
 
