@@ -19,9 +19,12 @@ pytest.importorskip("crateq.core.search", reason="federated search (crateq.core.
 
 
 def settled(gui: GuiApp) -> bool:
+    """The current search is over and all its rows are in the grid."""
     chips = gui.window.search_bar.chips.values()
-    return not gui.controller.tasks.running("search") and all(
-        chip.state != "searching" for chip in chips
+    return (
+        not gui.controller.tasks.running("search")
+        and gui.window.finished_run == gui.controller.current_run
+        and all(chip.state != "searching" for chip in chips)
     )
 
 

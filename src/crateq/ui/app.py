@@ -184,6 +184,7 @@ def finish_startup(gui: GuiApp) -> None:
 
     gui.window.filters.add_sliders()
     gui.window.filters.set_pools(gui.controller.pool_names())  # reads accounts: after paint
+    gui.controller.warm_up()
     if gui.panels is None:
         gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
 

@@ -46,6 +46,7 @@ class Column:
     formatter: Callable[[MediaRow, RowPlace], str]
     visible_by_default: bool = True
     tooltip: Callable[[MediaRow], str] | None = None
+    uses_place: bool = False  # the formatter reads RowPlace (versions, library badge)
 
 
 Formatter = Callable[["MediaRow", RowPlace], str]
@@ -105,8 +106,10 @@ def _versions_tooltip(_row: MediaRow) -> str:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("versions", "", 50, LEFT, lambda r: 0, _versions, tooltip=_versions_tooltip),
-    Column("state", "", 56, CENTER, _badge_rank, _badges, tooltip=_badges_tooltip),
+    Column(
+        "versions", "", 50, LEFT, lambda r: 0, _versions, tooltip=_versions_tooltip, uses_place=True
+    ),
+    Column("state", "", 56, CENTER, _badge_rank, _badges, tooltip=_badges_tooltip, uses_place=True),
     Column("artist", "Artist", 220, LEFT, _folded("artist"), _text("artist")),
     Column("title", "Title", 260, LEFT, _folded("title"), _text("title")),
     Column("tool", "Mix", 130, LEFT, _folded("tool"), _text("tool")),

@@ -115,6 +115,14 @@ class AppController(QObject):
             self._clients = dict(self.accounts.clients())
         return self._clients
 
+    def warm_up(self) -> None:
+        """Make the pool clients now: each builds an SSL context (~50 ms holding the GIL),
+        which would otherwise stall the window on the DJ's first keystroke."""
+        self.tasks.start("warm-up", self._warm_up())
+
+    async def _warm_up(self) -> None:
+        self._pool_clients()
+
     def pool_names(self) -> list[str]:
         return [p.name for p in self.accounts.pools() if p.enabled]
 

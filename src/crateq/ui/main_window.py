@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -70,6 +70,12 @@ class MainWindow(QMainWindow):
         self.mode = ""
         self._previous_mode = APP
         self.collapsed = False
+        self.finished_run = 0  # the last search run whose rows are all in the grid
+        self._pending: list[Any] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(80)
+        self._flush_timer.timeout.connect(self._flush_rows)
 
         self.model = ResultsModel(self)
         self.results = ResultsView(self.model, self)
@@ -233,12 +239,28 @@ class MainWindow(QMainWindow):
             self.search_bar.clear()
 
     def _search_started(self, run: int, pools: list[str]) -> None:
+        self._pending.clear()
+        self._flush_timer.stop()
         self.model.clear()
         self.search_bar.reset_chips(pools)
         self.statusBar().showMessage("Searching…" if pools else NO_POOLS)
 
     def _rows_arrived(self, run: int, pool: str, rows: list[Any]) -> None:
-        if run == self.controller.current_run:
+        """Batches are coalesced (one grid update per ~80 ms): each update repaints the
+        grid, and a repaint per 100-row page starved the event loop during big searches."""
+        if run != self.controller.current_run:
+            return
+        if self.model.rowCount() == 0 and not self._pending:
+            self.model.append_rows(rows)  # the first rows show at once
+            return
+        self._pending.extend(rows)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush_rows(self) -> None:
+        self._flush_timer.stop()
+        if self._pending:
+            rows, self._pending = self._pending, []
             self.model.append_rows(rows)
 
     def _pool_state(self, run: int, pool: str, state: str, message: str) -> None:
@@ -247,6 +269,8 @@ class MainWindow(QMainWindow):
 
     def _search_finished(self, run: int) -> None:
         if run == self.controller.current_run:
+            self._flush_rows()
+            self.finished_run = run
             if not self.search_bar.chips:
                 self.statusBar().showMessage(NO_POOLS)
                 return

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+_R = Qt.ItemDataRole
+_ROLES = frozenset({_R.DisplayRole, _R.TextAlignmentRole, _R.ToolTipRole, _R.FontRole, ROW_ROLE})
+_NO_PLACE = RowPlace(1, False, False)
 _ANY_INDEX = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 GroupKey = tuple[str, int]
@@ -96,12 +99,16 @@ class ResultsModel(QAbstractTableModel):
         return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
 
     def data(self, index: _ANY_INDEX, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # the delegate asks ~8 roles per cell per paint; answer the ones we never set first
+        if role not in _ROLES:
+            return None
         row = self.row_at(index)
         if row is None:
             return None
         col = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return col.formatter(row, self.place_of(row))
+            place = self.place_of(row) if col.uses_place else _NO_PLACE
+            return col.formatter(row, place)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return col.align
         if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
