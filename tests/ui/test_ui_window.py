@@ -157,3 +157,25 @@ def test_without_pools_the_status_bar_says_how_to_add_one(
         assert gui.window.search_bar.chips == {}
     finally:
         gui.shutdown()
+
+
+def test_dragging_the_widget_near_a_screen_edge_snaps_it_there(gui: GuiApp, qtbot: QtBot) -> None:
+    from PySide6.QtCore import QPoint
+
+    window = gui.window
+    window.set_mode("widget")
+    window.show_current_mode()
+    window.move(200, 150)
+    qtbot.waitUntil(lambda: window.pos().toTuple() == (200, 150))
+    handle = window.handle
+    press = QPoint(5, 5)
+    grab = handle.mapToGlobal(press) - window.frameGeometry().topLeft()
+    target = QPoint(10, 140) + grab  # the window's top-left 10 px from the left edge
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=press)
+    qtbot.mouseMove(handle, handle.mapFromGlobal(target))
+    assert 0 < window.frameGeometry().left() <= 12  # dragged close to the edge, not on it
+    y = window.pos().y()
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=handle.mapFromGlobal(target))
+    screen = window.screen().availableGeometry()
+    assert window.frameGeometry().left() == screen.left()  # snapped to the edge
+    assert window.pos().y() == y  # far from the top and bottom: unchanged
