@@ -9,10 +9,15 @@ at a time (DESIGN.md), and tests stay simple and robust: pytest-qt's ``qtbot.wai
 ``waitSignal`` spin the Qt loop, the core loop runs by itself, so a test drives the real
 widgets against the real demo pools without installing qasync or faking time.
 
-Shutdown runs in a fixed order — stop timers and the preview, cancel core tasks, close pool
-clients, stop the core loop, stop the demo servers, remove the tray and the single-instance
-server, quit and close the qasync loop, delete the window — because PySide6 6.12 with qasync
-0.28 was seen to abort at interpreter exit ("Fatal Python error: none_dealloc") otherwise.
+Start-up paints first: the window appears before the pool accounts (httpx, keyring), the
+range sliders (superqt), the download engine and the library are loaded (``finish_startup``).
+
+Shutdown runs in a fixed order — stop timers and the preview, stop the download engine,
+cancel core tasks, close pool clients, stop the core loop, stop the demo servers, remove
+the tray and the single-instance server, quit and close the qasync loop, delete the window.
+The "Fatal Python error: none_dealloc" seen at exit with PySide6 6.12.0 turned out to be a
+binding bug (every void call drops a reference to None; see tests/ui/test_ui_binding.py),
+so pyproject excludes that release; the ordered shutdown keeps exits clean regardless.
 ``CRATEQ_GUI_QUIT_AFTER_MS`` (or ``--quit-after``) quits that long after the first paint,
 which lets a test run this real exit path in a subprocess.
 """
