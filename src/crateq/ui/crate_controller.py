@@ -68,7 +68,8 @@ def explain(exc: BaseException) -> str:
 def default_service_factory(accounts: Any, **client_options: Any) -> ServiceFactory:
     """crate's URL from settings and its key from the keyring the accounts use (both
     overridable by ``CRATEQ_CRATE_URL`` / ``CRATEQ_CRATE_API_KEY``). Called on the core
-    thread, so a slow keyring never blocks the window."""
+    thread, so a slow keyring never blocks the window. ``accounts`` may be a callable that
+    returns them (the window's accounts are made on first use)."""
 
     def make() -> CrateService:
         from crateq.api.crate import CrateClient
@@ -76,7 +77,8 @@ def default_service_factory(accounts: Any, **client_options: Any) -> ServiceFact
         from crateq.core.settings import load_settings
 
         url = os.environ.get("CRATEQ_CRATE_URL") or load_settings().crate.url
-        store = getattr(accounts, "secrets", None) or SecretStore()
+        found = accounts() if callable(accounts) else accounts
+        store = getattr(found, "secrets", None) or SecretStore()
         key = os.environ.get("CRATEQ_CRATE_API_KEY") or store.get(config_secret("crate.api_key"))
         return CrateService(CrateClient(url, key, **client_options))
 
@@ -126,8 +128,8 @@ class CrateController(QObject):
         super().__init__(parent)
         self.core = core
         self.app = app
-        accounts = accounts if accounts is not None else getattr(app, "accounts", None)
-        self._factory = service_factory or default_service_factory(accounts)
+        source = accounts if accounts is not None else (lambda: getattr(app, "accounts", None))
+        self._factory = service_factory or default_service_factory(source)
         self._service: CrateService | None = None  # core thread only
         self.tasks = TaskGroup(core, self._task_failed)
         self.lookup_number = 0
