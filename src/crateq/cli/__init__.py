@@ -1,7 +1,9 @@
 """The headless `crateq` command: sub-commands over the same core the GUI uses.
 
-Each sub-command group lives in its own module of this package and is registered in
-``_COMMAND_MODULES``; a module exposes one click command or group named ``command``.
+Each sub-command lives in a module of this package and is registered in ``_COMMANDS`` as
+``name -> (module, attribute)``. Modules are imported only when their command runs (or help
+lists it), so `crateq gui` starts without loading the download engine, the demo servers or
+rich, and `crateq search` never loads Qt.
 Exit codes: 0 success, 1 failure (message on stderr), 2 bad usage (click's own).
 """
 
@@ -13,26 +15,35 @@ import click
 
 from crateq import __version__
 
-# module name -> attribute holding the click command; grown as features land.
-_COMMAND_MODULES: tuple[str, ...] = (
-    "config",
-    "pool",
-    "search",
-    "queue",
-    "download",
-    "demo",
-    "gui",
-    "crate",
-    "discover",
-)
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "artist": ("crate", "command"),
+    "config": ("config", "command"),
+    "demo": ("demo", "command"),
+    "discover": ("crate", "discover"),
+    "download": ("download", "command"),
+    "gui": ("gui", "command"),
+    "pool": ("pool", "command"),
+    "queue": ("queue", "command"),
+    "search": ("search", "command"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = _COMMANDS[cmd_name]
+        module = importlib.import_module(f"crateq.cli.{module_name}")
+        command: click.Command = getattr(module, attribute)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="crateq")
 def main() -> None:
     """CrateQ Desktop: search, preview, queue and download from your DJ record pools."""
-
-
-for _name in _COMMAND_MODULES:
-    _module = importlib.import_module(f"crateq.cli.{_name}")
-    main.add_command(_module.command)
