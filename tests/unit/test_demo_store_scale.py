@@ -98,3 +98,23 @@ def test_any_keyword_text_searches_without_error(
     query = parse_search({"keywords": text, "artist": text, "size": "5"})
     total, rows = store.search(query, "1001")
     assert total >= len(rows)
+
+
+@pytest.mark.parametrize("sort", ["date", "artist", "bpm", "title"])
+def test_many_keyword_matches_walk_an_indexed_order_and_page_like_a_sort(
+    big_pool: tuple[PoolStore, list[CatalogRow]], sort: str
+) -> None:
+    """Broad words walk the order's index (not sort 20k matches); pages stay in order."""
+    store, rows = big_pool
+    params = {"keywords": "night", "sort": sort, "dir": "asc", "size": "50", "page": "3"}
+    plan = store.explain(parse_search(params))
+    if sort != "title":  # no index on title: the matches are sorted
+        assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), plan
+    total, page = store.search(parse_search(params), "1001")
+    matching = [r for r in rows if "night" in _haystack(r)]
+    assert total == len(matching)
+    key = {"date": "date", "artist": "artist", "bpm": "bpm", "title": "title"}[sort]
+    values = [row[key].lower() if isinstance(row[key], str) else row[key] for row in page]
+    assert len(page) == 50 and values == sorted(values)
+    by_id = {r.media_id for r in matching}
+    assert all(row["media_id"] in by_id for row in page)

@@ -50,6 +50,14 @@ _COLUMNS = (
 #: the order's index (which reads ~size x catalog / matches rows): sqrt(100 x 100k) ~ 3000.
 SORT_MATCHES_BELOW = 3000
 
+#: Order expressions an index serves (see ``_INDEXES``): a page of many keyword matches is
+#: found by walking that index and probing the FTS match list, not by sorting every match.
+_INDEXED_ORDERS = (
+    "m.media_id ", "m.artist COLLATE NOCASE ", "m.bpm ", "m.seconds ", "m.size_bytes ",
+    "m.tool ", "m.release_year ", "m.quality_id ", "m.date ", "m.source ", "m.group_id ",
+    "m.downloads ",
+)  # fmt: skip
+
 _GENRES = {g[0]: g for g in GENRES}
 _QUALITIES = {q[0]: q[1] for q in VIDEO_QUALITIES}
 _VIDEO_SIZES = {q[0]: (q[2], q[3]) for q in VIDEO_QUALITIES}
@@ -143,21 +151,35 @@ class PoolStore:
 
         ``sort_matches`` keeps SQLite from walking the order's index (``+`` on the first
         order term): right when few rows match, since that walk reads the whole catalog
-        before it has a page of sparse matches.
+        before it has a page of sparse matches. With many keyword matches and an indexed
+        order it is the other way round: ``+`` on ``media_id`` stops SQLite from fetching
+        and sorting every match (20k rows: ~20 ms) and it walks the order's index instead,
+        probing the match list (~5 ms). A keyword-only search is counted on the FTS table
+        alone (~3 ms, against ~13 ms joining every match to ``media``).
         """
         clauses, params = list(query.where), list(query.params)
+        order = query.order_sql
+        count_sql = ""
         if query.fts:
-            clauses.append("m.media_id IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)")
-            params.append(" AND ".join(query.fts))
+            match = " AND ".join(query.fts)
+            walk = not sort_matches and order.startswith(_INDEXED_ORDERS)
+            clauses.append(
+                ("+" if walk else "")
+                + "m.media_id IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)"
+            )
+            params.append(match)
+            if not query.where and not queue_only:  # the two tables hold the same rows
+                count_sql = "SELECT COUNT(*) FROM media_fts WHERE media_fts MATCH ?"
         if queue_only:
             clauses.append("m.media_id IN (SELECT media_id FROM queue WHERE user_id = ?)")
             params.append(user_id)
         where = " AND ".join(clauses) or "1"
-        order = query.order_sql
         if sort_matches and order.startswith("m."):
             order = "+" + order
         page = self._PAGE.format(where=where, order=order)
         page_params = [user_id, user_id, *params, query.size, (query.page - 1) * query.size]
+        if count_sql:
+            return count_sql, [params[-1]], page, page_params
         return f"SELECT COUNT(*) FROM media m WHERE {where}", params, page, page_params
 
     def search(
