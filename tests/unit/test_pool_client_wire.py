@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from crateq.api.errors import (
     PoolUnavailable,
     TokenExpired,
 )
-from crateq.api.pool import MAX_RETRIES, MAX_RETRY_AFTER, PoolClient
+from crateq.api.pool import MAX_RETRIES, MAX_RETRY_AFTER, PoolClient, default_ssl_context
 from crateq.api.pool_models import MediaQuery
 
 KEY = "k-123"
@@ -294,6 +295,20 @@ async def test_default_transport_offers_http2_and_sane_timeouts() -> None:
     assert client._http.timeout.read is not None and client._http.timeout.read > 30.0
     assert client.base_url == "https://pool.example/"
     await client.aclose()
+
+
+async def test_clients_share_one_default_ssl_context_and_keep_a_given_one() -> None:
+    """Loading the CA bundle once, not per pool (it holds the GIL for tens of ms)."""
+    first = PoolClient("a", "https://a.example", "k")
+    second = PoolClient("b", "https://b.example", "k")
+    context = ssl.create_default_context()
+    private = PoolClient("c", "https://c.example", "k", verify=context)
+    contexts = [c._http._transport._pool._ssl_context for c in (first, second, private)]  # type: ignore[attr-defined]
+    assert contexts[0] is contexts[1] is default_ssl_context()
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname
+    assert contexts[2] is context
+    for client in (first, second, private):
+        await client.aclose()
 
 
 def test_download_url_is_absolute_with_key_and_token() -> None:

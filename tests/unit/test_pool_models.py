@@ -3,7 +3,16 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crateq.api.pool_models import LoginResult, MediaPage, MediaRow, parse_length, parse_size
+from crateq.api.pool_models import (
+    LoginResult,
+    MediaPage,
+    MediaRow,
+    _to_bool,
+    _to_int,
+    _to_str,
+    parse_length,
+    parse_size,
+)
 
 
 def test_row_tolerates_strings_nulls_and_extra_fields() -> None:
@@ -53,3 +62,24 @@ def test_expired_account_cannot_download_unless_overridden() -> None:
 )
 def test_any_row_shape_parses(raw: dict[str, object]) -> None:
     MediaRow.model_validate(raw)
+
+
+_ODD = st.one_of(
+    st.none(), st.text(max_size=8), st.integers(), st.floats(), st.booleans(),
+    st.sampled_from(["  12 ", "7.9", "yes", "on", " Clean ", "", "1e3", "-0"]),
+)  # fmt: skip
+
+
+@given(media_id=_ODD, artist=_ODD, video=_ODD)
+def test_the_strict_first_fast_path_gives_what_the_lenient_conversion_gives(
+    media_id: object, artist: object, video: object
+) -> None:
+    """Well-formed values skip the Python converters; every value still ends up the same."""
+    raw = {"mediaId": media_id, "artist": artist, "video": video}
+    row = MediaRow.model_validate(raw)
+    assert (row.media_id, row.artist, row.video) == (
+        _to_int(media_id),
+        _to_str(artist),
+        _to_bool(video),
+    )
+    assert type(row.media_id) is int and type(row.video) is bool

@@ -9,6 +9,7 @@ UpdateQueue). Passwords, tokens and the API key are never logged.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -56,6 +57,17 @@ MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After is capped
 MAX_QUEUE_PAGES = 200  # safety bound for queue_all
 
 
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """The system-trust SSL context every client with the default ``verify`` shares.
+
+    Building one loads the whole CA bundle (~20-60 ms holding the GIL); one per client
+    stalled start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
+    only makes connections, and every client sets the same ALPN protocols on it.
+    """
+    return httpx.create_ssl_context()
+
+
 class PoolClient:
     """One configured pool account speaking the pool API over one shared HTTP/2-capable client.
 
@@ -92,7 +104,12 @@ class PoolClient:
         self._login_lock = asyncio.Lock()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            transport=transport or httpx.AsyncHTTPTransport(http2=True, retries=0, verify=verify),
+            transport=transport
+            or httpx.AsyncHTTPTransport(
+                http2=True,
+                retries=0,
+                verify=default_ssl_context() if verify is True else verify,
+            ),
             http2=True,
             timeout=timeout or DEFAULT_TIMEOUT,
             follow_redirects=True,
@@ -190,7 +207,8 @@ class PoolClient:
         the server's. The pool's 200-with-``[]`` answer raises :class:`PoolTimeout`.
         """
         page = await self._page("api/Content/Media", query.to_params(), "search")
-        page.data = [row for row in page.data if query.accepts(row)]
+        if query.media is not None:
+            page.data = [row for row in page.data if query.accepts(row)]
         return page
 
     async def genres(
