@@ -44,6 +44,9 @@ def test_counts_match_a_plain_scan_of_the_catalog(
          lambda r: 120 <= r.bpm <= 124 and r.tool == "Extended"),
         ({"artist": "the", "releaseYear": "2020,2021"},
          lambda r: "the" in r.artist.lower() and r.release_year in (2020, 2021)),
+        ({"keywords": "dj love"}, lambda r: "dj" in _haystack(r) and "love" in _haystack(r)),
+        ({"keywords": "night", "bpm": "90-130"},
+         lambda r: "night" in _haystack(r) and 90 <= r.bpm <= 130),
     ]  # fmt: skip
     for params, predicate in cases:
         total, page = store.search(parse_search({**params, "size": "20"}), "1001")
@@ -118,3 +121,18 @@ def test_many_keyword_matches_walk_an_indexed_order_and_page_like_a_sort(
     assert len(page) == 50 and values == sorted(values)
     by_id = {r.media_id for r in matching}
     assert all(row["media_id"] in by_id for row in page)
+
+
+def test_a_page_of_many_filtered_matches_is_the_sorted_matches_slice(
+    big_pool: tuple[PoolStore, list[CatalogRow]],
+) -> None:
+    """Walking the date index past other filters gives exactly the sorted matches' page."""
+    store, rows = big_pool
+    params = {"keywords": "night", "bpm": "90-130", "page": "2", "size": "40"}
+    plan = store.explain(parse_search(params))
+    assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), plan
+    total, page = store.search(parse_search(params), "1001")
+    matches = [r for r in rows if "night" in _haystack(r) and 90 <= r.bpm <= 130]
+    newest_first = sorted(matches, key=lambda r: (r.age_days, -r.media_id))
+    assert total == len(matches) > 3000  # many: the date index is walked, not sorted
+    assert [row["media_id"] for row in page] == [r.media_id for r in newest_first[40:80]]
