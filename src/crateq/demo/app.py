@@ -177,8 +177,7 @@ class PoolApp:
 
     # -- search and queue --------------------------------------------------------------
 
-    def _row(self, request: Request, row: Any, account: DemoAccount, now: float) -> dict[str, Any]:
-        base = str(request.base_url)
+    def _row(self, base: str, row: Any, account: DemoAccount, now: float) -> dict[str, Any]:
         media_id = int(row["media_id"])
         tokens = self.state.tokens
         preview_token = tokens.preview_token(media_id, row["version"])
@@ -201,7 +200,8 @@ class PoolApp:
         rows: list[Any], with_queue_date: bool = False,
     ) -> JSONResponse:  # fmt: skip
         now = dt.datetime.now(dt.UTC).timestamp()
-        data = [self._row(request, row, account, now) for row in rows]
+        base = str(request.base_url)
+        data = [self._row(base, row, account, now) for row in rows]
         if with_queue_date:
             for item, row in zip(data, rows, strict=True):
                 item["queueDate"] = row["queue_date"] or ""
