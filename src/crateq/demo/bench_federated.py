@@ -47,6 +47,21 @@ class Served:
     name: str
     url: str
     api_key: str
+    pid: int = 0
+
+
+def cpu_seconds(pools: list[Served]) -> float:
+    """User + system CPU the pool processes have used so far (0 where unreadable)."""
+    import psutil
+
+    total = 0.0
+    for pool in pools:
+        try:
+            times = psutil.Process(pool.pid).cpu_times()
+        except (psutil.Error, ValueError):
+            continue
+        total += times.user + times.system
+    return total
 
 
 # -- the pools, each in its own process ------------------------------------------------------
@@ -86,7 +101,7 @@ def serve_pools(names: list[str], rows: int) -> Iterator[list[Served]]:
             line = proc.stdout.readline().split()
             if len(line) != 4 or line[0] != "READY":
                 raise RuntimeError(f"a demo pool failed to start (exit {proc.wait()})")
-            served.append(Served(line[1], line[2], line[3]))
+            served.append(Served(line[1], line[2], line[3], proc.pid))
         yield served
     finally:
         for proc in procs:
@@ -209,13 +224,21 @@ def run(rows: int, pool_rows: int, count: int) -> bool:
         pools = stack.enter_context(serve_pools(names, pool_rows))
         print(f"federated: {len(pools)} demo pools x {pool_rows} tracks built in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        server_cpu = cpu_seconds(pools)
         together, alone = asyncio.run(federated_latency(pools, queries))
+        server_cpu = cpu_seconds(pools) - server_cpu
     f50, f95 = percentiles(together)
     print(f"  all pools through core.search: p50 {f50:.1f} ms, p95 {f95:.1f} ms")
     searches = len(together) + 10
     cpu_all = CLIENT_CPU["together"] / searches * 1000
     cpu_one = CLIENT_CPU["alone"] / searches / len(pools) * 1000
     print(f"  client CPU per search: {cpu_all:.1f} ms all pools, {cpu_one:.1f} ms one pool")
+    per_pool = server_cpu / (searches * len(pools) * 2) * 1000  # each query: together + alone
+    cores = os.cpu_count() or 1
+    floor = max(per_pool, (len(pools) * per_pool + cpu_all) / cores)
+    print(f"  server CPU per search and pool: {per_pool:.1f} ms; a federated search needs "
+          f"{len(pools) * per_pool + cpu_all:.1f} ms of CPU in all, at best "
+          f"{floor:.1f} ms on {cores} CPUs against {per_pool + cpu_one:.1f} ms alone")  # fmt: skip
     figures = {name: percentiles(samples) for name, samples in alone.items()}
     for name, (a50, a95) in figures.items():
         print(f"  {name} alone: p50 {a50:.1f} ms, p95 {a95:.1f} ms")
