@@ -25,10 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -122,7 +123,7 @@ def mixed_queries(count: int, seed: int = 7) -> list[MediaQuery]:
     """Searches like a DJ's: keywords, artists, bpm and year forms, lists, order, paging."""
     rng = random.Random(seed)
     artists = [a.split()[0].lower() for a in all_artist_names()]
-    shapes = [
+    shapes: list[Callable[[], dict[str, Any]]] = [
         lambda: {"keywords": rng.choice(WORDS)},
         lambda: {"keywords": f"{rng.choice(WORDS)} {rng.choice(WORDS)}"},
         lambda: {"artist": rng.choice(artists)},
@@ -242,12 +243,12 @@ def run(rows: int, pool_rows: int, count: int) -> bool:
     figures = {name: percentiles(samples) for name, samples in alone.items()}
     for name, (a50, a95) in figures.items():
         print(f"  {name} alone: p50 {a50:.1f} ms, p95 {a95:.1f} ms")
-    slowest = max(figures, key=lambda name: figures[name][0])
-    s50 = figures[slowest][0]
+    slowest_pool = max(figures, key=lambda name: figures[name][0])
+    s50 = figures[slowest_pool][0]
     ratio50, ratio95 = f50 / s50, f95 / max(v[1] for v in figures.values())
     met = ratio50 <= TARGET_RATIO
     ok &= met
-    print(f"  ratio to the slowest pool alone ({slowest}): p50 {ratio50:.2f}x, "
+    print(f"  ratio to the slowest pool alone ({slowest_pool}): p50 {ratio50:.2f}x, "
           f"p95 {ratio95:.2f}x (to the highest single-pool p95) "
           f"(target p50 <= {TARGET_RATIO}x: {'met' if met else 'MISSED'})")  # fmt: skip
     return ok
