@@ -33,7 +33,7 @@ from crateq.demo.filters import BadRequest, SearchQuery, int_list, parse_paging,
 from crateq.demo.mediafiles import MediaCache
 from crateq.demo.pool_edits import record_from_update
 from crateq.demo.stills import still_png
-from crateq.demo.store import MediaSettings, PoolStore, layout_of
+from crateq.demo.store import MediaSettings, PoolStore, format_length, format_size, layout_of
 from crateq.demo.streaming import file_response
 
 _log = logging.getLogger(__name__)
@@ -48,15 +48,6 @@ _BAD_GATEWAY_PAGE = (
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"status": status, "message": message}, status, headers=headers)
-
-
-def format_length(seconds: float) -> str:
-    total = round(seconds)
-    return f"{total // 60:02d}:{total % 60:02d}"
-
-
-def format_size(size: int) -> str:
-    return f"{size / 1_000_000:.2f} MB"
 
 
 @dataclass
@@ -219,8 +210,20 @@ class PoolApp:
         if timeout is not None:
             await asyncio.sleep(timeout)
             return JSONResponse([])
-        total, rows = await run_in_threadpool(self.state.store.search, query, account.user_id)
-        return self._page(request, account, query, total, rows)
+        now = dt.datetime.now(dt.UTC).timestamp()
+        total, rows = await run_in_threadpool(
+            self.state.store.search_json, query, account.user_id, self.state.tokens,
+            str(request.base_url), now,
+        )  # fmt: skip
+        offset = (query.page - 1) * query.size
+        head = json.dumps(
+            {"records": total, "message": f"{offset}-{offset + len(rows)}",
+             "pages": -(-total // query.size), "page": query.page, "sort": query.sort,
+             "dir": query.dir},
+            ensure_ascii=False, separators=(",", ":"),
+        )  # fmt: skip
+        body = f'{head[:-1]},"data":[{",".join(rows)}]}}'
+        return Response(body.encode(), media_type="application/json")
 
     async def queue(self, request: Request, account: DemoAccount | None) -> Response:
         assert account is not None

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from crateq.demo import audio
 from crateq.demo.catalog import GENRES, VIDEO_QUALITIES, CatalogRow, PoolSpec
@@ -26,7 +26,8 @@ CREATE TABLE media (
   bpm INTEGER, advisory TEXT, editor TEXT, tool TEXT, release_year INTEGER, quality TEXT,
   quality_id INTEGER, date TEXT, video INTEGER, audio INTEGER, source TEXT, group_id INTEGER,
   playlist_id INTEGER, filename TEXT, size_bytes INTEGER, seconds REAL, units INTEGER,
-  downloads INTEGER, version INTEGER NOT NULL DEFAULT 1, haystack TEXT NOT NULL
+  downloads INTEGER, version INTEGER NOT NULL DEFAULT 1, haystack TEXT NOT NULL,
+  length_text TEXT, size_text TEXT
 );
 CREATE VIRTUAL TABLE media_fts USING fts5(artist, title, editor, tokenize='trigram');
 CREATE TABLE queue (
@@ -43,7 +44,7 @@ _COLUMNS = (
     "media_id", "originator_id", "artist", "title", "genre", "genre_id", "category_id", "bpm",
     "advisory", "editor", "tool", "release_year", "quality", "quality_id", "date", "video",
     "audio", "source", "group_id", "playlist_id", "filename", "size_bytes", "seconds", "units",
-    "downloads", "version", "haystack",
+    "downloads", "version", "haystack", "length_text", "size_text",
 )  # fmt: skip
 
 #: Below this many matches a page is sorted from the matches rather than found by walking
@@ -61,6 +62,45 @@ _INDEXED_ORDERS = (
 _GENRES = {g[0]: g for g in GENRES}
 _QUALITIES = {q[0]: q[1] for q in VIDEO_QUALITIES}
 _VIDEO_SIZES = {q[0]: (q[2], q[3]) for q in VIDEO_QUALITIES}
+
+
+def format_length(seconds: float) -> str:
+    """``MM:SS`` as the pools show a track's length."""
+    total = round(seconds)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def format_size(size: int) -> str:
+    """``8.12 MB`` as the pools show a file's size."""
+    return f"{size / 1_000_000:.2f} MB"
+
+
+class PageSigner(Protocol):
+    """What signs the per-row links of a listing (the pool's TokenAuthority)."""
+
+    def preview_token(self, media_id: int, version: int) -> str: ...
+
+    def download_token(self, user_id: str, media_id: int, now: float | None = None) -> str: ...
+
+
+#: One search row as the wire's JSON object, built by SQLite: no Python dict or json.dumps
+#: per row (a 100-row page: ~1.4 ms of Python less). Tokens come from the signing functions
+#: :meth:`PoolStore.search_json` registers; the first parameter is the server's base URL.
+_ROW_JSON = (
+    "SELECT json_object('mediaId', m.media_id, 'artist', m.artist, 'title', m.title,"
+    " 'genre', m.genre, 'bpm', m.bpm, 'advisory', m.advisory, 'editor', m.editor,"
+    " 'length', m.length_text, 'size', m.size_text, 'tool', m.tool,"
+    " 'releaseYear', m.release_year, 'quality', m.quality, 'date', m.date,"
+    " 'preview', ? || 'api/Content/Preview/' || m.media_id || '?t='"
+    " || crateq_preview_token(m.media_id, m.version),"
+    " 'downloaded', json(iif(d.media_id IS NULL, 'false', 'true')),"
+    " 'video', json(iif(m.video, 'true', 'false')), 'audio', json(iif(m.audio, 'true', 'false')),"
+    " 'source', m.source, 'auth', crateq_download_token(m.media_id),"
+    " 'img', iif(m.video, 'img/' || m.media_id || '.png', ''),"
+    " 'queueId', coalesce(q.queue_id, 0), 'groupId', m.group_id),"
+    " q.queue_id AS queue_id, q.queue_date AS queue_date,"  # what some orders name
+    " (d.media_id IS NOT NULL) AS downloaded"
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +136,18 @@ class PoolStore:
         self._db.execute("PRAGMA cache_size=-65536")
         self._db.execute("PRAGMA temp_store=MEMORY")
         self._db.executescript(_SCHEMA)
+        self._signing: tuple[PageSigner, str, float] | None = None
+        self._db.create_function("crateq_preview_token", 2, self._preview_token)
+        self._db.create_function("crateq_download_token", 1, self._download_token)
+
+    def _preview_token(self, media_id: int, version: int) -> str:
+        assert self._signing is not None, "only search_json signs rows"
+        return self._signing[0].preview_token(media_id, version)
+
+    def _download_token(self, media_id: int) -> str:
+        assert self._signing is not None, "only search_json signs rows"
+        signer, user_id, now = self._signing
+        return signer.download_token(user_id, media_id, now)
 
     def close(self) -> None:
         with self._lock:
@@ -111,6 +163,10 @@ class PoolStore:
         row["haystack"] = "\x1f".join((row["artist"], row["title"], row["editor"])).lower()
         layout = layout_of(row, self.media)
         row["size_bytes"], row["seconds"], row["units"] = layout.size, layout.seconds, layout.units
+        row["length_text"], row["size_text"] = (
+            format_length(layout.seconds),
+            format_size(layout.size),
+        )
         return tuple(row[name] for name in _COLUMNS)
 
     def load(self, rows: Iterable[CatalogRow]) -> None:
@@ -214,19 +270,44 @@ class PoolStore:
             params.append(user_id)
         return f"SELECT COUNT(*) FROM media m WHERE {' AND '.join(where) or '1'}", params
 
+    def _page_locked(
+        self, query: SearchQuery, user_id: str, queue_only: bool
+    ) -> tuple[int, str, list[Any]]:
+        """(count, page SQL, its parameters); SQL "" when the page lies past the matches."""
+        count_sql, count_params, _, _ = self._sql(query, user_id, queue_only)
+        count = int(self._db.execute(count_sql, count_params).fetchone()[0])
+        if count <= (query.page - 1) * query.size:  # nothing on this page: no page query
+            return count, "", []
+        few = count <= SORT_MATCHES_BELOW
+        _, _, page_sql, page_params = self._sql(query, user_id, queue_only, few)
+        return count, page_sql, page_params
+
     def search(
         self, query: SearchQuery, user_id: str, queue_only: bool = False
     ) -> tuple[int, list[sqlite3.Row]]:
         """(total matching rows, rows of the requested page)."""
-        count_sql, count_params, _, _ = self._sql(query, user_id, queue_only)
         with self._lock:
-            count = int(self._db.execute(count_sql, count_params).fetchone()[0])
-            if count <= (query.page - 1) * query.size:  # nothing on this page: no page query
-                return count, []
-            few = count <= SORT_MATCHES_BELOW
-            _, _, page_sql, page_params = self._sql(query, user_id, queue_only, few)
-            rows = self._db.execute(page_sql, page_params).fetchall()
+            count, page_sql, page_params = self._page_locked(query, user_id, queue_only)
+            rows = self._db.execute(page_sql, page_params).fetchall() if page_sql else []
         return count, rows
+
+    def search_json(
+        self, query: SearchQuery, user_id: str, signer: PageSigner, base_url: str, now: float
+    ) -> tuple[int, list[str]]:
+        """(total matching rows, the page's rows as wire JSON objects, signed for ``user_id``)."""
+        with self._lock:
+            count, page_sql, page_params = self._page_locked(query, user_id, False)
+            if not page_sql:
+                return count, []
+            rest = page_sql.partition(" FROM media m ")[2]
+            self._signing = (signer, user_id, now)
+            try:
+                rows = self._db.execute(
+                    f"{_ROW_JSON} FROM media m {rest}", [base_url, *page_params]
+                )
+                return count, [row[0] for row in rows]
+            finally:
+                self._signing = None
 
     def explain(self, query: SearchQuery, user_id: str = "") -> list[str]:
         """SQLite's plan for the page query: how tests and the benchmark see index use."""
