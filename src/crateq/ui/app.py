@@ -10,7 +10,10 @@ at a time (DESIGN.md), and tests stay simple and robust: pytest-qt's ``qtbot.wai
 widgets against the real demo pools without installing qasync or faking time.
 
 Start-up paints first: the window appears before the pool accounts (httpx, keyring), the
-range sliders (superqt), the download engine and the library are loaded (``finish_startup``).
+range sliders (superqt), the preview player (QtMultimedia), the tray, the download engine and
+the library are loaded (``finish_startup``). Until then the window runs on the ``ui`` section
+of the settings file read with the stdlib (``peek_ui_settings``: theme, widget opacity); the
+full, validated settings (pydantic) replace it right after the first paint.
 
 Shutdown runs in a fixed order — stop timers and the preview, stop the download engine,
 cancel core tasks, close pool clients, stop the core loop, stop the demo servers, remove
@@ -26,13 +29,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -40,12 +45,14 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
-from crateq.core.settings import Settings, load_settings, save_settings
 from crateq.ui.controller import AppController
 from crateq.ui.core_loop import CoreLoop
 from crateq.ui.main_window import MainWindow
 from crateq.ui.theme import apply_theme, resources_dir
-from crateq.ui.window_modes import APP, MODES
+from crateq.ui.window_modes import APP, MODES, WIDGET
+
+if TYPE_CHECKING:
+    from crateq.core.settings import Settings
 
 log = logging.getLogger(__name__)
 DEMO_USER = DEMO_PASSWORD = "demo"
@@ -93,6 +100,8 @@ def start_demo(accounts: Any) -> DemoSetup:
     for name, handle in cluster.pools.items():
         accounts.add(name, handle.url, handle.api_key, DEMO_USER)
         accounts.hold_password(name, DEMO_PASSWORD)
+    from crateq.core.settings import save_settings
+
     settings = accounts.settings()
     crate = cluster.extras.get("crate")
     if crate is not None:
@@ -124,6 +133,7 @@ class GuiApp:
     server: QLocalServer | None = None
     tray: Any = None
     panels: Any = None  # crateq.ui.panels.Panels once attached
+    startup_error: Exception | None = None  # a settings file that fails validation
     timers: list[QTimer] = field(default_factory=list)
 
     def shutdown(self) -> None:
@@ -131,7 +141,8 @@ class GuiApp:
             timer.stop()
         self.window.search_bar.debounce.stop()
         self.window.save_view_state()
-        self.window.preview.stop()
+        if self.window.preview is not None:
+            self.window.preview.stop()
         if self.panels is not None:
             self.panels.stop()  # the download engine pauses its jobs; they resume next start
         self.controller.shutdown()
@@ -169,11 +180,19 @@ def build(
         accounts = accounts or demo_accounts()
         demo_setup = start_demo(accounts)
         demo_setup.temp_home = temp_home
-    settings = load_settings()
+    settings: Any
+    if defer_extras:
+        settings = peek_ui_settings()
+    else:
+        from crateq.core.settings import load_settings
+
+        settings = load_settings()
     apply_theme(app, settings.ui.theme)
     core = CoreLoop()
     controller = AppController(core, accounts)
-    window = MainWindow(controller, settings, save_settings=save_ui_section)
+    window = MainWindow(
+        controller, settings, save_settings=save_ui_section, defer_preview=defer_extras
+    )
     app.installEventFilter(window)
     window.set_mode(mode or _saved_mode(window) or APP)
     gui = GuiApp(app, core, controller, window, settings, demo_setup)
@@ -183,10 +202,13 @@ def build(
 
 
 def finish_startup(gui: GuiApp) -> None:
-    """The parts the first paint does not need: range sliders, accounts and pools (httpx,
-    keyring), downloads, library."""
+    """The parts the first paint does not need: validated settings, preview player, range
+    sliders, accounts and pools (httpx, keyring), downloads, library."""
     from crateq.ui.panels import attach as attach_panels
 
+    if isinstance(gui.settings, SimpleNamespace):
+        _load_full_settings(gui)
+    gui.window.add_preview()
     gui.window.filters.add_sliders()
     gui.window.filters.set_pools(gui.controller.pool_names())  # reads accounts: after paint
     gui.controller.warm_up()
@@ -194,9 +216,50 @@ def finish_startup(gui: GuiApp) -> None:
         gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
 
 
+UI_DEFAULTS = {"theme": "dark", "widget_opacity": 0.95, "preview_device": "", "preview_volume": 0.8}
+UI_THEMES = ("dark", "high-contrast", "large-text")  # crateq.core.settings.UiSettings.theme
+
+
+def peek_ui_settings() -> SimpleNamespace:
+    """The ``ui`` section for the first paint, read without pydantic (which costs more than
+    the window itself to import). Values the full model would reject fall back to defaults;
+    ``finish_startup`` validates the whole file and puts any difference right."""
+    ui = dict(UI_DEFAULTS)
+    try:
+        path = paths.config_dir() / "settings.json"  # crateq.core.settings.settings_path()
+        raw = json.loads(path.read_text(encoding="utf-8")).get("ui", {})
+    except (OSError, ValueError, AttributeError):
+        raw = {}
+    if isinstance(raw, dict):
+        if raw.get("theme") in UI_THEMES:
+            ui["theme"] = raw["theme"]
+        for key, low in (("widget_opacity", 0.3), ("preview_volume", 0.0)):
+            value = raw.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                ui[key] = float(value) if low <= value <= 1.0 else ui[key]
+        if isinstance(raw.get("preview_device"), str):
+            ui["preview_device"] = raw["preview_device"]
+    return SimpleNamespace(ui=SimpleNamespace(**ui))
+
+
+def _load_full_settings(gui: GuiApp) -> None:
+    """Swap the peeked ``ui`` section for the validated settings; re-apply what differs."""
+    from crateq.core.settings import load_settings
+
+    peeked = gui.settings.ui
+    settings = load_settings()
+    gui.settings = gui.window.settings = settings
+    if settings.ui.theme != peeked.theme:
+        apply_theme(gui.app, settings.ui.theme)
+    if gui.window.mode == WIDGET and settings.ui.widget_opacity != peeked.widget_opacity:
+        gui.window.setWindowOpacity(settings.ui.widget_opacity)
+
+
 def save_ui_section(settings: Settings) -> None:
     """The window changes only ``ui``: re-read the file so pools added meanwhile (accounts
     dialog, a CLI in another terminal) are kept."""
+    from crateq.core.settings import load_settings, save_settings
+
     fresh = load_settings()
     fresh.ui = settings.ui.model_copy()
     save_settings(fresh)
@@ -232,9 +295,6 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
         return 0
     gui = build(demo=demo, mode=mode, defer_extras=True)  # the rest after the first paint
     gui.server = _listen(key, gui.window)
-    from crateq.ui.tray import make_tray
-
-    gui.tray = make_tray(gui.window, app_icon())
     if quit_after_ms is None and os.environ.get("CRATEQ_GUI_QUIT_AFTER_MS"):
         quit_after_ms = int(os.environ["CRATEQ_GUI_QUIT_AFTER_MS"])
     first_paint = _FirstPaint(lambda: _after_first_paint(gui, quit_after_ms))
@@ -258,6 +318,8 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
         del gui.window
         if gui.demo is not None and gui.demo.temp_home is not None:
             gui.demo.temp_home.cleanup()
+    if gui.startup_error is not None:
+        raise gui.startup_error
     return 0
 
 
@@ -270,11 +332,21 @@ def _after_first_paint(gui: GuiApp, quit_after_ms: int | None) -> None:
         timer.timeout.connect(QApplication.quit)
         timer.start(max(0, quit_after_ms))
         gui.timers.append(timer)
+    if isinstance(gui.settings, SimpleNamespace):
+        try:
+            _load_full_settings(gui)
+        except Exception as exc:  # a broken settings file stops the start, as it always did
+            gui.startup_error = exc
+            QApplication.quit()
+            return
     try:
         finish_startup(gui)  # the DJ can already type while these come up
     except Exception as exc:  # a broken extra must not take search and preview with it
         log.exception("start-up of downloads/library failed")
         gui.window.statusBar().showMessage(f"Some panels failed to start: {exc}", 15000)
+    from crateq.ui.tray import make_tray
+
+    gui.tray = make_tray(gui.window, app_icon())
     if gui.panels is not None and getattr(gui.panels, "notifier", None) is not None:
         gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
     gui.controller.load_lookups()

@@ -7,7 +7,7 @@ into widget updates. Each mode keeps its own geometry and column layout (``UiSta
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import (
@@ -33,10 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crateq.core.settings import Settings
 from crateq.ui.controller import AppController
 from crateq.ui.filters_panel import FiltersPanel
-from crateq.ui.preview import PreviewPlayer
 from crateq.ui.results_model import ResultsModel
 from crateq.ui.results_view import ResultsView
 from crateq.ui.saved_searches import SavedSearches
@@ -45,6 +43,10 @@ from crateq.ui.theme import apply_theme
 from crateq.ui.ui_state import UiState
 from crateq.ui.window_menus import SavedSearchesUi, view_menu
 from crateq.ui.window_modes import APP, FULLSCREEN, MODE_SPECS, MODES, WIDGET, DragHandle
+
+if TYPE_CHECKING:
+    from crateq.core.settings import Settings
+    from crateq.ui.preview import PreviewPlayer
 
 NO_POOLS = "No record pool is selected or set up: add one under ☰ → Accounts…"
 
@@ -59,7 +61,10 @@ class MainWindow(QMainWindow):
         *,
         save_settings: Callable[[Settings], None],
         state: UiState | None = None,
+        defer_preview: bool = False,
     ) -> None:
+        """``defer_preview`` leaves the player (QtMultimedia, the audio backend) to
+        ``add_preview``: loading it costs more than the rest of the window's first paint."""
         super().__init__()
         self.setWindowTitle("CrateQ")
         self.controller = controller
@@ -81,9 +86,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsView(self.model, self)
         self.search_bar = SearchBar(self)
         self.filters = FiltersPanel(self)
-        self.preview = PreviewPlayer(
-            device=settings.ui.preview_device, volume=settings.ui.preview_volume, parent=self
-        )
+        self.preview: PreviewPlayer | None = None if defer_preview else self._make_preview()
         self.search_bar.filters_button.setChecked(True)  # app mode shows every panel
         self._build_layout()
         self._build_toolbar()
@@ -118,7 +121,9 @@ class MainWindow(QMainWindow):
         self.vsplit.setSizes([560, 180])
         body.addWidget(self.vsplit, 1)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.preview, 1)
+        if self.preview is not None:
+            bottom.addWidget(self.preview, 1)
+        self._bottom = bottom
         self.grip = QSizeGrip(self)
         bottom.addWidget(self.grip, 0, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight)
         body.addLayout(bottom)
@@ -191,14 +196,31 @@ class MainWindow(QMainWindow):
         self.search_bar.text_committed.connect(lambda _t: self.run_search())
         self.search_bar.filters_toggled.connect(self.filters_scroll.setVisible)
         self.search_bar.saved_requested.connect(self.saved_ui.show_menu)
+        if self.preview is not None:
+            self._wire_preview(self.preview)
         self.filters.changed.connect(self.run_search)
-        self.results.preview_requested.connect(self.preview.play)
         self.results.download_requested.connect(c.download)
         self.results.queue_requested.connect(c.toggle_queue)
         self.results.search_artist_requested.connect(self.search_artist)
         self.results.reveal_requested.connect(self._reveal)
-        self.preview.device_changed.connect(self._device_changed)
-        self.preview.volume_changed.connect(self._volume_changed)
+
+    def add_preview(self) -> None:
+        """Build the deferred preview player into the bottom bar (once)."""
+        if self.preview is None:
+            self.preview = self._make_preview()
+            self._bottom.insertWidget(0, self.preview, 1)
+            self._wire_preview(self.preview)
+
+    def _make_preview(self) -> PreviewPlayer:
+        from crateq.ui.preview import PreviewPlayer
+
+        ui = self.settings.ui
+        return PreviewPlayer(device=ui.preview_device, volume=ui.preview_volume, parent=self)
+
+    def _wire_preview(self, preview: PreviewPlayer) -> None:
+        self.results.preview_requested.connect(preview.play)
+        preview.device_changed.connect(self._device_changed)
+        preview.volume_changed.connect(self._volume_changed)
 
     # -- extension points (panels and dialogs live in their own modules) ------------------------
     def add_panel(self, title: str, widget: QWidget) -> None:
@@ -408,5 +430,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_view_state()
-        self.preview.stop()
+        if self.preview is not None:
+            self.preview.stop()
         super().closeEvent(event)
