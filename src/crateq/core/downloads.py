@@ -265,18 +265,22 @@ class DownloadEngine(JobRunner):
         """Start queued jobs within the limits, which count connections to pools: a job
         that is verifying, tagging or fsyncing its file no longer holds a slot."""
         running: dict[str, int] = {}
-        for job in self._jobs.values():
-            if job.id in self._tasks and job.state not in _LOCAL_WORK:
+        for job_id in self._tasks:  # a few tasks, however long the queue
+            job = self._jobs.get(job_id)  # None: removed while its task was ending
+            if job is not None and job.state not in _LOCAL_WORK:
                 running[job.row.pool] = running.get(job.row.pool, 0) + 1
         total = sum(running.values())
-        queued = sorted(
-            (
-                j
-                for j in self._jobs.values()
-                if j.state is JobState.QUEUED and j.id not in self._tasks
-            ),
-            key=lambda j: j.priority,
-        )
+        if total >= self.settings.total_jobs:  # the common case with a long queue: no scan
+            queued: list[DownloadJob] = []
+        else:
+            queued = sorted(
+                (
+                    j
+                    for j in self._jobs.values()
+                    if j.state is JobState.QUEUED and j.id not in self._tasks
+                ),
+                key=lambda j: j.priority,
+            )
         for job in queued:
             if total >= self.settings.total_jobs:
                 break
