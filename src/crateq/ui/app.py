@@ -133,6 +133,7 @@ class GuiApp:
     server: QLocalServer | None = None
     tray: Any = None
     panels: Any = None  # crateq.ui.panels.Panels once attached
+    crate: Any = None  # crateq.ui.crate_controller.CrateController once attached
     startup_error: Exception | None = None  # a settings file that fails validation
     timers: list[QTimer] = field(default_factory=list)
 
@@ -145,6 +146,8 @@ class GuiApp:
             self.window.preview.stop()
         if self.panels is not None:
             self.panels.stop()  # the download engine pauses its jobs; they resume next start
+        if self.crate is not None:
+            self.crate.shutdown()  # closes the crate client on the core loop, before it stops
         self.controller.shutdown()
         if self.demo is not None:
             self.demo.cluster.stop()
@@ -214,6 +217,13 @@ def finish_startup(gui: GuiApp) -> None:
     gui.controller.warm_up()
     if gui.panels is None:
         gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
+    if gui.crate is None:  # the artist card beside the grid and the Discover tab
+        from crateq.ui.crate_controller import attach as attach_crate
+
+        try:
+            gui.crate = attach_crate(gui.window, gui.controller, demo=gui.demo is not None)
+        except Exception as exc:  # crate is an extra: the grid works without it
+            log.warning("artist card unavailable: %s", exc, exc_info=True)
 
 
 UI_DEFAULTS = {"theme": "dark", "widget_opacity": 0.95, "preview_device": "", "preview_volume": 0.8}
