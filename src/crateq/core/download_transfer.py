@@ -9,7 +9,7 @@ several times more. 1 MiB reads were the first try; 128–512 KiB reads turned o
 still sits in the CPU cache when it is written and hashed. So reads are 256 KiB, each chunk
 is ``os.write``n, fed to SHA-256 and counted; the engine samples the counter ~10 times a
 second (no callback, event or database write per chunk). On Linux, writeback of every
-written 8 MiB is started during the download (``sync_file_range``), so the final fsync has
+written 32 MiB is started during the download (``sync_file_range``), so the final fsync has
 little left to do and a big download never fills the page cache with dirty pages.
 
 The function raises the error tree of ``crateq.api.errors`` (status codes are mapped here,
@@ -297,7 +297,10 @@ def _stream_body(
 
 _SYNC_FILE_RANGE_WAIT_BEFORE = 1
 _SYNC_FILE_RANGE_WRITE = 2
-_FLUSH_STEP = 8 << 20
+_FLUSH_STEP = 32 << 20
+"""8 MiB steps made a single 1 GiB download wait on the disk more often: 32 MiB measured a
+median of 330 against 271 MB/s (7 alternating runs, loaded machine); 200 x 10 MiB files
+saw no difference (their fsync at commit runs outside the connection slot)."""
 
 
 def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:
@@ -317,11 +320,12 @@ _sync_file_range = _load_sync_file_range()
 
 
 class _Flusher:
-    """Starts writeback of each written 8 MiB while the download goes on (Linux).
+    """Starts writeback of each written 32 MiB while the download goes on (Linux).
 
     The final fsync then finds little left to write, so durability costs overlap the
     network instead of following it, and the page cache never fills with dirty pages of a
-    big download (the DJ software on the same laptop keeps its memory). Elsewhere a no-op.
+    big download (at most two steps, 64 MiB, in flight per transfer; the DJ software on the
+    same laptop keeps its memory). Elsewhere a no-op.
     """
 
     def __init__(self, fd: int, start: int) -> None:
