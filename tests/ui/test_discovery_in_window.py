@@ -82,13 +82,16 @@ def test_find_in_pools_searches_the_grid_for_that_artist(
     name, button = next(iter(discovery.lists["breakouts"].find_buttons.items()))
     run = gui.controller.current_run
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    # rows reach the grid in coalesced batches, so wait for the run's rows, not only its task
     qtbot.waitUntil(
-        lambda: gui.controller.current_run > run and not gui.controller.tasks.running("search"),
+        lambda: (
+            gui.controller.current_run > run
+            and not gui.controller.tasks.running("search")
+            and any(primary_artist(r.artist) == name for r in gui.window.model.all_rows())
+        ),
         timeout=WAIT_MS,
     )
     assert gui.window.search_bar.text() == name
-    rows = gui.window.model.all_rows()
-    assert any(primary_artist(r.artist) == name for r in rows)
 
 
 def test_queue_all_found_queues_one_best_match_per_artist_and_is_toggle_safe(

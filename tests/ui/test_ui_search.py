@@ -223,12 +223,17 @@ def test_scrolling_to_the_end_fetches_the_next_rows_of_each_pool(
     view, model = gui.window.results, gui.window.model
     view.resize(800, 300)
     search(gui, qtbot, "a")
-    assert model.version_count() == 300  # the first 100 of each pool
+    # Qt itself may ask for more while the grid is not yet scrolled (a view that is not full
+    # fetches on its own): wait for that to end, then count in whole pages of every pool.
+    qtbot.waitUntil(lambda: not gui.controller.tasks.running("more"), timeout=WAIT_MS)
+    before = model.version_count()
+    assert before and before % 300 == 0  # pages of 100 from each of the three pools
     assert gui.controller.has_more()
     with qtbot.waitSignal(gui.controller.more_finished, timeout=WAIT_MS):
         view.scrollToBottom()
-    assert model.version_count() == 600
+    qtbot.waitUntil(lambda: not gui.controller.tasks.running("more"), timeout=WAIT_MS)
+    assert model.version_count() >= before + 300
     counts = {pool: 0 for pool in demo_cluster.pools}
     for row in model.all_rows():
         counts[row.pool] += 1
-    assert counts == {pool: 200 for pool in demo_cluster.pools}
+    assert len(set(counts.values())) == 1  # every pool paged in step, none skipped
