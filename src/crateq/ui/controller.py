@@ -288,7 +288,12 @@ class AppController(QObject):
         self.notice.emit(f"{where.capitalize()} failed: {user_message(exc)}")
 
     def shutdown(self) -> None:
-        """Cancel tasks, close the pool clients and stop the core loop (in that order)."""
+        """Cancel tasks, close the pool clients and stop the core loop (in that order).
+
+        A new run number and no paging: rows or a "search finished" already queued to the
+        GUI thread are then dropped, instead of asking the stopped loop for more."""
+        self.current_run += 1
+        self.paging = None
         self.tasks.cancel_all()
         clients, self._clients = self._clients, None
         self.core.stop(_close_all(clients or {}))
