@@ -9,28 +9,42 @@ under a name cancels the older one (search-as-you-type).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # asyncio costs ~30 ms to import: not before the window's first paint
+    import asyncio
+    import concurrent.futures
 
 log = logging.getLogger(__name__)
 
 
 class CoreLoop:
-    """An asyncio loop in a daemon thread; ``submit`` is safe to call from any thread."""
+    """An asyncio loop in a daemon thread; ``submit`` is safe to call from any thread.
+
+    The thread (and asyncio) starts on first use, not on construction, so building the
+    window costs nothing here and the first search starts it.
+    """
 
     def __init__(self, name: str = "crateq-core") -> None:
         self._ready = threading.Event()
+        self._start_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+
+    def start(self) -> None:
+        """Start the thread and wait for its loop (idempotent, any thread)."""
+        with self._start_lock:
+            if self._thread.ident is None:
+                self._thread.start()
         self._ready.wait()
 
     def _run(self) -> None:
+        import asyncio
+
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
@@ -42,6 +56,7 @@ class CoreLoop:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        self.start()
         assert self._loop is not None
         return self._loop
 
@@ -50,6 +65,8 @@ class CoreLoop:
         return self._thread.is_alive() and self.loop.is_running()
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+        import asyncio
+
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def call(self, coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> Any:
@@ -58,6 +75,9 @@ class CoreLoop:
 
     def stop(self, cleanup: Coroutine[Any, Any, Any] | None = None, timeout: float = 5.0) -> None:
         """Cancel every task, run ``cleanup`` (close clients), then stop and join the thread."""
+        import asyncio
+        import concurrent.futures
+
         if not self._thread.is_alive():
             if cleanup is not None:
                 cleanup.close()
@@ -117,6 +137,8 @@ class TaskGroup:
             future.cancel()
 
     async def _guard(self, name: str, coro: Coroutine[Any, Any, Any]) -> Any:
+        import asyncio
+
         try:
             return await coro
         except asyncio.CancelledError:
