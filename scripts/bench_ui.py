@@ -6,7 +6,9 @@
 2. Grid: 100k rows appended to the real model behind a shown view, then sorted by BPM
    (target < 200 ms).
 3. Cold start: process start to the first painted window of `crateq gui`, as a ratio to a
-   bare PySide6 window started in the same run (target <= 1.5x).
+   bare PySide6 window started in the same run (target <= 1.5x). Both report the end of the
+   paint pass that starts with their window's first paint event (a zero timer after it): for
+   the app that is the main window with its search field, grid and toolbar, not a splash.
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 app = QApplication(sys.argv[:1])
+def painted():  # once the paint pass is over: the same point crateq.ui.app reports
+    print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
+    app.quit()
 class Paint(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint:
-            print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
-            QTimer.singleShot(0, app.quit)
+            QTimer.singleShot(0, painted)
         return False
 label = QLabel("bare window")
 watch = Paint()

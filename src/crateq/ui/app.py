@@ -282,19 +282,27 @@ def _saved_mode(window: MainWindow) -> str | None:
 
 
 class _FirstPaint(QObject):
-    """Notes the time of the window's first paint and ends ``loop`` (Qt's own event loop,
-    which paints the window before asyncio and qasync are even imported)."""
+    """Notes when the window's first frame is painted and ends ``loop`` (Qt's own event
+    loop, which paints the window before asyncio and qasync are even imported).
+
+    The time is taken once the paint pass that began with the window's paint event is over
+    (a zero timer), i.e. with every child — search field, grid, toolbar — drawn."""
 
     def __init__(self, loop: QEventLoop) -> None:
         super().__init__()
         self.loop = loop
         self.painted_at: float | None = None
+        self._seen = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self.painted_at is None:
-            self.painted_at = time.monotonic()
-            QTimer.singleShot(0, self.loop.quit)
+        if event.type() == QEvent.Type.Paint and not self._seen:
+            self._seen = True
+            QTimer.singleShot(0, self._painted)
         return False
+
+    def _painted(self) -> None:
+        self.painted_at = time.monotonic()
+        self.loop.quit()
 
 
 def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | None = None) -> int:
