@@ -259,3 +259,25 @@ def test_auto_download_switch_polls_the_queue(
         qtbot.waitUntil(lambda: not bridge.auto_running, timeout=10_000)
     finally:
         _unqueue_on_site(site, row)
+
+
+def test_tray_menu_mirrors_the_auto_download_switch(qtbot: QtBot, bridge: EngineBridge) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    from crateq.ui.tray import add_download_actions
+
+    panel = QueuePanel(bridge)
+    qtbot.addWidget(panel)
+    menu = QMenu()
+    menu.addAction("Quit")
+    auto = add_download_actions(menu, panel)
+    texts = [a.text() for a in menu.actions()]
+    assert texts[:2] == ["Download all queued", "Auto-download the pools' queues"]
+    assert texts[-1] == "Quit"
+    with qtbot.waitSignal(panel.autoDownloadToggled) as toggled:
+        auto.trigger()  # from the tray: the panel's switch, and so the engine, follow
+    assert toggled.args == [True] and panel.auto.isChecked()
+    qtbot.waitUntil(lambda: bridge.auto_running, timeout=10_000)
+    panel.auto.setChecked(False)  # from the panel: the tray's check mark follows
+    assert not auto.isChecked()
+    qtbot.waitUntil(lambda: not bridge.auto_running, timeout=10_000)

@@ -375,11 +375,13 @@ def _after_first_paint(gui: GuiApp, quit_after_ms: int | None, painted_at: float
     except Exception as exc:  # a broken extra must not take search and preview with it
         log.exception("start-up of downloads/library failed")
         gui.window.statusBar().showMessage(f"Some panels failed to start: {exc}", 15000)
-    from crateq.ui.tray import make_tray
+    from crateq.ui.tray import add_download_actions, make_tray
 
     gui.tray = make_tray(gui.window, app_icon())
     if gui.panels is not None and getattr(gui.panels, "notifier", None) is not None:
         gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
+    if gui.tray is not None and gui.panels is not None and gui.panels.queue is not None:
+        add_download_actions(gui.tray.contextMenu(), gui.panels.queue)
     gui.controller.load_lookups()
     gui.window.run_search()  # the newest releases, before the DJ types anything
 

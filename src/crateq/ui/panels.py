@@ -30,6 +30,7 @@ class Panels:
     store: Any = None
     server_queue: Any = None  # ServerQueuePanel: its clients live on the core loop
     notifier: Any = None  # DownloadNotifier: set ``notifier.tray`` once the tray exists
+    queue: Any = None  # QueuePanel: the tray mirrors its auto-download switch
 
     def stop(self) -> None:
         if self.server_queue is not None:
@@ -63,6 +64,7 @@ def attach(window: MainWindow, controller: AppController, accounts: Any) -> Pane
             panels.engine, window, auto_download=window.settings.downloads.auto_download
         )
         window.add_panel("Downloads", queue)
+        panels.queue = queue
         library = LibraryView(panels.store, window)
         library.notice.connect(lambda text: status.showMessage(text, 8000))
         window.add_panel("Library", library)

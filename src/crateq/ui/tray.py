@@ -1,4 +1,4 @@
-"""The system tray icon: show/hide, mode switch and quit.
+"""The system tray icon: show/hide, mode switch, the download switches and quit.
 
 Desktops without a tray (and the offscreen platform tests use) simply get no icon; the
 window's own toolbar offers the same actions, so nothing depends on the tray.
@@ -6,7 +6,9 @@ window's own toolbar offers the same actions, so nothing depends on the tray.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QIcon
+from typing import Any
+
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from crateq.ui.main_window import MainWindow
@@ -36,6 +38,25 @@ def make_tray(window: MainWindow, icon: QIcon) -> QSystemTrayIcon | None:
     )
     tray.show()
     return tray
+
+
+def add_download_actions(menu: QMenu, queue: Any) -> QAction:
+    """ "Download all queued" and an auto-download switch kept in step with the queue panel's.
+
+    The panel's check box stays the one source of truth (it persists the choice and tells the
+    engine); the tray action only mirrors it, so the two can never disagree.
+    """
+    first = menu.actions()[0] if menu.actions() else None
+    download_all = QAction("Download all queued", menu)
+    download_all.triggered.connect(queue.download_all.click)
+    auto = QAction("Auto-download the pools' queues", menu)
+    auto.setCheckable(True)
+    auto.setChecked(queue.auto.isChecked())
+    auto.toggled.connect(queue.auto.setChecked)
+    queue.auto.toggled.connect(auto.setChecked)
+    menu.insertActions(first, [download_all, auto])
+    menu.insertSeparator(first)
+    return auto
 
 
 def toggle_visible(window: MainWindow) -> None:
