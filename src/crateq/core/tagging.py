@@ -104,17 +104,6 @@ def _tag_id3(tags: ID3, values: dict[str, str], overwrite: bool) -> list[str]:
     return written
 
 
-def _tag_mp3(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
-    audio = MP3(path)
-    if audio.tags is None:
-        audio.add_tags()
-    assert isinstance(audio.tags, ID3)
-    written = _tag_id3(audio.tags, values, overwrite)
-    if written:
-        audio.save(v2_version=4)
-    return written
-
-
 def _tag_mp3_into(src: Path, dst: Path, values: dict[str, str], overwrite: bool) -> list[str]:
     """Write ``dst`` as a new ID3v2.4 tag followed by ``src``'s audio: one pass, no shifting.
 
@@ -225,9 +214,10 @@ def _copy_rest(inp: BinaryIO, out: BinaryIO, offset: int) -> None:
     shutil.copyfileobj(inp, out, 1 << 20)
 
 
-def _tag_chunked(
-    cls: type[AIFF] | type[WAVE], path: Path, v: dict[str, str], ow: bool
+def _tag_with_id3(
+    cls: type[MP3] | type[AIFF] | type[WAVE], path: Path, v: dict[str, str], ow: bool
 ) -> list[str]:
+    """MP3, AIFF and WAV all carry an ID3v2 tag (AIFF/WAV inside a chunk): one writer."""
     audio = cls(path)
     if audio.tags is None:
         audio.add_tags()
@@ -297,15 +287,15 @@ def _tag_flac(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
 
 
 _TAGGERS: dict[str, Callable[[Path, dict[str, str], bool], list[str]]] = {
-    ".mp3": _tag_mp3,
+    ".mp3": lambda p, v, o: _tag_with_id3(MP3, p, v, o),
     ".m4a": _tag_mp4,
     ".mp4": _tag_mp4,
     ".m4v": _tag_mp4,
     ".mov": _tag_mp4,
     ".flac": _tag_flac,
-    ".aiff": lambda p, v, o: _tag_chunked(AIFF, p, v, o),
-    ".aif": lambda p, v, o: _tag_chunked(AIFF, p, v, o),
-    ".wav": lambda p, v, o: _tag_chunked(WAVE, p, v, o),
+    ".aiff": lambda p, v, o: _tag_with_id3(AIFF, p, v, o),
+    ".aif": lambda p, v, o: _tag_with_id3(AIFF, p, v, o),
+    ".wav": lambda p, v, o: _tag_with_id3(WAVE, p, v, o),
 }
 _PARSE = {".mp3": MP3, ".flac": FLAC, ".aiff": AIFF, ".aif": AIFF, ".wav": WAVE}
 
