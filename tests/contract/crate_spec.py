@@ -17,11 +17,29 @@ from typing import Any
 
 import jsonschema
 import pytest
+from pydantic import BaseModel
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from crateq.api import crate_list_models as lm
+from crateq.api import crate_models as m
+
 SPEC_PATH = Path(__file__).resolve().parents[2] / ".." / "shared" / "crate-openapi.json"
 URI = "urn:crate-openapi"
+
+# The endpoints the client speaks, each with the model its 200 answer parses into.
+MODEL_FOR: dict[str, type[BaseModel]] = {
+    "/api/v2/resolve": m.IdentityResolution,
+    "/api/v2/artist/{key}": m.ArtistDossier,
+    "/api/v2/dossier/artist/{slug}": m.ArtistDossier,
+    "/api/v2/label/{key}": m.LabelDossier,
+    "/api/v2/dossier/label/{slug}": m.LabelDossier,
+    "/api/v2/preview/artist": m.ArtistPreview,
+    "/api/v2/search": lm.SearchResponse,
+    "/api/v2/breakouts": lm.BreakoutsResponse,
+    "/api/v2/tastemakers": lm.TastemakersResponse,
+    "/api/v2/tastemakers/ones-to-watch": lm.OnesToWatchResponse,
+}
 
 
 def require_spec() -> None:

@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from crate_spec import require_spec, validate_response
+from crate_spec import MODEL_FOR, require_spec, validate_response
 from pydantic import BaseModel
 
-from crateq.api import crate_list_models as lm
 from crateq.api import crate_models as m
 from crateq.demo.crate_data import LABEL_NAMES, cluster_id_for, slugify
 from crateq.demo.crate_discovery import ListMode
@@ -23,19 +22,6 @@ TODAY = dt.date(2026, 11, 23)
 MODES: tuple[ListMode, ...] = ("present", "stale", "degraded", "empty")
 # 50 limits per mode (200 queries per list): mostly small pages, plus the large edge cases
 LIMITS = [*range(1, 46), 99, 100, 150, 199, 200]
-
-MODEL_FOR = {
-    "/api/v2/resolve": m.IdentityResolution,
-    "/api/v2/artist/{key}": m.ArtistDossier,
-    "/api/v2/dossier/artist/{slug}": m.ArtistDossier,
-    "/api/v2/label/{key}": m.LabelDossier,
-    "/api/v2/dossier/label/{slug}": m.LabelDossier,
-    "/api/v2/preview/artist": m.ArtistPreview,
-    "/api/v2/search": lm.SearchResponse,
-    "/api/v2/breakouts": lm.BreakoutsResponse,
-    "/api/v2/tastemakers": lm.TastemakersResponse,
-    "/api/v2/tastemakers/ones-to-watch": lm.OnesToWatchResponse,
-}
 
 
 @pytest.fixture(scope="module")
