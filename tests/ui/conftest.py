@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from crateq.core.accounts import Accounts
 from crateq.demo.cluster import DemoCluster
+from crateq.demo.crate_server import CrateStandIn
 from crateq.ui.app import GuiApp, build
 from memory_keyring import MemoryKeyring
 
@@ -67,3 +68,18 @@ def make_gui(qtbot: QtBot, signed_in_accounts: Accounts) -> Iterator[MakeGui]:
 def gui(make_gui: MakeGui) -> GuiApp:
     """The app window in app mode over the demo pools; shut down in order afterwards."""
     return make_gui()
+
+
+@pytest.fixture(scope="module")
+def crate_server() -> Iterator[CrateStandIn]:
+    """The crate stand-in on 127.0.0.1, shared by a module's tests."""
+    with CrateStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def crate(crate_server: CrateStandIn) -> Iterator[CrateStandIn]:
+    """The stand-in with its faults and counters reset before and after the test."""
+    crate_server.control.reset()
+    yield crate_server
+    crate_server.control.reset()

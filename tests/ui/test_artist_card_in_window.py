@@ -26,21 +26,15 @@ from crateq.ui.crate_controller import CrateController, attach, default_service_
 WAIT_MS = 20_000
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[CrateStandIn]:
-    with CrateStandIn() as stand_in:
-        yield stand_in
-
-
 @pytest.fixture
-def crate_gui(gui: GuiApp, server: CrateStandIn) -> Iterator[tuple[GuiApp, CrateController]]:
+def crate_gui(gui: GuiApp, crate_server: CrateStandIn) -> Iterator[tuple[GuiApp, CrateController]]:
     """The window with the crate panels attached as the app does, keyed for the stand-in."""
-    server.control.reset()
+    crate_server.control.reset()
     settings = load_settings()
-    settings.crate.url = server.url
+    settings.crate.url = crate_server.url
     save_settings(settings)
     accounts = gui.controller.accounts
-    accounts.secrets.set(config_secret("crate.api_key"), server.api_key)
+    accounts.secrets.set(config_secret("crate.api_key"), crate_server.api_key)
     factory = default_service_factory(accounts, max_retries=0)  # a 5xx shows at once
     wired: CrateController | None = getattr(gui, "crate", None)  # the app's own, if wired
     crate = wired or attach(gui.window, gui.controller)
@@ -48,7 +42,7 @@ def crate_gui(gui: GuiApp, server: CrateStandIn) -> Iterator[tuple[GuiApp, Crate
     yield gui, crate
     if wired is None:
         crate.shutdown()
-    server.control.reset()
+    crate_server.control.reset()
 
 
 def settled(gui: GuiApp) -> bool:
@@ -95,7 +89,7 @@ def test_selecting_a_row_shows_its_artist_and_a_card_click_searches_the_pools(
 def test_a_503_from_crate_stays_on_the_crate_panels_while_the_grid_works(
     qtbot: QtBot,
     crate_gui: tuple[GuiApp, CrateController],
-    server: CrateStandIn,
+    crate_server: CrateStandIn,
     demo_cluster: DemoCluster,
 ) -> None:
     gui, crate = crate_gui
@@ -103,7 +97,7 @@ def test_a_503_from_crate_stays_on_the_crate_panels_while_the_grid_works(
     discovery: dp.DiscoveryPanel = crate.discovery  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)
     search(gui, qtbot, "love")
-    server.control.set_fault("503")  # every crate request, until reset
+    crate_server.control.set_fault("503")  # every crate request, until reset
     window.results.setCurrentIndex(window.model.index(0, 0))
     discovery.load()
     qtbot.waitUntil(lambda: card.state == ac.ERROR, timeout=WAIT_MS)

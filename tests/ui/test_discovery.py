@@ -21,19 +21,6 @@ from memory_keyring import MemoryKeyring
 WAIT_MS = 15_000
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[CrateStandIn]:
-    with CrateStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-def crate(server: CrateStandIn) -> Iterator[CrateStandIn]:
-    server.control.reset()
-    yield server
-    server.control.reset()
-
-
 @pytest.fixture
 def accounts(crateq_home: Path, ui_keyring: MemoryKeyring, crate: CrateStandIn) -> Accounts:
     settings = load_settings()

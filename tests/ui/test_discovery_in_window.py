@@ -25,21 +25,15 @@ from crateq.ui.crate_controller import (
 WAIT_MS = 30_000
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[CrateStandIn]:
-    with CrateStandIn() as stand_in:
-        yield stand_in
-
-
 @pytest.fixture
 def panel(
-    qtbot: QtBot, gui: GuiApp, server: CrateStandIn
+    qtbot: QtBot, gui: GuiApp, crate_server: CrateStandIn
 ) -> Iterator[tuple[GuiApp, dp.DiscoveryPanel]]:
-    server.control.reset()
+    crate_server.control.reset()
     settings = load_settings()
-    settings.crate.url = server.url
+    settings.crate.url = crate_server.url
     save_settings(settings)
-    gui.controller.accounts.secrets.set(config_secret("crate.api_key"), server.api_key)
+    gui.controller.accounts.secrets.set(config_secret("crate.api_key"), crate_server.api_key)
     wired: CrateController | None = getattr(gui, "crate", None)  # the app's own, if wired
     crate = wired or attach(gui.window, gui.controller)
     crate.set_service_factory(default_service_factory(gui.controller.accounts))
