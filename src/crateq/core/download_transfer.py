@@ -46,6 +46,7 @@ from crateq.api.errors import (
     PoolRateLimited,
     PoolUnavailable,
 )
+from crateq.core.http_body import BodyResponse, open_get
 
 READ_BYTES = 256 << 10
 _HASH_BLOCK = 4 << 20
@@ -111,11 +112,8 @@ def sha256_etag(etag: str) -> str | None:
     return value if _SHA256.match(value) else None
 
 
-def _error_for(response: httpx.Response, pool: str) -> PoolError:
-    try:
-        body = response.read()[:2048].decode("utf-8", "replace")
-    except httpx.HTTPError:
-        body = ""
+def _error_for(response: BodyResponse, pool: str) -> PoolError:
+    body = response.head_of_body(2048).decode("utf-8", "replace")
     message = ""
     try:
         parsed = json.loads(body)
@@ -187,7 +185,7 @@ def transfer(
     if offset:
         request_headers["Range"] = f"bytes={offset}-"
     try:
-        with client.stream("GET", url, headers=request_headers) as response:
+        with open_get(client, url, request_headers) as response:
             if response.status_code == 416:
                 if part is not None:
                     part.unlink(missing_ok=True)
@@ -233,7 +231,7 @@ def _already_complete(part: Path, size: int, state: TransferState) -> TransferRe
     return TransferResult(size=size, sha256=digest.hexdigest(), state=state)
 
 
-def _body_total(response: httpx.Response, offset: int) -> int | None:
+def _body_total(response: BodyResponse, offset: int) -> int | None:
     """The full file length the answer implies; RestartTransfer on a wrong Content-Range."""
     if response.status_code == 206:
         match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
@@ -247,7 +245,7 @@ def _body_total(response: httpx.Response, offset: int) -> int | None:
 
 
 def _stream_body(
-    response: httpx.Response,
+    response: BodyResponse,
     part: Path,
     offset: int,
     state: TransferState,
@@ -266,7 +264,7 @@ def _stream_body(
         done = offset
         progress(done)
         flusher = _Flusher(fd, reserve + offset)
-        for chunk in response.iter_raw():
+        for chunk in response.chunks():
             if stop.is_set():
                 raise TransferInterrupted()
             view = memoryview(chunk)
