@@ -252,7 +252,8 @@ def first_paint(cmd: list[str], env: dict[str, str]) -> float:
 def bench_cold_start(repeats: int) -> None:
     env = dict(os.environ, CRATEQ_GUI_REPORT_PAINT="1", CRATEQ_GUI_QUIT_AFTER_MS="0")
     commands = {
-        "crateq gui": [sys.executable, "-c", "from crateq.cli import main; main()", "gui"],
+        # what the `crateq` console script runs (crateq.launch), in this interpreter
+        "crateq gui": [sys.executable, "-c", "from crateq.launch import main; main()", "gui"],
         "crateq.ui.app.run (without the CLI's imports)": [
             sys.executable, "-c", "from crateq.ui.app import run; raise SystemExit(run())"
         ],

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-GUI = [sys.executable, "-c", "from crateq.cli import main; main()", "gui"]
+GUI = [sys.executable, "-c", "from crateq.launch import main; main()", "gui"]  # the console script
 
 
 def gui_env(home: Path, **extra: str) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""``crateq gui``: open the desktop app (optionally on the embedded demo pools)."""
+"""``crateq gui``: open the desktop app (optionally on the embedded demo pools).
+
+The ``crateq`` console script (:mod:`crateq.launch`) reads these options itself to skip
+click on the way to the first paint; this command is the reference (help, usage errors).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ import sys
 
 import click
 
-# Kept here rather than imported from crateq.ui so `crateq <other command>` never loads Qt.
-MODES = ("widget", "app", "fullscreen")
+from crateq.launch import MODES  # not from crateq.ui: `crateq <other command>` never loads Qt
 
 
 @click.command("gui")

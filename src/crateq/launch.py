@@ -1,0 +1,68 @@
+"""The ``crateq`` console script: opens the GUI straight away, everything else goes to click.
+
+``crateq gui`` is what a DJ starts before a set, so it takes the shortest path to the first
+painted window: its few options are read here and click (tens of milliseconds of imports
+before Qt even loads) is skipped. Any other command, ``--help``, or an option this reader
+does not know goes to :mod:`crateq.cli`, which parses the full command line as always (so
+``crateq gui --mode bogus`` still gets click's usage error).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+MODES = ("widget", "app", "fullscreen")
+
+
+class GuiOptions:
+    """What ``crateq gui`` was asked for (the same options as ``crateq.cli.gui``)."""
+
+    def __init__(self) -> None:
+        self.demo = False
+        self.mode: str | None = None
+        self.quit_after_ms: int | None = None
+
+
+def gui_options(args: Sequence[str]) -> GuiOptions | None:
+    """The options of ``crateq gui ARGS``, or None when click must decide."""
+    options = GuiOptions()
+    items = list(args)
+    while items:
+        arg = items.pop(0)
+        name, has_value, value = arg.partition("=")
+        if arg == "--demo":
+            options.demo = True
+        elif name in ("--mode", "--quit-after"):
+            if not has_value:
+                if not items:
+                    return None
+                value = items.pop(0)
+            if name == "--mode":
+                if value not in MODES:
+                    return None
+                options.mode = value
+            else:
+                if not value.isdigit():
+                    return None
+                options.quit_after_ms = int(value)
+        else:
+            return None
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["gui"]:
+        options = gui_options(args[1:])
+        if options is not None:
+            from crateq.ui.app import run
+
+            sys.exit(run(demo=options.demo, mode=options.mode, quit_after_ms=options.quit_after_ms))
+    from crateq.cli import main as cli
+
+    cli(args=args)
+
+
+if __name__ == "__main__":
+    main()
