@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from pydantic import ValidationError
 
 from crateq.api.errors import (
     PoolAuthError,
@@ -443,6 +444,29 @@ class PoolClient:
 
     async def _page(self, path: str, params: dict[str, str], what: str) -> MediaPage:
         response = await self._send("GET", path, params=params)
+        page = self._listing(response.content)
+        if page is None:  # not a JSON object (or JSON pydantic-core does not read): slow path
+            page = self._odd_page(response, what)
+        for row in page.data:
+            # not ``row.pool = ...``: pydantic's __setattr__ costs ~0.2 us a row; ``pool`` is
+            # not a wire field, so it need not be in ``model_fields_set``
+            row.__dict__["pool"] = self.name
+        return page
+
+    @staticmethod
+    def _listing(body: bytes) -> MediaPage | None:
+        """The page parsed straight from the body's bytes by pydantic-core (no ``json.loads``
+        and no dicts in between: half the client's CPU per page); None unless the body is a
+        JSON object pydantic-core reads (then the caller takes the ``json`` module path)."""
+        if body.lstrip()[:1] != b"{":
+            return None
+        try:
+            return MediaPage.model_validate_json(body)
+        except ValidationError:  # broken JSON, or what only ``json.loads`` accepts (NaN, UTF-16)
+            return None
+
+    def _odd_page(self, response: httpx.Response, what: str) -> MediaPage:
+        """Everything but a well-formed listing: the 200-with-``[]`` timeout, HTML, junk."""
         data = self._json(response)
         if isinstance(data, list) and not data:
             raise PoolTimeout(
@@ -456,10 +480,7 @@ class PoolClient:
                 pool=self.name,
                 status=response.status_code,
             )
-        page = MediaPage.model_validate(data)
-        for row in page.data:
-            row.pool = self.name
-        return page
+        return MediaPage.model_validate(data)
 
     async def _list(self, path: str, params: dict[str, str], *, objects: bool = True) -> list[Any]:
         response = await self._send("GET", path, params=params)

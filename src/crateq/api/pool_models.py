@@ -12,10 +12,12 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     StrictBool,
     StrictInt,
     StringConstraints,
@@ -140,8 +142,30 @@ class MediaRow(_Lenient):
         return f"{self.pool}:{self.media_id}"
 
 
+def _only_rows(value: Any) -> list[MediaRow]:
+    """Drop what is not a row: ``null``, a non-list ``data``, items that are not objects."""
+    if not isinstance(value, list):
+        return []
+    return [row for row in value if isinstance(row, MediaRow)]
+
+
+#: ``data`` of a listing. No "before" validator: one would make ``model_validate_json`` turn
+#: the whole JSON array into Python objects first and validate those (no faster than
+#: ``json.loads``); here pydantic-core builds each row straight from the JSON. An item (or a
+#: ``data``) of any other shape falls through to ``Any`` and is dropped afterwards.
+_ROWS_AS_PARSED = Annotated[
+    list[Annotated[MediaRow | Any, _FIRST_MATCH]] | Any,
+    _FIRST_MATCH,
+    AfterValidator(_only_rows),
+]
+MediaRows = Annotated[
+    list[MediaRow],
+    GetPydanticSchema(lambda _source, handler: handler.generate_schema(_ROWS_AS_PARSED)),
+]
+
+
 class MediaPage(_Lenient):
-    """One page of a Media or Queue listing."""
+    """One page of a Media or Queue listing; parse a body with ``model_validate_json``."""
 
     records: LenientInt = 0
     message: LenientStr = ""
@@ -149,17 +173,7 @@ class MediaPage(_Lenient):
     page: LenientInt = 1
     sort: LenientStr = ""
     dir: LenientStr = ""
-    data: list[MediaRow] = Field(default_factory=list)
-
-    @field_validator("data", mode="before")
-    @classmethod
-    def _rows_or_empty(cls, value: Any) -> Any:
-        if value is None:
-            return []
-        if isinstance(value, list):
-            # a row that is not an object is dropped rather than failing the page
-            return [row for row in value if isinstance(row, dict)]
-        return []
+    data: MediaRows = Field(default_factory=list)
 
 
 class LoginResult(_Lenient):
