@@ -9,7 +9,11 @@ at a time (DESIGN.md), and tests stay simple and robust: pytest-qt's ``qtbot.wai
 ``waitSignal`` spin the Qt loop, the core loop runs by itself, so a test drives the real
 widgets against the real demo pools without installing qasync or faking time.
 
-Start-up paints first, in Qt's own event loop: the window appears before asyncio and qasync
+Start-up paints first, in Qt's own event loop. The first frame is the window with its
+toolbar, the focused search field and the status bar, in the theme's colours and font (a
+palette); the grid, the filter panel and the theme's style sheet follow at once
+(``complete_window``) and are painted in the next pass — typing already works. Both appear
+before asyncio and qasync
 are imported (the main loop above starts right after the paint; the core loop's thread on
 first use), and before the pool accounts (httpx, keyring), the range sliders (superqt), the
 preview player (QtMultimedia), the tray, the download engine and the library are loaded
@@ -49,7 +53,7 @@ from crateq.core import paths
 from crateq.ui.controller import AppController
 from crateq.ui.core_loop import CoreLoop
 from crateq.ui.main_window import MainWindow
-from crateq.ui.theme import apply_theme, resources_dir
+from crateq.ui.theme import apply_palette, apply_theme, resources_dir
 from crateq.ui.window_modes import APP, MODES, WIDGET
 
 if TYPE_CHECKING:
@@ -136,6 +140,7 @@ class GuiApp:
     panels: Any = None  # crateq.ui.panels.Panels once attached
     crate: Any = None  # crateq.ui.crate_controller.CrateController once attached
     startup_error: Exception | None = None  # a settings file that fails validation
+    filtering: bool = False  # the window filters the app's events (complete_window)
     timers: list[QTimer] = field(default_factory=list)
 
     def shutdown(self) -> None:
@@ -167,8 +172,9 @@ def build(
 ) -> GuiApp:
     """Create the app objects (no event loop yet). Tests call this too.
 
-    ``defer_extras`` leaves out what the first paint does not need (range sliders, downloads,
-    library); ``finish_startup`` adds them. ``run`` defers them to show the window sooner.
+    ``defer_extras`` leaves out what the first paint does not need (the style sheet, grid and
+    filter panel — ``complete_window`` — then range sliders, downloads, library —
+    ``finish_startup``). ``run`` defers them to show the window sooner.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -191,13 +197,19 @@ def build(
         from crateq.core.settings import load_settings
 
         settings = load_settings()
-    apply_theme(app, settings.ui.theme)
+    if defer_extras:
+        apply_palette(app, settings.ui.theme)  # the style sheet follows with the grid
+    else:
+        apply_theme(app, settings.ui.theme)
     core = CoreLoop()
     controller = AppController(core, accounts)
     window = MainWindow(
-        controller, settings, save_settings=save_ui_section, defer_preview=defer_extras
+        controller,
+        settings,
+        save_settings=save_ui_section,
+        defer_preview=defer_extras,
+        defer_body=defer_extras,
     )
-    app.installEventFilter(window)
     window.set_mode(mode or _saved_mode(window) or APP)
     gui = GuiApp(app, core, controller, window, settings, demo_setup)
     if not defer_extras:
@@ -205,11 +217,26 @@ def build(
     return gui
 
 
+def complete_window(gui: GuiApp) -> None:
+    """The grid, filter panel and tabs, and the theme's style sheet: what follows the first
+    frame at once (the DJ may already be typing into the search field)."""
+    gui.window.build_body(defer_preview=True)  # once
+    if not gui.app.styleSheet():
+        apply_theme(gui.app, gui.settings.ui.theme)
+    # Widget mode takes focus on the first click anywhere in it (MainWindow.eventFilter).
+    # Installed only now: an app-wide filter hands every event to Python, and the first
+    # event of each kind makes PySide build that class's enum types (~20 ms in the first frame).
+    if not gui.filtering:
+        gui.app.installEventFilter(gui.window)
+        gui.filtering = True
+
+
 def finish_startup(gui: GuiApp) -> None:
     """The parts the first paint does not need: validated settings, preview player, range
     sliders, accounts and pools (httpx, keyring), downloads, library."""
     from crateq.ui.panels import attach as attach_panels
 
+    complete_window(gui)
     if isinstance(gui.settings, SimpleNamespace):
         _load_full_settings(gui)
     gui.window.add_preview()
@@ -325,8 +352,14 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
     no_paint.start(3000)
     gui.window.show_current_mode()
     painting.exec()
-    no_paint.stop()
     gui.window.removeEventFilter(first_paint)
+    complete_window(gui)  # grid and filters: painted in the next pass, before anything else
+    complete = _FirstPaint(painting)
+    gui.window.results.viewport().installEventFilter(complete)
+    no_paint.start(3000)
+    painting.exec()
+    no_paint.stop()
+    gui.window.results.viewport().removeEventFilter(complete)
 
     import asyncio
 
@@ -336,7 +369,8 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
     asyncio.set_event_loop(loop)
     closing = asyncio.Event()
     app.aboutToQuit.connect(closing.set)
-    QTimer.singleShot(0, lambda: _after_first_paint(gui, quit_after_ms, first_paint.painted_at))
+    painted = (first_paint.painted_at, complete.painted_at)
+    QTimer.singleShot(0, lambda: _after_first_paint(gui, quit_after_ms, *painted))
     try:
         loop.run_until_complete(closing.wait())
     finally:
@@ -354,9 +388,13 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
     return 0
 
 
-def _after_first_paint(gui: GuiApp, quit_after_ms: int | None, painted_at: float | None) -> None:
-    if os.environ.get("CRATEQ_GUI_REPORT_PAINT"):  # scripts/bench_ui.py: cold-start figure
-        print(f"first-paint {painted_at or time.monotonic():.6f}", file=sys.stderr, flush=True)
+def _after_first_paint(
+    gui: GuiApp, quit_after_ms: int | None, painted_at: float | None, complete_at: float | None
+) -> None:
+    if os.environ.get("CRATEQ_GUI_REPORT_PAINT"):  # scripts/bench_ui.py: cold-start figures
+        now = time.monotonic()
+        print(f"first-paint {painted_at or now:.6f}", file=sys.stderr, flush=True)
+        print(f"complete-paint {complete_at or now:.6f}", file=sys.stderr, flush=True)
     if quit_after_ms is not None:
         timer = QTimer()
         timer.setSingleShot(True)

@@ -34,9 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.ui.controller import AppController
-from crateq.ui.filters_panel import FiltersPanel
-from crateq.ui.results_model import ResultsModel
-from crateq.ui.results_view import ResultsView
 from crateq.ui.saved_searches import SavedSearches
 from crateq.ui.search_bar import SearchBar
 from crateq.ui.theme import apply_theme
@@ -46,13 +43,20 @@ from crateq.ui.window_modes import APP, FULLSCREEN, MODE_SPECS, MODES, WIDGET, D
 
 if TYPE_CHECKING:
     from crateq.core.settings import Settings
+    from crateq.ui.filters_panel import FiltersPanel
     from crateq.ui.preview import PreviewPlayer
+    from crateq.ui.results_model import ResultsModel
+    from crateq.ui.results_view import ResultsView
 
 NO_POOLS = "No record pool is selected or set up: add one under ☰ → Accounts…"
 
 
 class MainWindow(QMainWindow):
     """The one window of the app; ``set_mode`` switches between widget, app and fullscreen."""
+
+    model: ResultsModel
+    results: ResultsView
+    filters: FiltersPanel
 
     def __init__(
         self,
@@ -62,9 +66,12 @@ class MainWindow(QMainWindow):
         save_settings: Callable[[Settings], None],
         state: UiState | None = None,
         defer_preview: bool = False,
+        defer_body: bool = False,
     ) -> None:
         """``defer_preview`` leaves the player (QtMultimedia, the audio backend) to
-        ``add_preview``: loading it costs more than the rest of the window's first paint."""
+        ``add_preview``: loading it costs more than the rest of the window's first paint.
+        ``defer_body`` leaves the grid, filter panel and tabs to ``build_body``, so the first
+        frame — toolbar, focused search field, status bar — is painted sooner."""
         super().__init__()
         self.setWindowTitle("CrateQ")
         self.controller = controller
@@ -75,27 +82,52 @@ class MainWindow(QMainWindow):
         self.mode = ""
         self._previous_mode = APP
         self.collapsed = False
+        self.body_built = False
         self.finished_run = 0  # the last search run whose rows are all in the grid
         self._pending: list[Any] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(80)
         self._flush_timer.timeout.connect(self._flush_rows)
+        self.preview: PreviewPlayer | None = None
+        self.search_bar = SearchBar(self)
+        self.search_bar.filters_button.setChecked(True)  # app mode shows every panel
+        self._build_frame()
+        self._build_toolbar()
+        self._build_shortcuts()
+        self.statusBar().showMessage("Ready")
+        if not defer_body:
+            self.build_body(defer_preview=defer_preview)
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_frame(self) -> None:
+        """The search bar over an (at first empty) body that ``build_body`` fills."""
+        self.body = QWidget(self)
+        self._body_layout = QVBoxLayout(self.body)
+        self._body_layout.setContentsMargins(0, 0, 0, 0)
+        central = QWidget(self)
+        central.setObjectName("widgetFrame")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 8, 10, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self.search_bar)
+        layout.addWidget(self.body, 1)
+        self.setCentralWidget(central)
+        self.search_bar.field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def build_body(self, *, defer_preview: bool = False) -> None:
+        """Grid, filter panel, tabs and bottom bar (once), wired and set up for the mode."""
+        if self.body_built:
+            return
+        from crateq.ui.filters_panel import FiltersPanel
+        from crateq.ui.results_model import ResultsModel
+        from crateq.ui.results_view import ResultsView
 
         self.model = ResultsModel(self)
         self.results = ResultsView(self.model, self)
-        self.search_bar = SearchBar(self)
         self.filters = FiltersPanel(self)
-        self.preview: PreviewPlayer | None = None if defer_preview else self._make_preview()
-        self.search_bar.filters_button.setChecked(True)  # app mode shows every panel
-        self._build_layout()
-        self._build_toolbar()
-        self._build_shortcuts()
-        self._wire()
-        self.statusBar().showMessage("Ready")
-
-    # -- construction --------------------------------------------------------------------------
-    def _build_layout(self) -> None:
+        if not defer_preview:
+            self.preview = self._make_preview()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.filters_scroll = QScrollArea(self)
         self.filters_scroll.setObjectName("filtersScroll")
@@ -107,9 +139,6 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.results)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([380, 1020])
-        self.body = QWidget(self)
-        body = QVBoxLayout(self.body)
-        body.setContentsMargins(0, 0, 0, 0)
         self.panels = QTabWidget(self)
         self.panels.setDocumentMode(True)
         self.panels.setVisible(False)
@@ -119,22 +148,18 @@ class MainWindow(QMainWindow):
         self.vsplit.setStretchFactor(0, 3)
         self.vsplit.setStretchFactor(1, 1)
         self.vsplit.setSizes([560, 180])
-        body.addWidget(self.vsplit, 1)
+        self._body_layout.addWidget(self.vsplit, 1)
         bottom = QHBoxLayout()
         if self.preview is not None:
             bottom.addWidget(self.preview, 1)
         self._bottom = bottom
         self.grip = QSizeGrip(self)
         bottom.addWidget(self.grip, 0, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight)
-        body.addLayout(bottom)
-        central = QWidget(self)
-        central.setObjectName("widgetFrame")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(10, 8, 10, 6)
-        layout.setSpacing(8)
-        layout.addWidget(self.search_bar)
-        layout.addWidget(self.body, 1)
-        self.setCentralWidget(central)
+        self._body_layout.addLayout(bottom)
+        self.body_built = True
+        self._wire()
+        if self.mode:
+            self._apply_mode_to_body(self.mode)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Modes", self)
@@ -245,6 +270,7 @@ class MainWindow(QMainWindow):
         return spec
 
     def run_search(self) -> int:
+        self.build_body()  # normally built right after the first paint
         return self.controller.search(self.query_spec(), self.filters.selected_pools())
 
     def search_artist(self, artist: str) -> None:
@@ -355,17 +381,13 @@ class MainWindow(QMainWindow):
         self.setWindowOpacity(self.settings.ui.widget_opacity if mode == WIDGET else 1.0)
         self.handle_action.setVisible(mode == WIDGET)
         self.collapse_action.setVisible(mode == WIDGET)
-        self.grip.setVisible(mode == WIDGET)
-        self.panels.setVisible(mode != WIDGET and self.panels.count() > 0)
-        self.filters_scroll.setVisible(
-            spec.show_filters and self.search_bar.filters_button.isChecked()
-        )
         self.search_bar.filters_button.setVisible(spec.show_filters)
+        if self.body_built:
+            self._apply_mode_to_body(mode)
         self.set_collapsed(False)
         # an explicit minimum per mode: the layout's own would still count the panels the
         # previous mode showed, and widget mode must be able to shrink to a slim bar
         self.setMinimumSize(*spec.min_size)
-        self.results.restore_layout(self.state, mode)
         geometry = self.state.blob(f"geometry/{mode}")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*spec.default_size)
@@ -373,6 +395,15 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
         elif visible or self.isVisible():
             self.showNormal()
+
+    def _apply_mode_to_body(self, mode: str) -> None:
+        spec = MODE_SPECS[mode]
+        self.grip.setVisible(mode == WIDGET)
+        self.panels.setVisible(mode != WIDGET and self.panels.count() > 0)
+        self.filters_scroll.setVisible(
+            spec.show_filters and self.search_bar.filters_button.isChecked()
+        )
+        self.results.restore_layout(self.state, mode)
 
     def show_current_mode(self) -> None:
         if self.mode == FULLSCREEN:
@@ -409,7 +440,8 @@ class MainWindow(QMainWindow):
             return
         if self.mode != FULLSCREEN and not self.collapsed:
             self.state.set_blob(f"geometry/{self.mode}", self.saveGeometry())
-        self.results.save_layout(self.state, self.mode)
+        if self.body_built:
+            self.results.save_layout(self.state, self.mode)
         self.state.set_value("mode", self.mode)
         self.state.sync()
 
