@@ -1,0 +1,313 @@
+"""The direct body path of downloads against a scripted HTTP server on loopback.
+
+Each test scripts the exact bytes a server sends (chunked framing, redirects, a 200 to a
+Range request, a body shorter than its Content-Length, an HTML error page, headers split
+over many small writes) and runs the real ``transfer()`` over a real socket. The server
+records every request head, so tests also check what the client sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crateq.api.errors import DownloadTokenExpired, PoolRateLimited, PoolUnavailable
+from crateq.core.download_transfer import (
+    RestartTransfer,
+    TransferInterrupted,
+    TransferResult,
+    TransferState,
+    transfer,
+)
+from crateq.core.http_body import direct_possible
+
+BODY = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
+Packets = list[bytes]
+
+
+class ScriptedServer:
+    """Answers each connection with ``script(request_head)``: the packets to send, in
+    order, each its own write; then closes (or, with ``hold``, waits for the client to)."""
+
+    def __init__(self, script: Callable[[str], Packets], *, hold: bool = False) -> None:
+        self.script, self.hold = script, hold
+        self.requests: list[str] = []
+        self.client_closed = threading.Event()
+        self._closing = False
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            conn, _ = self._listener.accept()
+            if self._closing:
+                conn.close()
+                return
+            with conn:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    head += data
+                request = head.decode("latin-1")
+                self.requests.append(request)
+                try:
+                    for packet in self.script(request):
+                        conn.sendall(packet)
+                    if self.hold:
+                        while conn.recv(4096):
+                            pass
+                        self.client_closed.set()
+                except OSError:
+                    self.client_closed.set()
+
+    def close(self) -> None:
+        self._closing = True
+        socket.create_connection(("127.0.0.1", self.port)).close()  # wakes accept()
+        self._thread.join(5)
+        self._listener.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+
+    def start(script: Callable[[str], Packets], **kw: bool) -> ScriptedServer:
+        servers.append(ScriptedServer(script, **kw))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("all_proxy", raising=False)
+    with httpx.Client(timeout=httpx.Timeout(30.0, connect=15.0), follow_redirects=True) as c:
+        yield c
+
+
+def head(status: str, *headers: str) -> bytes:
+    lines = [f"HTTP/1.1 {status}", *headers, "", ""]
+    return "\r\n".join(lines).encode()
+
+
+def whole(body: bytes = BODY, *extra: str) -> Packets:
+    return [head("200 OK", f"Content-Length: {len(body)}", "Content-Type: audio/mpeg", *extra)]
+    # body sent by callers that need it split; see ``answer``
+
+
+def answer(body: bytes = BODY, *extra: str) -> Packets:
+    return [*whole(body, *extra), body]
+
+
+def fetch(
+    client: httpx.Client,
+    url: str,
+    part: Path,
+    state: TransferState | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    stop: threading.Event | None = None,
+    progress: Callable[[int], None] = lambda _: None,
+) -> TransferResult:
+    return transfer(
+        client,
+        url,
+        headers or {},
+        part,
+        state or TransferState(),
+        choose_part=lambda _: part,
+        pool="scripted",
+        progress=progress,
+        stop=stop or threading.Event(),
+    )
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_sized_body_arrives_whole_and_hashed(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    server = serve(lambda _: answer())
+    assert direct_possible(client, server.url)
+    part = tmp_path / "a.part"
+    result = fetch(client, f"{server.url}/a.mp3", part)
+    assert part.read_bytes() == BODY
+    assert (result.size, result.sha256) == (len(BODY), sha(BODY))
+    assert result.state.total == len(BODY) and result.state.content_type == "audio/mpeg"
+    assert server.requests[0].startswith("GET /a.mp3 HTTP/1.1\r\n")
+    assert "accept-encoding: identity" in server.requests[0].lower()
+
+
+def test_a_chunked_body_arrives_whole(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    pieces = [BODY[i : i + 70_000] for i in range(0, len(BODY), 70_000)]
+    framed = [f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces] + [b"0\r\n\r\n"]
+    server = serve(lambda _: [head("200 OK", "Transfer-Encoding: chunked"), *framed])
+    part = tmp_path / "c.part"
+    result = fetch(client, server.url + "/c", part)
+    assert part.read_bytes() == BODY and result.sha256 == sha(BODY)
+    assert result.state.total is None
+
+
+def test_headers_arriving_in_many_small_packets_are_parsed(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    raw = whole(BODY, 'ETag: "abc"')[0]
+    server = serve(lambda _: [raw[i : i + 7] for i in range(0, len(raw), 7)] + [BODY[:5], BODY[5:]])
+    result = fetch(client, server.url + "/h", tmp_path / "h.part")
+    assert result.sha256 == sha(BODY) and result.state.etag == '"abc"'
+
+
+def test_redirects_are_followed_and_credentials_stay_with_their_origin(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    cdn = serve(lambda _: answer())
+    same = serve(lambda req: [head("302 Found", f"Location: {cdn.url}/file", "Content-Length: 0")])
+    first = serve(
+        lambda req: [head("301 Moved", f"Location: {same.url}/next", "Content-Length: 0")]
+    )
+    part = tmp_path / "r.part"
+    result = fetch(client, first.url + "/start", part, headers={"Authorization": "Bearer t"})
+    assert part.read_bytes() == BODY and result.sha256 == sha(BODY)
+    assert [len(s.requests) for s in (first, same, cdn)] == [1, 1, 1]
+    assert cdn.requests[0].startswith("GET /file ")
+    assert "authorization" in first.requests[0].lower()
+    assert "authorization" not in same.requests[0].lower()  # another port: another origin
+
+
+def test_a_200_to_a_range_request_restarts_the_part_from_zero(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    server = serve(lambda _: answer())
+    part = tmp_path / "g.part"
+    part.write_bytes(b"x" * 1000)  # not the server's bytes: they must all be replaced
+    state = TransferState(total=len(BODY))
+    result = fetch(client, server.url + "/g", part, state)
+    assert "range: bytes=1000-" in server.requests[0].lower()
+    assert part.read_bytes() == BODY and result.sha256 == sha(BODY)
+
+
+def test_a_206_resumes_and_a_wrong_content_range_restarts(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    start = 300_000
+
+    def ranged(request: str) -> Packets:
+        where = int(request.lower().split("range: bytes=")[1].split("-")[0])
+        rest = BODY[where:]
+        crange = f"Content-Range: bytes {where}-{len(BODY) - 1}/{len(BODY)}"
+        return [head("206 Partial Content", f"Content-Length: {len(rest)}", crange), rest]
+
+    server = serve(ranged)
+    part = tmp_path / "p.part"
+    part.write_bytes(BODY[:start])
+    result = fetch(client, server.url + "/p", part, TransferState(total=len(BODY)))
+    assert part.read_bytes() == BODY and result.sha256 == sha(BODY)
+
+    wrong = serve(lambda _: [head("206 Partial Content", "Content-Length: 1",
+                                  "Content-Range: bytes 5-5/9"), b"x"])  # fmt: skip
+    with pytest.raises(RestartTransfer):
+        fetch(client, wrong.url + "/p", part, TransferState(total=len(BODY)))
+
+
+def test_a_body_shorter_than_its_length_keeps_what_came_and_resumes(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    short = serve(lambda _: [*whole(), BODY[:400_000]])  # then the connection closes
+    part = tmp_path / "s.part"
+    state = TransferState()
+    with pytest.raises(PoolUnavailable, match="broke during the download"):
+        fetch(client, short.url + "/s", part, state)
+    assert part.read_bytes() == BODY[:400_000]
+    assert state.total == len(BODY)
+
+    rest = BODY[400_000:]
+    crange = f"Content-Range: bytes 400000-{len(BODY) - 1}/{len(BODY)}"
+    resumed = serve(lambda _: [head("206 Partial Content", f"Content-Length: {len(rest)}",
+                                    crange), rest])  # fmt: skip
+    result = fetch(client, resumed.url + "/s", part, state)
+    assert part.read_bytes() == BODY and result.sha256 == sha(BODY)
+
+
+def test_an_html_500_page_is_a_pool_outage(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+    server = serve(lambda _: [head("500 Internal Server Error", "Content-Type: text/html",
+                                   f"Content-Length: {len(page)}"), page])  # fmt: skip
+    part = tmp_path / "e.part"
+    with pytest.raises(PoolUnavailable, match="answered HTTP 500") as caught:
+        fetch(client, server.url + "/e", part)
+    assert caught.value.status == 500
+    assert not part.exists()  # nothing written for an error answer
+
+
+def test_error_statuses_map_to_the_error_tree(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    expired = b'{"message": "Download token expired."}'
+    server = serve(lambda _: [head("403 Forbidden", f"Content-Length: {len(expired)}"), expired])
+    with pytest.raises(DownloadTokenExpired):
+        fetch(client, server.url + "/x", tmp_path / "x.part")
+    limited = serve(lambda _: [head("429 Too Many Requests", "Retry-After: 7",
+                                    "Content-Length: 0")])  # fmt: skip
+    with pytest.raises(PoolRateLimited) as caught:
+        fetch(client, limited.url + "/x", tmp_path / "x.part")
+    assert caught.value.retry_after == 7.0
+    gone = serve(lambda _: [head("416 Range Not Satisfiable", "Content-Length: 0")])
+    part = tmp_path / "y.part"
+    part.write_bytes(b"abc")
+    with pytest.raises(RestartTransfer):
+        fetch(client, gone.url + "/y", part)
+    assert not part.exists()
+
+
+def test_stopping_mid_body_closes_the_connection(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    server = serve(lambda _: [*whole(), BODY[:300_000]], hold=True)  # the rest never comes
+    stop = threading.Event()
+
+    def progress(done: int) -> None:
+        if done:
+            stop.set()
+
+    part = tmp_path / "t.part"
+    with pytest.raises(TransferInterrupted):
+        fetch(client, server.url + "/t", part, stop=stop, progress=progress)
+    assert server.client_closed.wait(10)
+    assert 0 < part.stat().st_size <= 300_000
+    assert part.read_bytes() == BODY[: part.stat().st_size]
+
+
+def test_an_environment_proxy_sends_the_request_through_httpx(
+    serve: Callable[..., ScriptedServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = serve(lambda _: answer())
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with httpx.Client(timeout=30.0, follow_redirects=True) as proxied:
+        assert not direct_possible(proxied, "http://pool.invalid/f.mp3")
+        result = fetch(proxied, "http://pool.invalid/f.mp3", tmp_path / "f.part")
+    assert result.sha256 == sha(BODY)
+    assert proxy.requests[0].startswith("GET http://pool.invalid/f.mp3 HTTP/1.1")
