@@ -33,20 +33,20 @@ which lets a test run this real exit path in a subprocess.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
+import socket
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
@@ -57,6 +57,8 @@ from crateq.ui.theme import apply_palette, apply_theme, resources_dir
 from crateq.ui.window_modes import APP, MODES, WIDGET
 
 if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
+
     from crateq.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,19 +70,35 @@ def instance_key(demo: bool = False) -> str:
     without a home of its own counts as one more home)."""
     home = os.environ.get("CRATEQ_HOME") or ("demo" if demo else str(paths.config_dir()))
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
-    digest = hashlib.sha1(f"{user}:{home}".encode()).hexdigest()[:16]
-    return f"crateq-{digest}"
+    data = f"{user}:{home}".encode()
+    return f"crateq-{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
 def raise_running_instance(key: str, timeout_ms: int = 500) -> bool:
-    """True when another instance listens on ``key``; it is asked to show its window."""
-    socket = QLocalSocket()
-    socket.connectToServer(key)
-    if not socket.waitForConnected(timeout_ms):
+    """True when another instance listens on ``key``; it is asked to show its window.
+
+    On Unix ``QLocalServer`` listens on a socket file in Qt's temporary folder; asking it
+    with Python's socket keeps QtNetwork out of the first frame. Elsewhere (named pipes)
+    QtNetwork does the asking."""
+    if hasattr(socket, "AF_UNIX") and sys.platform != "win32":
+        path = os.path.join((os.environ.get("TMPDIR") or "/tmp").rstrip("/") or "/", key)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout_ms / 1000)
+            try:
+                sock.connect(path)
+                sock.sendall(b"raise\n")
+            except OSError:
+                return False
+            return True
+    from PySide6.QtNetwork import QLocalSocket
+
+    local = QLocalSocket()
+    local.connectToServer(key)
+    if not local.waitForConnected(timeout_ms):
         return False
-    socket.write(b"raise\n")
-    socket.waitForBytesWritten(timeout_ms)
-    socket.disconnectFromServer()
+    local.write(b"raise\n")
+    local.waitForBytesWritten(timeout_ms)
+    local.disconnectFromServer()
     return True
 
 
@@ -180,7 +198,6 @@ def build(
     assert isinstance(app, QApplication)
     app.setApplicationName("CrateQ")
     app.setQuitOnLastWindowClosed(True)
-    app.setWindowIcon(app_icon())
     demo_setup = None
     if demo:
         temp_home = None
@@ -221,6 +238,8 @@ def complete_window(gui: GuiApp) -> None:
     """The grid, filter panel and tabs, and the theme's style sheet: what follows the first
     frame at once (the DJ may already be typing into the search field)."""
     gui.window.build_body(defer_preview=True)  # once
+    if gui.app.windowIcon().isNull():
+        gui.app.setWindowIcon(app_icon())
     if not gui.app.styleSheet():
         apply_theme(gui.app, gui.settings.ui.theme)
     # Widget mode takes focus on the first click anywhere in it (MainWindow.eventFilter).
@@ -340,7 +359,6 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
         print("CrateQ is already running; its window was raised.", file=sys.stderr)
         return 0
     gui = build(demo=demo, mode=mode, defer_extras=True)  # the rest after the first paint
-    gui.server = _listen(key, gui.window)
     if quit_after_ms is None and os.environ.get("CRATEQ_GUI_QUIT_AFTER_MS"):
         quit_after_ms = int(os.environ["CRATEQ_GUI_QUIT_AFTER_MS"])
     painting = QEventLoop()
@@ -353,6 +371,7 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
     gui.window.show_current_mode()
     painting.exec()
     gui.window.removeEventFilter(first_paint)
+    gui.server = _listen(key, gui.window)  # a second launch from now on raises this one
     complete_window(gui)  # grid and filters: painted in the next pass, before anything else
     complete = _FirstPaint(painting)
     gui.window.results.viewport().installEventFilter(complete)
@@ -425,6 +444,8 @@ def _after_first_paint(
 
 
 def _listen(key: str, window: MainWindow) -> QLocalServer | None:
+    from PySide6.QtNetwork import QLocalServer
+
     server = QLocalServer(window)
     server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
     if not server.listen(key):

@@ -34,11 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.ui.controller import AppController
-from crateq.ui.saved_searches import SavedSearches
 from crateq.ui.search_bar import SearchBar
 from crateq.ui.theme import apply_theme
 from crateq.ui.ui_state import UiState
-from crateq.ui.window_menus import SavedSearchesUi, view_menu
 from crateq.ui.window_modes import APP, FULLSCREEN, MODE_SPECS, MODES, WIDGET, DragHandle
 
 if TYPE_CHECKING:
@@ -47,6 +45,7 @@ if TYPE_CHECKING:
     from crateq.ui.preview import PreviewPlayer
     from crateq.ui.results_model import ResultsModel
     from crateq.ui.results_view import ResultsView
+    from crateq.ui.window_menus import SavedSearchesUi
 
 NO_POOLS = "No record pool is selected or set up: add one under ☰ → Accounts…"
 
@@ -57,6 +56,7 @@ class MainWindow(QMainWindow):
     model: ResultsModel
     results: ResultsView
     filters: FiltersPanel
+    saved_ui: SavedSearchesUi
 
     def __init__(
         self,
@@ -78,7 +78,6 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._save_settings = save_settings
         self.state = state or UiState()
-        self.saved_ui = SavedSearchesUi(self, SavedSearches())
         self.mode = ""
         self._previous_mode = APP
         self.collapsed = False
@@ -122,6 +121,11 @@ class MainWindow(QMainWindow):
         from crateq.ui.filters_panel import FiltersPanel
         from crateq.ui.results_model import ResultsModel
         from crateq.ui.results_view import ResultsView
+        from crateq.ui.saved_searches import SavedSearches
+        from crateq.ui.window_menus import SavedSearchesUi, view_menu
+
+        self.saved_ui = SavedSearchesUi(self, SavedSearches())
+        self.view_button.setMenu(view_menu(self))
 
         self.model = ResultsModel(self)
         self.results = ResultsView(self.model, self)
@@ -187,7 +191,7 @@ class MainWindow(QMainWindow):
         view = QToolButton(self)
         view.setText("View")
         view.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        view.setMenu(view_menu(self))
+        self.view_button = view  # its menu comes with the body
         bar.addWidget(view)
         self.app_menu = QMenu(self)
         more = QToolButton(self)
