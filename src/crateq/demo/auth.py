@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jwt
@@ -92,6 +93,20 @@ class TokenAuthority:
     def download_token(self, user_id: str, media_id: int, now: float | None = None) -> str:
         issued = int(now if now is not None else time.time())
         return f"{issued}.{self._sign('dl', user_id, media_id, issued)}"
+
+    def download_tokens(self, user_id: str, now: float | None = None) -> Callable[[int], str]:
+        """``media_id -> download_token(user_id, media_id, now)``, for a whole listing: what
+        the tokens share is joined once (~1 us a token less, and a page signs 100)."""
+        issued = int(now if now is not None else time.time())
+        head, tail = f"dl:{user_id}:".encode(), f":{issued}".encode()
+        keyed, prefix = self._keyed, f"{issued}."
+
+        def token(media_id: int) -> str:
+            mac = keyed.copy()
+            mac.update(b"%s%d%s" % (head, media_id, tail))
+            return prefix + mac.hexdigest()[:32]
+
+        return token
 
     def download_token_valid(
         self, token: str, user_id: str, media_id: int, ttl_seconds: float

@@ -17,6 +17,7 @@ listed in ``cluster.extras``.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import shutil
 import socket
 import tempfile
@@ -37,6 +38,8 @@ from crateq.demo.store import MediaSettings, layout_of
 from crateq.demo.streaming import hide_intentional_drops
 
 DEFAULT_CATALOG_SIZE = 3000
+#: uvicorn's C parser (httptools) when installed: ~0.3 ms less CPU per request than h11.
+HTTP_IMPL = "httptools" if importlib.util.find_spec("httptools") else "h11"
 ExtraAppFactory = Callable[["DemoCluster"], ASGIApp]
 
 
@@ -159,7 +162,7 @@ class DemoCluster:
         tasks = []
         for _, app, sock in apps:
             config = uvicorn.Config(
-                app, log_level="warning", access_log=False, lifespan="off", http="h11",
+                app, log_level="warning", access_log=False, lifespan="off", http=HTTP_IMPL,
                 timeout_graceful_shutdown=2,
             )  # fmt: skip
             server = uvicorn.Server(config)

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +28,7 @@ CREATE TABLE media (
   quality_id INTEGER, date TEXT, video INTEGER, audio INTEGER, source TEXT, group_id INTEGER,
   playlist_id INTEGER, filename TEXT, size_bytes INTEGER, seconds REAL, units INTEGER,
   downloads INTEGER, version INTEGER NOT NULL DEFAULT 1, haystack TEXT NOT NULL,
-  length_text TEXT, size_text TEXT
+  length_text TEXT, size_text TEXT, preview_token TEXT
 );
 CREATE VIRTUAL TABLE media_fts USING fts5(artist, title, editor, tokenize='trigram');
 CREATE TABLE queue (
@@ -45,7 +45,7 @@ _COLUMNS = (
     "media_id", "originator_id", "artist", "title", "genre", "genre_id", "category_id", "bpm",
     "advisory", "editor", "tool", "release_year", "quality", "quality_id", "date", "video",
     "audio", "source", "group_id", "playlist_id", "filename", "size_bytes", "seconds", "units",
-    "downloads", "version", "haystack", "length_text", "size_text",
+    "downloads", "version", "haystack", "length_text", "size_text", "preview_token",
 )  # fmt: skip
 
 #: Below this many matches a page is sorted from the matches rather than found by walking
@@ -81,29 +81,34 @@ class PageSigner(Protocol):
 
     def preview_token(self, media_id: int, version: int) -> str: ...
 
-    def download_token(self, user_id: str, media_id: int, now: float | None = None) -> str: ...
+    def download_tokens(self, user_id: str, now: float | None = None) -> Callable[[int], str]: ...
 
 
-#: A page's rows (ids as a JSON array, in order) as the wire's JSON objects, built by SQLite:
-#: no Python dict or json.dumps per row (a 100-row page: ~1.4 ms of Python less). Tokens come
-#: from the signing functions the store registers; parameters: base URL, ids, user, user.
+#: A page's rows as the wire's JSON objects, built by SQLite: no Python dict or json.dumps per
+#: row (a 100-row page: ~1.4 ms of Python less). The page comes as a JSON array of
+#: ``[mediaId, download token]`` in order: the tokens are signed in one Python loop, not by a
+#: function SQLite calls per row. Preview tokens depend on the row alone and are stored with
+#: it when the store knows the signer (``previews``); else SQLite asks the signer per row.
+#: Parameters: base URL, the array, user, user.
 _ROWS_JSON = (
     "SELECT json_object('mediaId', m.media_id, 'artist', m.artist, 'title', m.title,"
     " 'genre', m.genre, 'bpm', m.bpm, 'advisory', m.advisory, 'editor', m.editor,"
     " 'length', m.length_text, 'size', m.size_text, 'tool', m.tool,"
     " 'releaseYear', m.release_year, 'quality', m.quality, 'date', m.date,"
     " 'preview', ? || 'api/Content/Preview/' || m.media_id || '?t='"
-    " || crateq_preview_token(m.media_id, m.version),"
+    " || {preview},"
     " 'downloaded', json(iif(d.media_id IS NULL, 'false', 'true')),"
     " 'video', json(iif(m.video, 'true', 'false')), 'audio', json(iif(m.audio, 'true', 'false')),"
-    " 'source', m.source, 'auth', crateq_download_token(m.media_id),"
+    " 'source', m.source, 'auth', j.value ->> 1,"
     " 'img', iif(m.video, 'img/' || m.media_id || '.png', ''),"
     " 'queueId', coalesce(q.queue_id, 0), 'groupId', m.group_id)"
-    " FROM json_each(?) j JOIN media m ON m.media_id = j.value"
+    " FROM json_each(?) j JOIN media m ON m.media_id = j.value ->> 0"
     " LEFT JOIN queue q ON q.media_id = m.media_id AND q.user_id = ?"
     " LEFT JOIN downloaded d ON d.media_id = m.media_id AND d.user_id = ?"
     " ORDER BY j.key"
 )
+_ROWS_JSON_STORED = _ROWS_JSON.format(preview="m.preview_token")
+_ROWS_JSON_SIGNED = _ROWS_JSON.format(preview="crateq_preview_token(m.media_id, m.version)")
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,15 @@ def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> audio.
 class PoolStore:
     """The SQLite side of one pool: build, search, queue, downloads, catalog edits."""
 
-    def __init__(self, path: Path, spec: PoolSpec, media: MediaSettings) -> None:
+    def __init__(
+        self, path: Path, spec: PoolSpec, media: MediaSettings,
+        previews: Callable[[int, int], str] | None = None,
+    ) -> None:  # fmt: skip
+        """``previews`` signs a row's preview link (media id, version) when it is stored, so
+        a listing signed by the same function reads it instead of signing it again."""
         self.spec = spec
         self.media = media
+        self._previews = previews
         path.unlink(missing_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -139,18 +150,12 @@ class PoolStore:
         self._db.execute("PRAGMA cache_size=-65536")
         self._db.execute("PRAGMA temp_store=MEMORY")
         self._db.executescript(_SCHEMA)
-        self._signing: tuple[PageSigner, str, float] | None = None
+        self._signing: PageSigner | None = None
         self._db.create_function("crateq_preview_token", 2, self._preview_token)
-        self._db.create_function("crateq_download_token", 1, self._download_token)
 
     def _preview_token(self, media_id: int, version: int) -> str:
         assert self._signing is not None, "only search_json signs rows"
-        return self._signing[0].preview_token(media_id, version)
-
-    def _download_token(self, media_id: int) -> str:
-        assert self._signing is not None, "only search_json signs rows"
-        signer, user_id, now = self._signing
-        return signer.download_token(user_id, media_id, now)
+        return self._signing.preview_token(media_id, version)
 
     def close(self) -> None:
         with self._lock:
@@ -170,6 +175,8 @@ class PoolStore:
             format_length(layout.seconds),
             format_size(layout.size),
         )
+        previews = self._previews
+        row["preview_token"] = previews(row["media_id"], row["version"]) if previews else None
         return tuple(row[name] for name in _COLUMNS)
 
     def load(self, rows: Iterable[CatalogRow]) -> None:
@@ -306,10 +313,13 @@ class PoolStore:
             ids = self._db.execute(
                 page_sql.replace("SELECT m.*,", "SELECT m.media_id,", 1), page_params
             )
-            order = json.dumps([row[0] for row in ids])
-            self._signing = (signer, user_id, now)
+            sign = signer.download_tokens(user_id, now)
+            order = json.dumps([(row[0], sign(row[0])) for row in ids])
+            stored = self._previews is not None and self._previews == signer.preview_token
+            self._signing = signer
             try:
-                rows = self._db.execute(_ROWS_JSON, [base_url, order, user_id, user_id])
+                sql = _ROWS_JSON_STORED if stored else _ROWS_JSON_SIGNED
+                rows = self._db.execute(sql, [base_url, order, user_id, user_id])
                 return count, [row[0] for row in rows]
             finally:
                 self._signing = None
