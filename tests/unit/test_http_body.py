@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -35,7 +35,7 @@ class ScriptedServer:
     """Answers each connection with ``script(request_head)``: the packets to send, in
     order, each its own write; then closes (or, with ``hold``, waits for the client to)."""
 
-    def __init__(self, script: Callable[[str], Packets], *, hold: bool = False) -> None:
+    def __init__(self, script: Callable[[str], Iterable[bytes]], *, hold: bool = False) -> None:
         self.script, self.hold = script, hold
         self.requests: list[str] = []
         self.client_closed = threading.Event()
@@ -83,7 +83,7 @@ class ScriptedServer:
 def serve() -> Iterator[Callable[..., ScriptedServer]]:
     servers: list[ScriptedServer] = []
 
-    def start(script: Callable[[str], Packets], **kw: bool) -> ScriptedServer:
+    def start(script: Callable[[str], Iterable[bytes]], **kw: bool) -> ScriptedServer:
         servers.append(ScriptedServer(script, **kw))
         return servers[-1]
 
@@ -311,3 +311,42 @@ def test_an_environment_proxy_sends_the_request_through_httpx(
         result = fetch(proxied, "http://pool.invalid/f.mp3", tmp_path / "f.part")
     assert result.sha256 == sha(BODY)
     assert proxy.requests[0].startswith("GET http://pool.invalid/f.mp3 HTTP/1.1")
+
+
+def test_two_transfers_at_once_hash_in_order_when_the_hashing_mode_changes(
+    serve: Callable[..., ScriptedServer], client: httpx.Client, tmp_path: Path
+) -> None:
+    """Alone, a transfer hashes on a helper thread; once a second one runs, it hashes inline
+    after the helper's queue drained. Both digests must still be the bytes' own."""
+    release_a, release_b, b_started = threading.Event(), threading.Event(), threading.Event()
+
+    def held(release: threading.Event) -> Callable[[str], Iterator[bytes]]:
+        def script(_: str) -> Iterator[bytes]:
+            yield from [*whole(), BODY[:600_000]]
+            release.wait(30)
+            yield BODY[600_000:]
+
+        return script
+
+    first, second = serve(held(release_a)), serve(held(release_b))
+    outcome: dict[str, TransferResult] = {}
+
+    def run_b() -> None:
+        outcome["b"] = fetch(
+            client, second.url + "/b", tmp_path / "b.part",
+            progress=lambda done: b_started.set() if done else None,
+        )  # fmt: skip
+
+    other = threading.Thread(target=run_b)
+
+    def progress_a(done: int) -> None:
+        if done and not other.is_alive() and "b" not in outcome and not b_started.is_set():
+            other.start()
+            assert b_started.wait(30)
+            release_a.set()
+
+    outcome["a"] = fetch(client, first.url + "/a", tmp_path / "a.part", progress=progress_a)
+    release_b.set()
+    other.join(30)
+    assert outcome["a"].sha256 == outcome["b"].sha256 == sha(BODY)
+    assert (tmp_path / "a.part").read_bytes() == (tmp_path / "b.part").read_bytes() == BODY

@@ -32,6 +32,9 @@ import h11
 import httpx
 
 READ_BUFFER = 256 << 10
+BUFFERS = 4
+"""Buffers a body read takes turns with: a view stays valid while the next BUFFERS - 1
+are read, so a helper thread can hash it meanwhile."""
 _HEAD_READ = 64 << 10
 _REDIRECTS = (301, 302, 303, 307, 308)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -48,7 +51,7 @@ class BodyResponse(Protocol):
         ...
 
     def chunks(self) -> Iterator[memoryview | bytes]:
-        """The raw body; a yielded view is valid only until the next one is asked for."""
+        """The raw body; a yielded view stays valid while ``BUFFERS - 1`` more are read."""
         ...
 
 
@@ -201,17 +204,20 @@ class _DirectResponse:
         return self._sized(int(length))
 
     def _sized(self, length: int) -> Iterator[memoryview | bytes]:
-        """The fast path: h11's already buffered bytes, then ``recv_into`` one buffer."""
+        """The fast path: h11's already buffered bytes, then ``recv_into`` the buffers."""
         buffered, _ = self._conn.trailing_data
         remaining = length
         if buffered:
             head = memoryview(buffered)[:remaining]
             remaining -= len(head)
             yield head
-        buffer = memoryview(bytearray(min(READ_BUFFER, max(remaining, 1))))
-        size = len(buffer)
+        size = min(READ_BUFFER, max(remaining, 1))
+        buffers = [memoryview(bytearray(size)) for _ in range(BUFFERS)]
+        turn = 0
         recv_into = self._sock.recv_into
         while remaining > 0:
+            buffer = buffers[turn]
+            turn = (turn + 1) % BUFFERS
             try:
                 count = recv_into(buffer, min(remaining, size))
             except TimeoutError as exc:
