@@ -36,12 +36,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import sys
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -80,15 +78,19 @@ def raise_running_instance(key: str, timeout_ms: int = 500) -> bool:
     On Unix ``QLocalServer`` listens on a socket file in Qt's temporary folder; asking it
     with Python's socket keeps QtNetwork out of the first frame. Elsewhere (named pipes)
     QtNetwork does the asking."""
-    if hasattr(socket, "AF_UNIX") and sys.platform != "win32":
+    if sys.platform != "win32":
         path = os.path.join((os.environ.get("TMPDIR") or "/tmp").rstrip("/") or "/", key)
+        if not os.path.exists(path):
+            return False  # the usual case: nothing to ask (and the socket module not loaded)
+        import socket
+
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout_ms / 1000)
             try:
                 sock.connect(path)
                 sock.sendall(b"raise\n")
             except OSError:
-                return False
+                return False  # a stale socket file left by a crash
             return True
     from PySide6.QtNetwork import QLocalSocket
 
@@ -107,12 +109,14 @@ def app_icon() -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
-@dataclass
 class DemoSetup:
     """The embedded demo: servers plus the temporary home created for them (if any)."""
 
-    cluster: Any
-    temp_home: tempfile.TemporaryDirectory[str] | None = None
+    def __init__(
+        self, cluster: Any, temp_home: tempfile.TemporaryDirectory[str] | None = None
+    ) -> None:
+        self.cluster = cluster
+        self.temp_home = temp_home
 
 
 def start_demo(accounts: Any) -> DemoSetup:
@@ -143,23 +147,34 @@ def demo_accounts() -> Any:
     return Accounts(SecretStore(backend=fail.Keyring()))
 
 
-@dataclass
 class GuiApp:
-    """Everything one run of the app owns, so shutdown can release it in order."""
+    """Everything one run of the app owns, so shutdown can release it in order.
 
-    app: QApplication
-    core: CoreLoop
-    controller: AppController
-    window: MainWindow
-    settings: Settings
-    demo: DemoSetup | None = None
-    server: QLocalServer | None = None
-    tray: Any = None
-    panels: Any = None  # crateq.ui.panels.Panels once attached
-    crate: Any = None  # crateq.ui.crate_controller.CrateController once attached
-    startup_error: Exception | None = None  # a settings file that fails validation
-    filtering: bool = False  # the window filters the app's events (complete_window)
-    timers: list[QTimer] = field(default_factory=list)
+    (Plain classes here and in the other modules of the first frame: the ``dataclasses``
+    module and the code it generates cost a few milliseconds of the cold start.)"""
+
+    def __init__(
+        self,
+        app: QApplication,
+        core: CoreLoop,
+        controller: AppController,
+        window: MainWindow,
+        settings: Settings,
+        demo: DemoSetup | None = None,
+    ) -> None:
+        self.app = app
+        self.core = core
+        self.controller = controller
+        self.window = window
+        self.settings = settings
+        self.demo = demo
+        self.server: QLocalServer | None = None
+        self.tray: Any = None
+        self.panels: Any = None  # crateq.ui.panels.Panels once attached
+        self.crate: Any = None  # crateq.ui.crate_controller.CrateController once attached
+        self.startup_error: Exception | None = None  # a settings file that fails validation
+        self.filtering = False  # the window filters the app's events (complete_window)
+        self.timers: list[QTimer] = []
 
     def shutdown(self) -> None:
         for timer in self.timers:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -29,27 +28,29 @@ log = logging.getLogger(__name__)
 SEARCHING, OK, SLOW, ERROR, TIMEOUT = "searching", "ok", "slow", "error", "timeout"
 
 
-@dataclass
 class Paging:
     """Where one search run stands per pool, so scrolling down can fetch the next pages."""
 
-    run: int
-    query: Any  # MediaQuery
-    fetched: dict[str, int] = field(default_factory=dict)
-    totals: dict[str, int] = field(default_factory=dict)
+    def __init__(self, run: int, query: Any) -> None:
+        self.run = run
+        self.query = query  # MediaQuery
+        self.fetched: dict[str, int] = {}
+        self.totals: dict[str, int] = {}
 
     def pools_with_more(self) -> list[str]:
         return [pool for pool, total in self.totals.items() if total > self.fetched.get(pool, 0)]
 
 
-@dataclass
 class Lookups:
-    """Lists the filter panel offers, read from the pools (first answer wins per list)."""
+    """Lists the filter panel offers, read from the pools (first answer wins per list).
 
-    genres: list[Any] = field(default_factory=list)
-    categories: list[Any] = field(default_factory=list)
-    qualities: list[Any] = field(default_factory=list)
-    mixes: list[str] = field(default_factory=list)
+    (A plain class: this module is part of the first frame, see ``crateq.ui.app.GuiApp``.)"""
+
+    def __init__(self) -> None:
+        self.genres: list[Any] = []
+        self.categories: list[Any] = []
+        self.qualities: list[Any] = []
+        self.mixes: list[str] = []
 
 
 def user_message(exc: BaseException) -> str:

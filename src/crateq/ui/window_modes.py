@@ -8,7 +8,7 @@ resized by a size grip. App mode is a normal window; fullscreen is app mode with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QMouseEvent
@@ -19,8 +19,7 @@ MODES = (WIDGET, APP, FULLSCREEN)
 SNAP_DISTANCE = 24  # px: closer than this to a screen edge and the widget sticks to it
 
 
-@dataclass(frozen=True)
-class ModeSpec:
+class ModeSpec(NamedTuple):
     """How a mode looks: window flags, panels shown, default size."""
 
     flags: Qt.WindowType
