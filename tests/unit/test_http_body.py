@@ -350,3 +350,15 @@ def test_two_transfers_at_once_hash_in_order_when_the_hashing_mode_changes(
     other.join(30)
     assert outcome["a"].sha256 == outcome["b"].sha256 == sha(BODY)
     assert (tmp_path / "a.part").read_bytes() == (tmp_path / "b.part").read_bytes() == BODY
+
+
+def test_a_server_that_stalls_mid_body_hits_the_read_timeout(
+    serve: Callable[..., ScriptedServer], tmp_path: Path
+) -> None:
+    server = serve(lambda _: [*whole(), BODY[:100_000]], hold=True)
+    part = tmp_path / "w.part"
+    impatient = httpx.Client(timeout=httpx.Timeout(0.5, connect=5.0))
+    with impatient, pytest.raises(PoolUnavailable, match="ReadTimeout"):
+        fetch(impatient, server.url + "/w", part)
+    assert part.read_bytes() == BODY[:100_000]
+    assert server.client_closed.wait(10)

@@ -23,7 +23,10 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import struct
+import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from typing import Protocol
@@ -214,16 +217,14 @@ class _DirectResponse:
         size = min(READ_BUFFER, max(remaining, 1))
         buffers = [memoryview(bytearray(size)) for _ in range(BUFFERS)]
         turn = 0
-        recv_into = self._sock.recv_into
+        fill = _Filler(self._sock)
         while remaining > 0:
             buffer = buffers[turn]
             turn = (turn + 1) % BUFFERS
-            try:
-                count = recv_into(buffer, min(remaining, size))
-            except TimeoutError as exc:
-                raise httpx.ReadTimeout(str(exc) or "The read operation timed out") from exc
-            except OSError as exc:
-                raise httpx.ReadError(str(exc) or exc.__class__.__name__) from exc
+            count = fill(buffer, min(remaining, size))
+            if count < 0:  # a tick went by with nothing: let the caller check its stop
+                yield buffer[:0]
+                continue
             if not count:
                 raise httpx.RemoteProtocolError(
                     "peer closed connection without sending complete message body: "
@@ -240,6 +241,56 @@ class _DirectResponse:
                 yield event.data
             elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
                 return
+
+
+_TICK_USEC = 250_000
+"""How long a whole-buffer read waits at most before the caller gets a turn (stop, progress)."""
+
+
+class _Filler:
+    """Reads as much of a buffer as arrives, as one call that releases the GIL.
+
+    On Linux, plain TCP: a blocking ``recv_into`` with ``MSG_WAITALL`` and an
+    ``SO_RCVTIMEO`` of 0.25 s fills the whole buffer (256 KiB) instead of returning each
+    time a few segments arrive (about 100 KiB on loopback). Eight 10 MiB downloads from nginx
+    measured 1.7-1.9 against 2.2 CPU s/GiB and 1020-1140 against 880 MB/s (alternating
+    runs): fewer reads, fewer GIL hand-overs. A read that waited 0.25 s returns what came
+    (a slow server still makes progress); one that got nothing returns -1, and the read
+    timeout counts from the last byte. TLS and other systems: ``recv_into`` with the
+    socket timeout, as httpcore does.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._timeout = sock.gettimeout()
+        self._whole = sys.platform.startswith("linux") and not isinstance(sock, ssl.SSLSocket)
+        if self._whole:
+            tick = struct.pack("ll", 0, _TICK_USEC)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tick)
+                sock.settimeout(None)
+            except OSError:
+                self._whole = False
+        self._last = time.monotonic()
+        self._flags = 0  # the first read returns at the first bytes: progress shows at once
+
+    def __call__(self, buffer: memoryview, want: int) -> int:
+        try:
+            if not self._whole:
+                return self._sock.recv_into(buffer, want)
+            count = self._sock.recv_into(buffer, want, self._flags)
+            self._flags = socket.MSG_WAITALL
+        except BlockingIOError as exc:  # SO_RCVTIMEO went by without a byte
+            now = time.monotonic()
+            if self._timeout is not None and now - self._last >= self._timeout:
+                raise httpx.ReadTimeout("The read operation timed out") from exc
+            return -1
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout(str(exc) or "The read operation timed out") from exc
+        except OSError as exc:
+            raise httpx.ReadError(str(exc) or exc.__class__.__name__) from exc
+        self._last = time.monotonic()
+        return count
 
 
 def _connect(url: httpx.URL, timeout: httpx.Timeout) -> socket.socket:
