@@ -47,6 +47,12 @@ class SearchBar(QWidget):
         super().__init__(parent)
         self.field = QLineEdit(self)
         self.field.setObjectName("searchField")
+        # size and inner margins set here, not only in the theme: the first frame is painted
+        # before the style sheet (crateq.ui.theme) and must not jump when it arrives
+        font = self.field.font()
+        font.setPointSize(14)
+        self.field.setFont(font)
+        self.field.setTextMargins(8, 6, 8, 6)
         self.field.setPlaceholderText("Search artist, title or editor…  (Ctrl+F)")
         self.field.setClearButtonEnabled(True)
         self.filters_button = QToolButton(self)

@@ -99,7 +99,12 @@ def apply_palette(app: QApplication, name: str, qss: str | None = None) -> None:
     """The theme's font and colours without its style sheet: the look of the first frame."""
     _set_font(app, name)
     palette = QPalette(app.palette())
-    for role, value in theme_colours(theme_qss(name) if qss is None else qss).items():
+    colours = theme_colours(theme_qss(name) if qss is None else qss)
+    for role, value in colours.items():
         palette.setColor(role, QColor(value))
+    if QPalette.ColorRole.Text in colours:  # Qt derives it from its own default text colour
+        hint = QColor(colours[QPalette.ColorRole.Text])
+        hint.setAlpha(150)
+        palette.setColor(QPalette.ColorRole.PlaceholderText, hint)
     app.setPalette(palette)
     app.setProperty("crateq_theme", name)
