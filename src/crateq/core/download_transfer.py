@@ -1,16 +1,19 @@
 """The blocking byte mover of the download engine: one HTTP GET into a ``.part`` file.
 
-Why a worker thread and a sync ``httpx.Client`` (measured on loopback against nginx on a
-two-core machine): httpx's default 64 KiB socket reads cap it near 230 MB/s at 4.6 CPU
-s/GiB, and running it on an asyncio loop that is also the GUI loop gives visible stalls.
-With httpcore's sync HTTP/1.1 read size raised (``tune_httpcore``) the same client moves
-several times more. 1 MiB reads were the first try; 128–512 KiB reads turned out cheaper
-(about 1.9 against 2.7 CPU s/GiB while hashing, 450–550 against 330–460 MB/s): the chunk
-still sits in the CPU cache when it is written and hashed. So reads are 256 KiB, each chunk
-is ``os.write``n, fed to SHA-256 and counted; the engine samples the counter ~10 times a
-second (no callback, event or database write per chunk). On Linux, writeback of every
-written 32 MiB is started during the download (``sync_file_range``), so the final fsync has
-little left to do and a big download never fills the page cache with dirty pages.
+Why a worker thread per transfer reading the socket itself (measured on loopback against
+nginx on a two-core machine): through httpx/httpcore every chunk was allocated and copied
+several times under the GIL, which capped one stream near 450 MB/s and kept the GIL ~90%
+busy at eight jobs (0.6x ``curl --parallel``). ``crateq.core.http_body`` lets h11 parse the
+answer's head and then reads a ``Content-Length`` body with ``recv_into`` into a few reused
+256 KiB buffers (128–512 KiB measured alike; 64 KiB and 1 MiB no better); each chunk is
+``os.write``n, fed to SHA-256 and counted, and those three calls release the GIL, so eight
+transfers use both cores. A transfer running alone hashes on a helper thread (see
+:class:`_Hasher`). Chunked bodies go through h11's events on the same connection; a proxy in
+the environment sends the request through the sync ``httpx.Client`` (whose read size
+``tune_httpcore`` raises). The engine samples the byte counter ~10 times a second (no
+callback, event or database write per chunk). On Linux, writeback of every written 32 MiB
+is started during the download (``sync_file_range``), so the final fsync has little left to
+do and a big download never fills the page cache with dirty pages.
 
 The function raises the error tree of ``crateq.api.errors`` (status codes are mapped here,
 as ``PoolClient.open_download`` does, because this path bypasses the async client), plus
@@ -308,9 +311,10 @@ class _Hasher:
 
     Alone, one thread receiving, writing and hashing is the limit (one core busy, about
     1.8 CPU s/GiB); hashing beside it on the other core measured 550-720 against 390-460
-    MB/s for one 256 MiB file from nginx on loopback (alternating runs). With several transfers
-    every core is busy already and the hand-over would only add work, so chunks are hashed
-    inline (after waiting for the helper's queue to drain, keeping the digest in order).
+    MB/s for one 256 MiB file from nginx on loopback (alternating runs; against the demo
+    server, a Python process on the same two cores, the runs were too noisy to tell). With
+    several transfers every core is busy already and the hand-over would only add work, so
+    chunks are hashed inline (after the helper's queue drained, keeping the digest in order).
     At most ``BUFFERS - 2`` chunks wait and one is being hashed, so the reader's turning
     buffers are never overwritten before they are hashed.
     """

@@ -9,8 +9,8 @@ retried with capped exponential backoff and jitter; a 403 "token expired" fetche
 row and resumes; a 401 re-logs in once and resumes; a full disk pauses the job with a
 message.
 
-Byte moving runs in worker threads with a sync httpx client whose socket reads are raised to
-1 MiB (see ``download_transfer`` for the measurements behind that choice). The limits (per
+Byte moving runs in worker threads that read the socket into reused buffers (see
+``download_transfer`` and ``http_body`` for the measurements behind that choice). The limits (per
 pool, total) count connections: verifying, tagging and fsync happen outside them. The engine
 itself is plain asyncio and Qt-free: the CLI runs it on its own loop, the GUI on a worker
 thread through :class:`EngineThread`; listeners get :class:`JobEvent` objects (state
