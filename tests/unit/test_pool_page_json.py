@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from crateq.api.pool import PoolClient
-from crateq.api.pool_models import MediaPage
+from crateq.api.pool_models import MediaPage, MediaQuery
 from crateq.demo.app import build_state, create_pool_app
 from crateq.demo.catalog import DEMO_POOLS
 from crateq.demo.mediafiles import MediaCache
@@ -92,3 +92,22 @@ async def test_demo_pages_parse_the_same_both_ways(
     assert [r.model_dump(exclude={"pool"}) for r in page.data] == [
         r.model_dump(exclude={"pool"}) for r in fast.data
     ]
+
+
+async def test_the_query_string_is_what_httpx_params_make() -> None:
+    seen: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json={"records": 0, "data": []})
+
+    base = "https://pool.test/v1/"
+    transport = httpx.MockTransport(answer)
+    async with PoolClient("p", base, "k&=+ é/", token="t", transport=transport) as client:
+        query = MediaQuery(keywords="love & dj+ ü/%", mix=["Intro", "Clean"], bpm="80-90")
+        await client.search(query)
+    expected = httpx.Request(
+        "GET", base + "api/Content/Media", params={"key": "k&=+ é/", **query.to_params()}
+    ).url
+    assert seen == [expected]
+    assert seen[0].raw_path == expected.raw_path

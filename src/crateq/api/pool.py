@@ -389,10 +389,13 @@ class PoolClient:
             sent_token = self.token
             request_headers = self.auth_headers() if authed else {}
             request_headers.update(headers or {})
+            # an absolute URL, encoded as httpx encodes ``params=``: httpx parses it once
+            # instead of parsing, merging with the base URL and re-encoding (~5% of the
+            # client's instructions per search)
+            query = urlencode({"key": self._api_key, **(params or {})})
             request = self._http.build_request(
                 method,
-                path,
-                params={"key": self._api_key, **(params or {})},
+                httpx.URL(f"{self.base_url}{path}?{query}"),
                 json=json_body,
                 headers=request_headers,
             )
