@@ -5,7 +5,7 @@ nginx on a two-core machine): through httpx/httpcore every chunk was allocated a
 several times under the GIL, which capped one stream near 450 MB/s and kept the GIL ~90%
 busy at eight jobs (0.6x ``curl --parallel``). ``crateq.core.http_body`` lets h11 parse the
 answer's head and then reads a ``Content-Length`` body with ``recv_into`` into a few reused
-256 KiB buffers (128–512 KiB measured alike; 64 KiB and 1 MiB no better); each chunk is
+512 KiB buffers (``http_body.READ_BUFFER`` has the figures); each chunk is
 ``os.write``n, fed to SHA-256 and counted, and those three calls release the GIL, so eight
 transfers use both cores. A transfer running alone hashes on a helper thread (see
 :class:`_Hasher`). Chunked bodies go through h11's events on the same connection; a proxy in
