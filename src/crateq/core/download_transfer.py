@@ -8,7 +8,7 @@ answer's head and then reads a ``Content-Length`` body with ``recv_into`` into a
 512 KiB buffers (``http_body.READ_BUFFER`` has the figures); each chunk is
 ``os.write``n, fed to SHA-256 and counted, and those three calls release the GIL, so eight
 transfers use both cores. A transfer running alone hashes on a helper thread (see
-:class:`_Hasher`). Chunked bodies go through h11's events on the same connection; a proxy in
+``download_io.Hasher``). Chunked bodies go through h11's events on the same connection; a proxy in
 the environment sends the request through the sync ``httpx.Client`` (whose read size
 ``tune_httpcore`` raises). The engine samples the byte counter ~10 times a second (no
 callback, event or database write per chunk). On Linux, writeback of every written 32 MiB
@@ -23,19 +23,15 @@ as ``PoolClient.open_download`` does, because this path bypasses the async clien
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import json
 import os
-import queue
 import re
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 import httpcore
 import httpx
@@ -50,7 +46,8 @@ from crateq.api.errors import (
     PoolRateLimited,
     PoolUnavailable,
 )
-from crateq.core.http_body import BUFFERS, BodyResponse, open_get
+from crateq.core.download_io import Flusher, Hasher
+from crateq.core.http_body import BodyResponse, open_get
 
 READ_BYTES = 256 << 10
 _HASH_BLOCK = 4 << 20
@@ -260,7 +257,7 @@ def _stream_body(
     part.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
     complete = False
-    hasher: _Hasher | None = None
+    hasher: Hasher | None = None
     try:
         reserve = state.reserve
         os.ftruncate(fd, reserve + offset)
@@ -268,8 +265,8 @@ def _stream_body(
         os.lseek(fd, reserve + offset, os.SEEK_SET)
         done = offset
         progress(done)
-        flusher = _Flusher(fd, reserve + offset)
-        hasher = _Hasher(digest)
+        flusher = Flusher(fd, reserve + offset)
+        hasher = Hasher(digest)
         for chunk in response.chunks():
             if stop.is_set():
                 raise TransferInterrupted()
@@ -300,114 +297,3 @@ def _stream_body(
                 os.fsync(fd)
         os.close(fd)
     return TransferResult(size=done, sha256=digest.hexdigest(), state=state)
-
-
-_active = 0
-_active_lock = threading.Lock()
-
-
-class _Hasher:
-    """Feeds SHA-256 on a helper thread while the transfer is the only one running.
-
-    Alone, one thread receiving, writing and hashing is the limit (one core busy, about
-    1.8 CPU s/GiB); hashing beside it on the other core measured 550-720 against 390-460
-    MB/s for one 256 MiB file from nginx on loopback (alternating runs; against the demo
-    server, a Python process on the same two cores, the runs were too noisy to tell). With
-    several transfers every core is busy already and the hand-over would only add work, so
-    chunks are hashed inline (after the helper's queue drained, keeping the digest in order).
-    At most ``BUFFERS - 2`` chunks wait and one is being hashed, so the reader's turning
-    buffers are never overwritten before they are hashed.
-    """
-
-    def __init__(self, digest: hashlib._Hash) -> None:
-        global _active
-        self._digest = digest
-        self._queue: queue.Queue[memoryview | bytes | None] = queue.Queue(BUFFERS - 2)
-        self._thread: threading.Thread | None = None
-        self._done = False
-        with _active_lock:
-            _active += 1
-
-    def update(self, chunk: memoryview | bytes) -> None:
-        if HASH_THREAD and _active == 1:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="crateq-hash", daemon=True)
-                self._thread.start()
-            self._queue.put(chunk)
-            return
-        if self._thread is not None:
-            self._queue.join()
-        self._digest.update(chunk)
-
-    def finish(self) -> None:
-        """Wait until every chunk is in the digest; stop the helper. Idempotent."""
-        global _active
-        if self._done:
-            return
-        self._done = True
-        with _active_lock:
-            _active -= 1
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            chunk = self._queue.get()
-            try:
-                if chunk is None:
-                    return
-                self._digest.update(chunk)
-            finally:
-                self._queue.task_done()
-
-
-HASH_THREAD = True
-_SYNC_FILE_RANGE_WAIT_BEFORE = 1
-_SYNC_FILE_RANGE_WRITE = 2
-_FLUSH_STEP = 32 << 20
-"""8 MiB steps made a single 1 GiB download wait on the disk more often: 32 MiB measured a
-median of 330 against 271 MB/s (7 alternating runs, loaded machine); 200 x 10 MiB files
-saw no difference (their fsync at commit runs outside the connection slot)."""
-
-
-def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        func = libc.sync_file_range
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
-    func.restype = ctypes.c_int
-    return cast(Callable[[int, int, int, int], int], func)
-
-
-_sync_file_range = _load_sync_file_range()
-
-
-class _Flusher:
-    """Starts writeback of each written 32 MiB while the download goes on (Linux).
-
-    The final fsync then finds little left to write, so durability costs overlap the
-    network instead of following it, and the page cache never fills with dirty pages of a
-    big download (at most two steps, 64 MiB, in flight per transfer; the DJ software on the
-    same laptop keeps its memory). Elsewhere a no-op.
-    """
-
-    def __init__(self, fd: int, start: int) -> None:
-        self._fd = fd
-        self._started = start  # writeback requested up to here
-        self._waited = start  # and waited for up to here
-
-    def written(self, end: int) -> None:
-        if _sync_file_range is None or end - self._started < _FLUSH_STEP:
-            return
-        _sync_file_range(self._fd, self._started, end - self._started, _SYNC_FILE_RANGE_WRITE)
-        if self._started - self._waited >= _FLUSH_STEP:  # bound the dirty pages in flight
-            _sync_file_range(
-                self._fd, self._waited, self._started - self._waited, _SYNC_FILE_RANGE_WAIT_BEFORE
-            )
-            self._waited = self._started
-        self._started = end
