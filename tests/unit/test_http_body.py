@@ -8,16 +8,25 @@ records every request head, so tests also check what the client sent.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import ipaddress
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from crateq.api.errors import DownloadTokenExpired, PoolRateLimited, PoolUnavailable
+from crateq.core import http_body
 from crateq.core.download_transfer import (
     RestartTransfer,
     TransferInterrupted,
@@ -35,14 +44,22 @@ class ScriptedServer:
     """Answers each connection with ``script(request_head)``: the packets to send, in
     order, each its own write; then closes (or, with ``hold``, waits for the client to)."""
 
-    def __init__(self, script: Callable[[str], Iterable[bytes]], *, hold: bool = False) -> None:
-        self.script, self.hold = script, hold
+    def __init__(
+        self,
+        script: Callable[[str], Iterable[bytes]],
+        *,
+        hold: bool = False,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self.script, self.hold, self.tls = script, hold, tls
+        self.alpn: list[str | None] = []
+        self.refused: list[str] = []
         self.requests: list[str] = []
         self.client_closed = threading.Event()
         self._closing = False
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -52,6 +69,14 @@ class ScriptedServer:
             if self._closing:
                 conn.close()
                 return
+            if self.tls is not None:
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except ssl.SSLError as exc:  # the client refused our certificate
+                    self.refused.append(exc.reason or str(exc))
+                    conn.close()
+                    continue
+                self.alpn.append(conn.selected_alpn_protocol())
             with conn:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 head = b""
@@ -73,6 +98,8 @@ class ScriptedServer:
                     self.client_closed.set()
 
     def close(self) -> None:
+        if self._closing:
+            return
         self._closing = True
         socket.create_connection(("127.0.0.1", self.port)).close()  # wakes accept()
         self._thread.join(5)
@@ -83,7 +110,7 @@ class ScriptedServer:
 def serve() -> Iterator[Callable[..., ScriptedServer]]:
     servers: list[ScriptedServer] = []
 
-    def start(script: Callable[[str], Iterable[bytes]], **kw: bool) -> ScriptedServer:
+    def start(script: Callable[[str], Iterable[bytes]], **kw: Any) -> ScriptedServer:
         servers.append(ScriptedServer(script, **kw))
         return servers[-1]
 
@@ -362,3 +389,76 @@ def test_a_server_that_stalls_mid_body_hits_the_read_timeout(
         fetch(impatient, server.url + "/w", part)
     assert part.read_bytes() == BODY[:100_000]
     assert server.client_closed.wait(10)
+
+
+@pytest.fixture
+def tls_server_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A throw-away certificate for 127.0.0.1, trusted through ``SSL_CERT_FILE`` (which the
+    direct path honours as httpx does); the server offers h2 and HTTP/1.1 by ALPN."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "pool.crt", tmp_path / "pool.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+    monkeypatch.setattr(http_body, "_tls_context", None)  # built again, from the env
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    return context
+
+
+def test_https_downloads_verify_the_certificate_and_speak_http_1_1(
+    serve: Callable[..., ScriptedServer],
+    client: httpx.Client,
+    tls_server_context: ssl.SSLContext,
+    tmp_path: Path,
+) -> None:
+    secure = serve(lambda _: answer(), tls=tls_server_context)
+    part = tmp_path / "tls.part"
+    result = fetch(client, secure.url + "/tls.mp3", part)
+    assert part.read_bytes() == BODY and result.sha256 == sha(BODY)
+    assert secure.alpn == ["http/1.1"]  # never h2: h11 reads the answer
+
+    expired = b'{"message": "Download token expired."}'
+    refusing = serve(lambda _: [head("403 Forbidden", f"Content-Length: {len(expired)}"),
+                                expired], tls=tls_server_context)  # fmt: skip
+    with pytest.raises(DownloadTokenExpired):
+        fetch(client, refusing.url + "/x", tmp_path / "x.part")
+
+
+def test_an_untrusted_certificate_is_refused(
+    serve: Callable[..., ScriptedServer],
+    client: httpx.Client,
+    tls_server_context: ssl.SSLContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE")  # back to the public CA bundle
+    secure = serve(lambda _: answer(), tls=tls_server_context)
+    with pytest.raises(PoolUnavailable, match="ConnectError"):
+        fetch(client, secure.url + "/tls.mp3", tmp_path / "u.part")
+    secure.close()  # the handshake's outcome is recorded before the next accept
+    assert secure.refused and not secure.requests
