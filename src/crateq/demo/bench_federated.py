@@ -12,7 +12,8 @@ the client's interpreter). Two figures, both from the same run:
 
 Queries are interleaved (federated, then each pool alone) so a busy machine slows all sides
 alike. Next to the latencies it prints the CPU per search of the pools and of the client, and
-the ratio that CPU alone allows on this machine's cores (:class:`CpuFigures`). ``python -m crateq.demo.bench_federated --serve NAME --rows N`` is the child mode.
+the ratio that CPU alone allows on this machine's cores (:class:`CpuFigures`).
+``python -m crateq.demo.bench_federated --serve NAME --rows N`` is the child mode.
 """
 
 from __future__ import annotations

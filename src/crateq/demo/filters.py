@@ -86,13 +86,34 @@ def _in(query: SearchQuery, column: str, values: Sequence[object]) -> None:
     query.add(f"{column} IN ({marks})", *values)
 
 
+#: Two-letter words ("dj", "mc") have no trigram: they are looked up among each row's
+#: letter pairs (``media_grams``, see the store) instead of scanning every row (~10 ms at
+#: 50k tracks, against ~1 ms).
+GRAMS_MATCH = "m.media_id IN (SELECT rowid FROM media_grams WHERE media_grams MATCH ?)"
+
+
+def letter_pair(word: str) -> str | None:
+    """``word`` lower-cased when it is two characters the pair index holds, else None.
+
+    The index's ``ascii`` tokenizer keeps ASCII letters and digits and every non-ASCII
+    character; a pair with ASCII punctuation in it is not indexed (a plain scan finds it).
+    """
+    lowered = word.lower()
+    if len(lowered) != 2 or not all(c.isalnum() or not c.isascii() for c in lowered):
+        return None
+    return lowered
+
+
 def _substring(query: SearchQuery, columns: tuple[str, ...], text: str) -> None:
-    """Substring match: FTS5 trigram for 3+ characters, ``instr`` for shorter words."""
+    """Substring match: FTS5 trigram for 3+ characters, the letter-pair index for two,
+    ``instr`` for one character (or a pair with punctuation)."""
     for word in text.replace("\x00", " ").split():  # SQLite ends an FTS string at NUL
+        scope = "{" + " ".join(columns) + "}" if len(columns) > 1 else columns[0]
         if len(word) >= 3:
             phrase = '"' + word.replace('"', '""') + '"'
-            scope = "{" + " ".join(columns) + "}" if len(columns) > 1 else columns[0]
             query.fts.append(f"{scope} : {phrase}")
+        elif (pair := letter_pair(word)) is not None:
+            query.add(GRAMS_MATCH, f'{scope} : "{pair}"')
         elif len(columns) > 1:  # one pre-lowered column holds artist, title and editor
             query.add("instr(m.haystack, ?) > 0", word.lower())
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -31,6 +32,9 @@ CREATE TABLE media (
   length_text TEXT, size_text TEXT, preview_token TEXT
 );
 CREATE VIRTUAL TABLE media_fts USING fts5(artist, title, editor, tokenize='trigram');
+CREATE VIRTUAL TABLE media_grams USING fts5(
+  artist, title, editor, tokenize='ascii', detail=column, columnsize=0
+);
 CREATE TABLE queue (
   queue_id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, media_id INTEGER NOT NULL,
   queue_date TEXT NOT NULL, UNIQUE (user_id, media_id)
@@ -60,9 +64,25 @@ _INDEXED_ORDERS = (
     "m.downloads ",
 )  # fmt: skip
 
+_INSERT_GRAMS = "INSERT INTO media_grams (rowid, artist, title, editor) VALUES (?, ?, ?, ?)"
+_TEXT_AT = tuple(_COLUMNS.index(c) for c in ("media_id", "artist", "title", "editor"))
+
+
+def _grams_row(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    media_id, artist, title, editor = (values[i] for i in _TEXT_AT)
+    return media_id, letter_pairs(artist), letter_pairs(title), letter_pairs(editor)
+
+
 _GENRES = {g[0]: g for g in GENRES}
 _QUALITIES = {q[0]: q[1] for q in VIDEO_QUALITIES}
 _VIDEO_SIZES = {q[0]: (q[2], q[3]) for q in VIDEO_QUALITIES}
+
+
+def letter_pairs(text: str) -> str:
+    """Every two-character run of ``text`` lower-cased, space-separated: the document of the
+    ``media_grams`` index, which finds a two-letter word (see ``filters.letter_pair``)."""
+    lowered = text.lower()
+    return " ".join(set(map(operator.add, lowered, lowered[1:])))
 
 
 def format_length(seconds: float) -> str:
@@ -197,6 +217,7 @@ class PoolStore:
                 "INSERT INTO media_fts (rowid, artist, title, editor)"
                 " SELECT media_id, artist, title, editor FROM media"
             )
+            db.executemany(_INSERT_GRAMS, map(_grams_row, values))
             for column in _INDEXES:
                 db.execute(f"CREATE INDEX idx_media_{column} ON media ({column})")
             db.execute("CREATE INDEX idx_media_artist ON media (artist COLLATE NOCASE)")
@@ -395,10 +416,12 @@ class PoolStore:
                 f"INSERT OR REPLACE INTO media ({','.join(_COLUMNS)}) VALUES ({marks})", values
             )
             db.execute("DELETE FROM media_fts WHERE rowid = ?", (record["media_id"],))
+            db.execute("DELETE FROM media_grams WHERE rowid = ?", (record["media_id"],))
             db.execute(
                 "INSERT INTO media_fts (rowid, artist, title, editor) VALUES (?, ?, ?, ?)",
                 (record["media_id"], record["artist"], record["title"], record["editor"]),
             )
+            db.execute(_INSERT_GRAMS, _grams_row(values))
             db.execute("COMMIT")
             return int(record["media_id"]), not found
 
@@ -411,8 +434,8 @@ class PoolStore:
             if not found:
                 return None
             db.execute("BEGIN")
-            for table in ("media", "media_fts", "queue", "downloaded"):
-                column = "rowid" if table == "media_fts" else "media_id"
+            for table in ("media", "media_fts", "media_grams", "queue", "downloaded"):
+                column = "rowid" if table.startswith("media_") else "media_id"
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (found[0],))
             db.execute("COMMIT")
             return int(found[0])
