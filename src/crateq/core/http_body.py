@@ -259,13 +259,14 @@ class _Filler:
     runs): fewer reads, fewer GIL hand-overs. A read that waited 0.25 s returns what came
     (a slow server still makes progress); one that got nothing returns -1, and the read
     timeout counts from the last byte. TLS and other systems: ``recv_into`` with the
-    socket timeout, as httpcore does.
+    socket timeout, as httpcore does; over TLS then also the records already received.
     """
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._timeout = sock.gettimeout()
-        self._whole = sys.platform.startswith("linux") and not isinstance(sock, ssl.SSLSocket)
+        self._tls = isinstance(sock, ssl.SSLSocket)
+        self._whole = sys.platform.startswith("linux") and not self._tls
         if self._whole:
             tick = struct.pack("ll", 0, _TICK_USEC)
             try:
@@ -279,7 +280,8 @@ class _Filler:
     def __call__(self, buffer: memoryview, want: int) -> int:
         try:
             if not self._whole:
-                return self._sock.recv_into(buffer, want)
+                count = self._sock.recv_into(buffer, want)
+                return self._drain(buffer, count, want) if count and self._tls else count
             count = self._sock.recv_into(buffer, want, self._flags)
             self._flags = socket.MSG_WAITALL
         except BlockingIOError as exc:  # SO_RCVTIMEO went by without a byte
@@ -292,6 +294,24 @@ class _Filler:
         except OSError as exc:
             raise httpx.ReadError(str(exc) or exc.__class__.__name__) from exc
         self._last = time.monotonic()
+        return count
+
+    def _drain(self, buffer: memoryview, count: int, want: int) -> int:
+        """TLS: add the records already here without waiting (a read yields one record, at
+        most 16 KiB). 512 MiB from a loopback TLS server in the same process: 350-470
+        against 210-220 MB/s, 3.3-3.5 against 5.5-5.7 CPU s/GiB (server included)."""
+        sock = self._sock
+        sock.settimeout(0.0)
+        try:
+            while count < want:
+                more = sock.recv_into(buffer[count:], want - count)
+                if not more:
+                    break  # the close shows on the next read
+                count += more
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+            pass
+        finally:
+            sock.settimeout(self._timeout)
         return count
 
 
