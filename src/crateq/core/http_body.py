@@ -62,7 +62,11 @@ class BodyResponse(Protocol):
 
 @contextlib.contextmanager
 def open_get(client: httpx.Client, url: str, headers: Mapping[str, str]) -> Iterator[BodyResponse]:
-    """GET ``url`` with the client's headers, timeouts and redirect policy."""
+    """GET ``url`` with the client's headers, timeouts and redirect policy.
+
+    The client's transport is used only on the proxy path: a client built with its own
+    transport, proxy or mounts would be bypassed (the engine's plain client has none).
+    """
     if not direct_possible(client, url):
         with client.stream("GET", url, headers=headers) as response:
             yield _HttpxResponse(response)
