@@ -224,8 +224,8 @@ class PoolApp:
              "dir": query.dir},
             ensure_ascii=False, separators=(",", ":"),
         )  # fmt: skip
-        body = f'{head[:-1]},"data":[{",".join(rows)}]}}'
-        return Response(body.encode(), media_type="application/json")
+        body = b"".join((head[:-1].encode(), b',"data":[', b",".join(rows), b"]}"))
+        return Response(body, media_type="application/json")
 
     async def queue(self, request: Request, account: DemoAccount | None) -> Response:
         assert account is not None

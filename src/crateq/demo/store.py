@@ -324,8 +324,12 @@ class PoolStore:
 
     def search_json(
         self, query: SearchQuery, user_id: str, signer: PageSigner, base_url: str, now: float
-    ) -> tuple[int, list[str]]:
-        """(total matching rows, the page's rows as wire JSON objects, signed for ``user_id``)."""
+    ) -> tuple[int, list[bytes]]:
+        """(total matching rows, the page's rows as wire JSON objects, signed for ``user_id``).
+
+        The rows stay UTF-8 bytes as SQLite made them: the answer's body is bytes too, and
+        decoding ~50 kB per page into ``str`` only to encode it again cost ~5% of a search.
+        """
         with self._lock:
             count, page_sql, page_params = self._page_locked(query, user_id, False)
             if not page_sql:
@@ -338,11 +342,13 @@ class PoolStore:
             order = json.dumps([(row[0], sign(row[0])) for row in ids])
             stored = self._previews is not None and self._previews == signer.preview_token
             self._signing = signer
+            self._db.text_factory = bytes
             try:
                 sql = _ROWS_JSON_STORED if stored else _ROWS_JSON_SIGNED
                 rows = self._db.execute(sql, [base_url, order, user_id, user_id])
                 return count, [row[0] for row in rows]
             finally:
+                self._db.text_factory = str
                 self._signing = None
 
     def explain(self, query: SearchQuery, user_id: str = "") -> list[str]:
