@@ -387,6 +387,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="crateq-bench-"))
     work.chmod(0o755)  # nginx workers run as an unprivileged user
     figures: list[Figure] = []
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     try:
         unit = _mp3_unit()
         if not args.no_nginx:
@@ -396,6 +397,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _table(figures)
+    if load_before is not None:  # other work on the machine moves every figure, curl's too
+        print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 if __name__ == "__main__":
