@@ -29,7 +29,16 @@ CREATE TABLE media (
   quality_id INTEGER, date TEXT, video INTEGER, audio INTEGER, source TEXT, group_id INTEGER,
   playlist_id INTEGER, filename TEXT, size_bytes INTEGER, seconds REAL, units INTEGER,
   downloads INTEGER, version INTEGER NOT NULL DEFAULT 1, haystack TEXT NOT NULL,
-  length_text TEXT, size_text TEXT, preview_token TEXT
+  length_text TEXT, size_text TEXT, preview_token TEXT,
+  -- the row's fixed wire fields as JSON text (no braces): a page joins them with the
+  -- per-user ones instead of building a 22-field object per row (~0.2 ms a page less)
+  wire_head TEXT GENERATED ALWAYS AS (rtrim(json_object(
+    'mediaId', media_id, 'artist', artist, 'title', title, 'genre', genre, 'bpm', bpm,
+    'advisory', advisory, 'editor', editor, 'length', length_text, 'size', size_text,
+    'tool', tool, 'releaseYear', release_year, 'quality', quality, 'date', date), '}')) STORED,
+  wire_mid TEXT GENERATED ALWAYS AS (rtrim(substr(json_object(
+    'video', json(iif(video, 'true', 'false')), 'audio', json(iif(audio, 'true', 'false')),
+    'source', source), 2), '}')) STORED
 );
 CREATE VIRTUAL TABLE media_fts USING fts5(artist, title, editor, tokenize='trigram');
 CREATE VIRTUAL TABLE media_grams USING fts5(
@@ -109,26 +118,24 @@ class PageSigner(Protocol):
 #: ``[mediaId, download token]`` in order: the tokens are signed in one Python loop, not by a
 #: function SQLite calls per row. Preview tokens depend on the row alone and are stored with
 #: it when the store knows the signer (``previews``); else SQLite asks the signer per row.
+#: The fixed fields come as JSON text stored with the row (``wire_head``, ``wire_mid``), in
+#: the wire's order; ``json_quote`` writes the rest as ``json_object`` would.
 #: Parameters: base URL, the array, user, user.
 _ROWS_JSON = (
-    "SELECT json_object('mediaId', m.media_id, 'artist', m.artist, 'title', m.title,"
-    " 'genre', m.genre, 'bpm', m.bpm, 'advisory', m.advisory, 'editor', m.editor,"
-    " 'length', m.length_text, 'size', m.size_text, 'tool', m.tool,"
-    " 'releaseYear', m.release_year, 'quality', m.quality, 'date', m.date,"
-    " 'preview', ? || 'api/Content/Preview/' || m.media_id || '?t='"
-    " || {preview},"
-    " 'downloaded', json(iif(d.media_id IS NULL, 'false', 'true')),"
-    " 'video', json(iif(m.video, 'true', 'false')), 'audio', json(iif(m.audio, 'true', 'false')),"
-    " 'source', m.source, 'auth', j.value ->> 1,"
-    " 'img', iif(m.video, 'img/' || m.media_id || '.png', ''),"
-    " 'queueId', coalesce(q.queue_id, 0), 'groupId', m.group_id)"
+    "SELECT m.wire_head || ',\"preview\":' || json_quote(? || 'api/Content/Preview/'"
+    " || m.media_id || '?t=' || {preview})"
+    " || ',\"downloaded\":' || iif(d.media_id IS NULL, 'false', 'true') || ',' || m.wire_mid"
+    " || ',\"auth\":' || json_quote(j.value ->> 1)"
+    " || ',\"img\":' || iif(m.video, '\"img/' || m.media_id || '.png\"', '\"\"')"
+    " || ',\"queueId\":' || coalesce(q.queue_id, 0)"
+    " || ',\"groupId\":' || json_quote(m.group_id) || '}'"
     " FROM json_each(?) j JOIN media m ON m.media_id = j.value ->> 0"
     " LEFT JOIN queue q ON q.media_id = m.media_id AND q.user_id = ?"
     " LEFT JOIN downloaded d ON d.media_id = m.media_id AND d.user_id = ?"
     " ORDER BY j.key"
 )
-_ROWS_JSON_STORED = _ROWS_JSON.format(preview="m.preview_token")
-_ROWS_JSON_SIGNED = _ROWS_JSON.format(preview="crateq_preview_token(m.media_id, m.version)")
+_ROWS_JSON_STORED = _ROWS_JSON.replace("{preview}", "m.preview_token")
+_ROWS_JSON_SIGNED = _ROWS_JSON.replace("{preview}", "crateq_preview_token(m.media_id, m.version)")
 
 
 @dataclass(frozen=True)
