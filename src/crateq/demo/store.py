@@ -41,9 +41,7 @@ CREATE TABLE media (
     'source', source), 2), '}')) STORED
 );
 CREATE VIRTUAL TABLE media_fts USING fts5(artist, title, editor, tokenize='trigram');
-CREATE VIRTUAL TABLE media_grams USING fts5(
-  artist, title, editor, tokenize='ascii', detail=column, columnsize=0
-);
+CREATE VIRTUAL TABLE media_grams USING fts5(pairs, tokenize='ascii', detail=none);
 CREATE TABLE queue (
   queue_id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, media_id INTEGER NOT NULL,
   queue_date TEXT NOT NULL, UNIQUE (user_id, media_id)
@@ -73,13 +71,13 @@ _INDEXED_ORDERS = (
     "m.downloads ",
 )  # fmt: skip
 
-_INSERT_GRAMS = "INSERT INTO media_grams (rowid, artist, title, editor) VALUES (?, ?, ?, ?)"
-_TEXT_AT = tuple(_COLUMNS.index(c) for c in ("media_id", "artist", "title", "editor"))
+_INSERT_GRAMS = "INSERT INTO media_grams (rowid, pairs) VALUES (?, ?)"
+_ID_AT, _HAYSTACK_AT = _COLUMNS.index("media_id"), _COLUMNS.index("haystack")
 
 
-def _grams_row(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    media_id, artist, title, editor = (values[i] for i in _TEXT_AT)
-    return media_id, letter_pairs(artist), letter_pairs(title), letter_pairs(editor)
+def _grams_row(values: tuple[Any, ...]) -> tuple[Any, str]:
+    """(rowid, letter pairs of the haystack: artist, title and editor lower-cased)."""
+    return values[_ID_AT], letter_pairs(values[_HAYSTACK_AT])
 
 
 _GENRES = {g[0]: g for g in GENRES}
@@ -89,7 +87,8 @@ _VIDEO_SIZES = {q[0]: (q[2], q[3]) for q in VIDEO_QUALITIES}
 
 def letter_pairs(text: str) -> str:
     """Every two-character run of ``text`` lower-cased, space-separated: the document of the
-    ``media_grams`` index, which finds a two-letter word (see ``filters.letter_pair``)."""
+    ``media_grams`` index, which finds a two-letter word (see ``filters.letter_pair``). Runs
+    with ASCII punctuation or spaces fall apart into one-letter tokens no pair query names."""
     lowered = text.lower()
     return " ".join(set(map(operator.add, lowered, lowered[1:])))
 
