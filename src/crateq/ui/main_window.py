@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
+from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.window_modes
+from PySide6.QtCore import QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -37,7 +38,15 @@ from crateq.ui.controller import AppController
 from crateq.ui.search_bar import SearchBar
 from crateq.ui.theme import apply_theme
 from crateq.ui.ui_state import UiState
-from crateq.ui.window_modes import APP, FULLSCREEN, MODE_SPECS, MODES, WIDGET, DragHandle
+from crateq.ui.window_modes import (
+    APP,
+    FULLSCREEN,
+    MODE_SPECS,
+    MODES,
+    WIDGET,
+    DragHandle,
+    window_flags,
+)
 
 if TYPE_CHECKING:
     from crateq.core.settings import Settings
@@ -82,6 +91,7 @@ class MainWindow(QMainWindow):
         self._previous_mode = APP
         self.collapsed = False
         self.body_built = False
+        self._flags_set = False  # set_mode changed the window flags (widget mode did)
         self.finished_run = 0  # the last search run whose rows are all in the grid
         self._pending: list[Any] = []
         self._flush_timer = QTimer(self)
@@ -112,7 +122,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.search_bar)
         layout.addWidget(self.body, 1)
         self.setCentralWidget(central)
-        self.search_bar.field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.search_bar.field.setFocus()
 
     def build_body(self, *, defer_preview: bool = False) -> None:
         """Grid, filter panel, tabs and bottom bar (once), wired and set up for the mode."""
@@ -126,18 +136,22 @@ class MainWindow(QMainWindow):
 
         self.saved_ui = SavedSearchesUi(self, SavedSearches())
         self.view_button.setMenu(view_menu(self))
+        for mode, action in self.mode_actions.items():  # QAction.setShortcut touches ``Qt``
+            action.setShortcut(QKeySequence(MODE_SPECS[mode].shortcut))
 
         self.model = ResultsModel(self)
         self.results = ResultsView(self.model, self)
         self.filters = FiltersPanel(self)
         if not defer_preview:
             self.preview = self._make_preview()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = QSplitter(QtCore.Qt.Orientation.Horizontal, self)
         self.filters_scroll = QScrollArea(self)
         self.filters_scroll.setObjectName("filtersScroll")
         self.filters_scroll.setWidget(self.filters)
         self.filters_scroll.setWidgetResizable(True)
-        self.filters_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.filters_scroll.setHorizontalScrollBarPolicy(
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
         self.filters_scroll.setMinimumWidth(self.filters.minimumSizeHint().width() + 16)
         self.splitter.addWidget(self.filters_scroll)
         self.splitter.addWidget(self.results)
@@ -146,7 +160,7 @@ class MainWindow(QMainWindow):
         self.panels = QTabWidget(self)
         self.panels.setDocumentMode(True)
         self.panels.setVisible(False)
-        self.vsplit = QSplitter(Qt.Orientation.Vertical, self)
+        self.vsplit = QSplitter(QtCore.Qt.Orientation.Vertical, self)
         self.vsplit.addWidget(self.splitter)
         self.vsplit.addWidget(self.panels)
         self.vsplit.setStretchFactor(0, 3)
@@ -158,7 +172,9 @@ class MainWindow(QMainWindow):
             bottom.addWidget(self.preview, 1)
         self._bottom = bottom
         self.grip = QSizeGrip(self)
-        bottom.addWidget(self.grip, 0, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight)
+        bottom.addWidget(
+            self.grip, 0, QtCore.Qt.AlignmentFlag.AlignBottom | QtCore.Qt.AlignmentFlag.AlignRight
+        )
         self._body_layout.addLayout(bottom)
         self.body_built = True
         self._wire()
@@ -177,8 +193,7 @@ class MainWindow(QMainWindow):
         for mode in MODES:
             spec = MODE_SPECS[mode]
             action = QAction(spec.title, self)
-            action.setCheckable(True)
-            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setCheckable(True)  # its shortcut comes with the body (build_body)
             action.setToolTip(f"{spec.title} mode ({spec.shortcut})")
             action.triggered.connect(lambda _on=False, m=mode: self.set_mode(m))
             group.addAction(action)
@@ -201,13 +216,12 @@ class MainWindow(QMainWindow):
         more.setMenu(self.app_menu)
         self.app_menu_action = bar.addWidget(more)
         self.app_menu_action.setVisible(False)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.addToolBar(bar)  # the top area
 
     def _build_shortcuts(self) -> None:
         QShortcut(QKeySequence("F11"), self, self.toggle_fullscreen)
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
-        esc = QShortcut(QKeySequence("Esc"), self, self.clear_search)
-        esc.setContext(Qt.ShortcutContext.WindowShortcut)
+        QShortcut(QKeySequence("Esc"), self, self.clear_search)  # window-wide, the default
 
     def _wire(self) -> None:
         c = self.controller
@@ -283,7 +297,7 @@ class MainWindow(QMainWindow):
 
     def focus_search(self) -> None:
         self._accept_focus()
-        self.search_bar.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_bar.field.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
         self.search_bar.field.selectAll()
 
     def clear_search(self) -> None:
@@ -380,8 +394,10 @@ class MainWindow(QMainWindow):
         spec = MODE_SPECS[mode]
         self.mode_actions[mode].setChecked(True)
         visible = self.isVisible()
-        self.setWindowFlags(spec.flags)
-        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, mode == WIDGET)
+        if mode == WIDGET or self._flags_set:  # a new top-level window already is a plain one
+            self.setWindowFlags(window_flags(mode))
+            self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating, mode == WIDGET)
+            self._flags_set = True
         self.setWindowOpacity(self.settings.ui.widget_opacity if mode == WIDGET else 1.0)
         self.handle_action.setVisible(mode == WIDGET)
         self.collapse_action.setVisible(mode == WIDGET)
@@ -452,8 +468,11 @@ class MainWindow(QMainWindow):
     # -- focus in widget mode ------------------------------------------------------------------
     def _accept_focus(self) -> None:
         """Widget mode appears without taking focus; the first click lets it have focus."""
-        if self.mode == WIDGET and self.windowFlags() & Qt.WindowType.WindowDoesNotAcceptFocus:
-            self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, False)
+        if (
+            self.mode == WIDGET
+            and self.windowFlags() & QtCore.Qt.WindowType.WindowDoesNotAcceptFocus
+        ):
+            self.setWindowFlag(QtCore.Qt.WindowType.WindowDoesNotAcceptFocus, False)
             self.show()
             self.activateWindow()
 

@@ -8,7 +8,8 @@ hiding the rows of the others.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.window_modes
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from crateq.ui.controller import SEARCHING
@@ -101,7 +102,7 @@ class SearchBar(QWidget):
         self.text_committed.emit("")
 
     def keyPressEvent(self, event):  # type: ignore[no-untyped-def]
-        if event.key() == Qt.Key.Key_Escape:
+        if event.key() == QtCore.Qt.Key.Key_Escape:
             self.clear()
             return
         super().keyPressEvent(event)

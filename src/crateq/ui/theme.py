@@ -98,7 +98,7 @@ def theme_colours(qss: str) -> dict[QPalette.ColorRole, str]:
 def apply_palette(app: QApplication, name: str, qss: str | None = None) -> None:
     """The theme's font and colours without its style sheet: the look of the first frame."""
     _set_font(app, name)
-    palette = QPalette(app.palette())
+    palette = app.palette()  # a copy (the QPalette(QPalette) constructor touches ``Qt``)
     colours = theme_colours(theme_qss(name) if qss is None else qss)
     for role, value in colours.items():
         palette.setColor(role, QColor(value))

@@ -4,14 +4,19 @@ Widget mode floats over the DJ software: a frameless tool window that stays on t
 take keyboard focus when it appears (so the DJ software keeps it) and only accepts focus once
 the DJ clicks into it. It is moved by dragging its handle, snaps to screen edges, and is
 resized by a size grip. App mode is a normal window; fullscreen is app mode without frame.
+
+``Qt`` is reached as ``QtCore.Qt`` when used, not imported: PySide builds the Python enums
+of the whole ``Qt`` namespace (~90 of them) when it is first touched, ~15 ms that app and
+fullscreen mode no longer spend before their first frame (widget mode needs its flags).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6 import QtCore
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QEnterEvent, QMouseEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 WIDGET, APP, FULLSCREEN = "widget", "app", "fullscreen"
@@ -20,9 +25,8 @@ SNAP_DISTANCE = 24  # px: closer than this to a screen edge and the widget stick
 
 
 class ModeSpec(NamedTuple):
-    """How a mode looks: window flags, panels shown, default size."""
+    """How a mode looks: panels shown, default size (window flags: ``window_flags``)."""
 
-    flags: Qt.WindowType
     show_filters: bool
     default_size: tuple[int, int]
     min_size: tuple[int, int]
@@ -30,20 +34,24 @@ class ModeSpec(NamedTuple):
     shortcut: str
 
 
-WIDGET_FLAGS = (
-    Qt.WindowType.Tool
-    | Qt.WindowType.FramelessWindowHint
-    | Qt.WindowType.WindowStaysOnTopHint
-    | Qt.WindowType.WindowDoesNotAcceptFocus
-)
-
 MODE_SPECS: dict[str, ModeSpec] = {
-    WIDGET: ModeSpec(WIDGET_FLAGS, False, (720, 460), (440, 60), "Widget", "Ctrl+1"),
-    APP: ModeSpec(Qt.WindowType.Window, True, (1400, 820), (640, 420), "App", "Ctrl+2"),
-    FULLSCREEN: ModeSpec(
-        Qt.WindowType.Window, True, (1400, 820), (640, 420), "Fullscreen", "Ctrl+3"
-    ),
+    WIDGET: ModeSpec(False, (720, 460), (440, 60), "Widget", "Ctrl+1"),
+    APP: ModeSpec(True, (1400, 820), (640, 420), "App", "Ctrl+2"),
+    FULLSCREEN: ModeSpec(True, (1400, 820), (640, 420), "Fullscreen", "Ctrl+3"),
 }
+
+
+def window_flags(mode: str) -> QtCore.Qt.WindowType:
+    """Widget mode: a frameless tool window on top that does not take focus when shown."""
+    kind = QtCore.Qt.WindowType
+    if mode == WIDGET:
+        return (
+            kind.Tool
+            | kind.FramelessWindowHint
+            | kind.WindowStaysOnTopHint
+            | kind.WindowDoesNotAcceptFocus
+        )
+    return kind.Window
 
 
 def snap_to_edges(frame: QRect, screen: QRect, distance: int = SNAP_DISTANCE) -> QPoint:
@@ -66,11 +74,17 @@ class DragHandle(QLabel):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self.setToolTip("Drag to move; it snaps to screen edges")
-        self.setCursor(Qt.CursorShape.SizeAllCursor)
         self._grab: QPoint | None = None
+        self._cursor_set = False  # on first hover: the cursor shape is a ``Qt`` enum
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        if not self._cursor_set:
+            self.setCursor(QtCore.Qt.CursorShape.SizeAllCursor)
+            self._cursor_set = True
+        super().enterEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() == QtCore.Qt.MouseButton.LeftButton:
             window = self.window()
             self._grab = event.globalPosition().toPoint() - window.frameGeometry().topLeft()
             event.accept()
