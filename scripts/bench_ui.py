@@ -281,12 +281,16 @@ def bench_cold_start(repeats: int) -> None:
         paint_times([sys.executable, "-c", BARE_WINDOW], env)
         for cmd in commands.values():
             paint_times([*cmd, "--mode", "app"], env)
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory(prefix="crateq-cold-") as home:
-            env["CRATEQ_HOME"] = home
-            bare.append(paint_times([sys.executable, "-c", BARE_WINDOW], env)["first"])
-            for name, cmd in commands.items():
-                timings[name].append(paint_times([*cmd, "--mode", "app"], env))
+    runs: list[str | None] = [None, *commands]  # None: the bare window
+    for repeat in range(repeats):
+        shift = repeat % len(runs)  # each side takes each place in the order in turn
+        for name in runs[shift:] + runs[:shift]:
+            with tempfile.TemporaryDirectory(prefix="crateq-cold-") as home:
+                env["CRATEQ_HOME"] = home
+                if name is None:
+                    bare.append(paint_times([sys.executable, "-c", BARE_WINDOW], env)["first"])
+                else:
+                    timings[name].append(paint_times([*commands[name], "--mode", "app"], env))
     pycache.cleanup()
     b = statistics.median(bare)
     print(f"cold start to first paint: bare PySide6 window {b * 1000:.0f} ms (median of {repeats})")
