@@ -21,7 +21,7 @@ from crateq.core.crate_service import CrateService
 from crateq.demo.crate_data import DemoArtist, DemoCrateData
 from crateq.demo.crate_server import CrateStandIn
 
-TODAY = dt.date(2026, 11, 23)
+TODAY = dt.date.today()  # the CLI counts a list's age from the real date, as the stand-in
 
 
 class FakeClock:
@@ -262,7 +262,8 @@ def test_cli_discover_says_stale_degraded_and_empty_plainly(
     crate: CrateStandIn, cli: CliRunner
 ) -> None:
     stale = cli.invoke(main, ["discover", "tastemakers", "--limit", "3"])
-    assert stale.exit_code == 0 and "Stale: snapshot of 2026-11-11 (12 days old" in stale.output
+    snapshot = (TODAY - dt.timedelta(days=12)).isoformat()  # the stand-in's stale list
+    assert stale.exit_code == 0 and f"Stale: snapshot of {snapshot} (12 days old" in stale.output
     degraded = cli.invoke(main, ["discover", "ones-to-watch"])
     assert degraded.exit_code == 0 and "could not read this list right now" in degraded.output
     crate.control.modes["breakouts"] = "empty"
@@ -270,7 +271,8 @@ def test_cli_discover_says_stale_degraded_and_empty_plainly(
     assert empty.exit_code == 0 and '"state": "empty"' in empty.output
     crate.control.modes["tastemakers"] = "present"
     fresh = cli.invoke(main, ["discover", "tastemakers", "--limit", "2"])
-    assert "Fresh: snapshot of 2026-11-22 (1 day old)" in fresh.output
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    assert f"Fresh: snapshot of {yesterday} (1 day old)" in fresh.output
     assert cli.invoke(main, ["discover", "charts"]).exit_code == 2
 
 
