@@ -8,9 +8,7 @@ records every request head, so tests also check what the client sent.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import ipaddress
 import socket
 import ssl
 import threading
@@ -20,10 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from crateq.api.errors import DownloadTokenExpired, PoolRateLimited, PoolUnavailable
 from crateq.core import http_body
@@ -35,6 +29,7 @@ from crateq.core.download_transfer import (
     transfer,
 )
 from crateq.core.http_body import direct_possible
+from tls_cert import self_signed
 
 BODY = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
 Packets = list[bytes]
@@ -395,33 +390,7 @@ def test_a_server_that_stalls_mid_body_hits_the_read_timeout(
 def tls_server_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
     """A throw-away certificate for 127.0.0.1, trusted through ``SSL_CERT_FILE`` (which the
     direct path honours as httpx does); the server offers h2 and HTTP/1.1 by ALPN."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "pool.crt", tmp_path / "pool.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_path, key_path = self_signed(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
     monkeypatch.setattr(http_body, "_tls_context", None)  # built again, from the env
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
