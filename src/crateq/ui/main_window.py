@@ -136,8 +136,10 @@ class MainWindow(QMainWindow):
 
         self.saved_ui = SavedSearchesUi(self, SavedSearches())
         self.view_button.setMenu(view_menu(self))
-        for mode, action in self.mode_actions.items():  # QAction.setShortcut touches ``Qt``
+        # what touches the ``Qt`` namespace waits for the body (crateq.ui.window_modes)
+        for mode, action in self.mode_actions.items():
             action.setShortcut(QKeySequence(MODE_SPECS[mode].shortcut))
+        self.handle.setCursor(QtCore.Qt.CursorShape.SizeAllCursor)
 
         self.model = ResultsModel(self)
         self.results = ResultsView(self.model, self)

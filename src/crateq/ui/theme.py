@@ -41,22 +41,14 @@ def theme_qss(name: str) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def _set_font(app: QApplication, name: str) -> None:
-    _qss_name, points = THEMES.get(name, THEMES["dark"])
-    font = QFont(app.font())
-    font.setPointSize(points)
-    app.setFont(font)
-
-
 def apply_theme(app: QApplication, name: str) -> None:
     """Apply a theme; an unknown name or a missing file falls back to Qt's default look."""
     qss = theme_qss(name)
     apply_palette(app, name, qss)
     app.setStyleSheet(qss)
-    app.setProperty("crateq_theme", name)
 
 
-_RULE = r"(?m)^{selector}\s*\{{([^}}]*)\}}"
+_RULES = re.compile(r"(?m)^([^{}\n]+?)\s*\{([^}]*)\}")
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]+);")
 _PALETTE_ROLES: dict[str, tuple[str, str, tuple[QPalette.ColorRole, ...]]] = {
     # (rule, property) in the QSS -> palette roles that get that colour
@@ -81,14 +73,14 @@ _PALETTE_ROLES: dict[str, tuple[str, str, tuple[QPalette.ColorRole, ...]]] = {
 
 
 def theme_colours(qss: str) -> dict[QPalette.ColorRole, str]:
-    """The palette colours a theme's QSS sets in its plain rules (later rules win)."""
+    """The palette colours a theme's QSS sets in its plain rules (the first rule of a
+    selector counts, as a search of the file would find it)."""
+    rules: dict[str, dict[str, str]] = {}
+    for selector, body in _RULES.findall(qss):
+        rules.setdefault(selector.strip(), dict(_DECLARATION.findall(body)))
     colours: dict[QPalette.ColorRole, str] = {}
     for selector, prop, roles in _PALETTE_ROLES.values():
-        match = re.search(_RULE.format(selector=re.escape(selector)), qss)
-        if match is None:
-            continue
-        values = dict(_DECLARATION.findall(match.group(1)))
-        value = values.get(prop, "").strip()
+        value = rules.get(selector, {}).get(prop, "").strip()
         if value and QColor.isValidColorName(value):
             for role in roles:
                 colours[role] = value
@@ -97,7 +89,10 @@ def theme_colours(qss: str) -> dict[QPalette.ColorRole, str]:
 
 def apply_palette(app: QApplication, name: str, qss: str | None = None) -> None:
     """The theme's font and colours without its style sheet: the look of the first frame."""
-    _set_font(app, name)
+    _qss_name, points = THEMES.get(name, THEMES["dark"])
+    font = QFont(app.font())
+    font.setPointSize(points)
+    app.setFont(font)
     palette = app.palette()  # a copy (the QPalette(QPalette) constructor touches ``Qt``)
     colours = theme_colours(theme_qss(name) if qss is None else qss)
     for role, value in colours.items():

@@ -16,11 +16,12 @@ from typing import NamedTuple
 
 from PySide6 import QtCore
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QEnterEvent, QMouseEvent
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
-WIDGET, APP, FULLSCREEN = "widget", "app", "fullscreen"
-MODES = (WIDGET, APP, FULLSCREEN)
+from crateq.launch import MODES  # the console script reads them too, without Qt
+
+WIDGET, APP, FULLSCREEN = MODES
 SNAP_DISTANCE = 24  # px: closer than this to a screen edge and the widget sticks to it
 
 
@@ -74,14 +75,7 @@ class DragHandle(QLabel):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self.setToolTip("Drag to move; it snaps to screen edges")
-        self._grab: QPoint | None = None
-        self._cursor_set = False  # on first hover: the cursor shape is a ``Qt`` enum
-
-    def enterEvent(self, event: QEnterEvent) -> None:
-        if not self._cursor_set:
-            self.setCursor(QtCore.Qt.CursorShape.SizeAllCursor)
-            self._cursor_set = True
-        super().enterEvent(event)
+        self._grab: QPoint | None = None  # its move cursor: ``MainWindow.build_body``
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == QtCore.Qt.MouseButton.LeftButton:
