@@ -8,12 +8,15 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from crateq.api.errors import FilterError, PoolUnavailable
 from crateq.api.pool import PoolClient
-from crateq.api.pool_models import MediaQuery, MediaRow
+from crateq.api.pool_models import MAX_PAGE_SIZE, MediaQuery, MediaRow
 from crateq.core.search import (
+    MAX_PAGES_PER_POOL,
     PoolFailed,
     PoolFinished,
     PoolRows,
@@ -22,6 +25,7 @@ from crateq.core.search import (
     SearchSession,
     federated_search,
     group_versions,
+    next_page_size,
     query_from_filters,
 )
 
@@ -137,6 +141,46 @@ async def test_pages_until_the_limit_and_trims_the_last_page() -> None:
     assert sizes == [100, 100, 30]
     assert [r.url.params["page"] for r in counting.requests] == ["1", "2", "3"]
     assert events[-1] == PoolFinished("a", 230, 250)
+
+
+async def test_big_results_grow_their_pages_without_gaps_or_repeats() -> None:
+    pool, counting = client("a", catalog_handler(5000))
+    events = await collect(federated_search({"a": pool}, MediaQuery(size=100), limit=3334))
+    ids = [r.media_id for e in events if isinstance(e, PoolRows) for r in e.rows]
+    assert ids == list(range(1, 3335))
+    asked = [(int(r.url.params["page"]), int(r.url.params["size"])) for r in counting.requests]
+    assert asked[:4] == [(1, 100), (2, 100), (2, 200), (2, 400)]
+    assert len(asked) == 11  # instead of 34 pages of 100
+    assert events[-1] == PoolFinished("a", 3334, 5000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(0, 1300),
+    limit=st.integers(1, 1500),
+    size=st.sampled_from([1, 7, 25, 50, 100, 128, 500]),
+    first=st.integers(1, 4),
+)
+def test_growing_pages_deliver_exactly_what_fixed_pages_would(
+    count: int, limit: int, size: int, first: int
+) -> None:
+    async def run() -> list[int]:
+        pool, _ = client("a", catalog_handler(count))
+        query = MediaQuery(size=size, page=first)
+        events = await collect(federated_search({"a": pool}, query, limit=limit))
+        return [r.media_id for e in events if isinstance(e, PoolRows) for r in e.rows]
+
+    start = (first - 1) * size
+    expected = list(range(1, count + 1))[start : start + limit]
+    if len(expected) > size * MAX_PAGES_PER_POOL:  # the page bound counts requests
+        return
+    assert asyncio.run(run()) == expected
+
+
+@pytest.mark.parametrize(("offset", "size", "wanted"), [(0, 100, 10**6), (300, 100, 10**6)])
+def test_next_page_size_stays_aligned_and_bounded(offset: int, size: int, wanted: int) -> None:
+    grown = next_page_size(offset, size, wanted)
+    assert offset % grown == 0 and size <= grown <= MAX_PAGE_SIZE
 
 
 async def test_paging_stops_at_the_last_page() -> None:

@@ -82,6 +82,21 @@ def query_from_filters(**fields: Any) -> MediaQuery:
         ) from exc
 
 
+def next_page_size(offset: int, size: int, wanted: int) -> int:
+    """The page size for the rows from ``offset`` on: doubled while the offset is a multiple
+    of it, up to :data:`MAX_PAGE_SIZE` and to what is still ``wanted``.
+
+    The first page stays small (it shows first); 3,334 rows from a pool (a 10k-row result
+    over three pools) then take 11 requests instead of 34, and each request costs the
+    client about as much CPU in HTTP handling as parsing its rows does.
+    """
+    while size * 2 <= MAX_PAGE_SIZE and offset % (size * 2) == 0 and size * 2 <= wanted:
+        size *= 2
+    while size > 1 and offset % size:  # cannot happen from doubling, but stay aligned
+        size //= 2
+    return size
+
+
 async def _search_pool(
     name: str,
     client: PoolClient,
@@ -96,20 +111,23 @@ async def _search_pool(
     """
     count = 0
     total = 0
-    page_number = query.page
     size = min(query.size, MAX_PAGE_SIZE)
+    offset = (query.page - 1) * size
     try:
-        while count < limit:
-            page = await client.search(query.model_copy(update={"page": page_number, "size": size}))
+        for _ in range(MAX_PAGES_PER_POOL):
+            page = await client.search(
+                query.model_copy(update={"page": offset // size + 1, "size": size})
+            )
             total = page.records
             rows = page.data[: limit - count]
             if rows:
                 count += len(rows)
                 emit(PoolRows(name, rows, total))
+            offset += size
             last = page.pages or -(-page.records // size)  # some pools omit ``pages``
-            if page_number >= min(last, query.page + MAX_PAGES_PER_POOL - 1):
+            if count >= limit or offset // size >= last:
                 break
-            page_number += 1
+            size = next_page_size(offset, size, limit - count)
     except CrateQError as exc:
         emit(PoolFailed(name, exc))
         return
