@@ -22,6 +22,66 @@ if TYPE_CHECKING:  # asyncio costs ~30 ms to import: not before the window's fir
 log = logging.getLogger(__name__)
 
 
+class GuiTurn:
+    """Lets the GUI thread paint the grid without fighting the core thread for the GIL.
+
+    A grid paint calls into Python thousands of times (``data``, ``flags``, ``rowCount`` per
+    cell); each call takes the GIL, and while the core thread parses a page it holds the
+    GIL for up to the switch interval, so a 10 ms paint stretched past 100 ms while a big
+    search streamed in. While the GUI holds a turn (``with GUI_TURN:``), the core loop does
+    not start its next round of callbacks: it waits in its selector, GIL released, for at
+    most ``MAX_WAIT`` (a stuck paint must not stall the network for long).
+    """
+
+    MAX_WAIT = 0.1
+
+    def __init__(self) -> None:
+        self.held = 0
+        self._free = threading.Condition()
+
+    def __enter__(self) -> None:
+        self.held += 1  # GUI thread only: no lock needed to count
+
+    def __exit__(self, *exc: object) -> None:
+        self.held -= 1
+        if not self.held:
+            with self._free:
+                self._free.notify_all()
+
+    def wait(self) -> None:
+        """Core thread: return once the GUI holds no turn (or after ``MAX_WAIT``)."""
+        if self.held:
+            with self._free:
+                self._free.wait_for(lambda: not self.held, self.MAX_WAIT)
+
+
+GUI_TURN = GuiTurn()
+
+
+def _gated_selector() -> Any:
+    """The default selector, giving the GUI thread the GIL between rounds of callbacks."""
+    import selectors
+    import time
+
+    class GatedSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+        _mark = 0.0
+
+        def select(self, timeout: float | None = None) -> Any:
+            spent = time.thread_time() - self._mark  # CPU (≈ GIL) the last round used
+            if spent > BREATHE_AFTER:
+                time.sleep(min(spent, BREATHE_MAX))
+            ready = super().select(timeout)
+            GUI_TURN.wait()
+            self._mark = time.thread_time()
+            return ready
+
+    return GatedSelector()
+
+
+BREATHE_AFTER = 0.002
+BREATHE_MAX = 0.02
+
+
 class CoreLoop:
     """An asyncio loop in a daemon thread; ``submit`` is safe to call from any thread.
 
@@ -45,7 +105,7 @@ class CoreLoop:
     def _run(self) -> None:
         import asyncio
 
-        loop = asyncio.new_event_loop()
+        loop = asyncio.SelectorEventLoop(_gated_selector())
         asyncio.set_event_loop(loop)
         self._loop = loop
         self._ready.set()

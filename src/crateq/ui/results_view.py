@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from crateq.ui.columns import COLUMN_INDEX, COLUMNS, WIDGET_MODE_COLUMNS, WIDGET_MODE_WIDTHS
+from crateq.ui.core_loop import GUI_TURN
 from crateq.ui.results_model import ResultsModel
 from crateq.ui.ui_state import UiState
 
@@ -148,6 +149,10 @@ class ResultsView(QTableView):
     def _cell_clicked(self, index: QModelIndex) -> None:
         if COLUMNS[index.column()].key == "versions":
             self.results.toggle_expanded(index)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        with GUI_TURN:  # thousands of model calls: see GuiTurn
+            super().paintEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
