@@ -33,6 +33,7 @@ which lets a test run this real exit path in a subprocess.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -286,6 +287,11 @@ def finish_startup(gui: GuiApp) -> None:
             gui.crate = attach_crate(gui.window, gui.controller, demo=gui.demo is not None)
         except Exception as exc:  # crate is an extra: the grid works without it
             log.warning("artist card unavailable: %s", exc, exc_info=True)
+    # Everything built so far lives as long as the app. Out of the cyclic GC's sight, a full
+    # collection (the core thread triggers one now and then while a big search streams in)
+    # scans the rows of the result instead of ~130k start-up objects: 8-16 ms instead of
+    # ~100 ms holding the GIL, i.e. a frozen grid. Garbage is still freed by refcounting.
+    gc.freeze()
 
 
 UI_DEFAULTS = {"theme": "dark", "widget_opacity": 0.95, "preview_device": "", "preview_volume": 0.8}
