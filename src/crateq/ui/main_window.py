@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.ui.controller import AppController
-from crateq.ui.core_loop import GUI_TURN
 from crateq.ui.search_bar import SearchBar
 from crateq.ui.theme import apply_theme
 from crateq.ui.ui_state import UiState
@@ -310,8 +309,7 @@ class MainWindow(QMainWindow):
     def _search_started(self, run: int, pools: list[str]) -> None:
         self._pending.clear()
         self._flush_timer.stop()
-        with GUI_TURN:
-            self.model.clear()
+        self.model.clear()
         self.search_bar.reset_chips(pools)
         self.statusBar().showMessage("Searching…" if pools else NO_POOLS)
 
@@ -321,8 +319,7 @@ class MainWindow(QMainWindow):
         if run != self.controller.current_run:
             return
         if self.model.rowCount() == 0 and not self._pending:
-            with GUI_TURN:
-                self.model.append_rows(rows)  # the first rows show at once
+            self.model.append_rows(rows)  # the first rows show at once
             return
         self._pending.extend(rows)
         if not self._flush_timer.isActive():
@@ -332,8 +329,7 @@ class MainWindow(QMainWindow):
         self._flush_timer.stop()
         if self._pending:
             rows, self._pending = self._pending, []
-            with GUI_TURN:
-                self.model.append_rows(rows)
+            self.model.append_rows(rows)
 
     def _pool_state(self, run: int, pool: str, state: str, message: str) -> None:
         if run == self.controller.current_run:

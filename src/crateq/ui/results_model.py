@@ -22,6 +22,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from crateq.ui.columns import COLUMN_INDEX, COLUMNS, RowPlace
+from crateq.ui.core_loop import GUI_TURN
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
@@ -138,13 +139,14 @@ class ResultsModel(QAbstractTableModel):
 
     # -- content ---------------------------------------------------------------------------
     def clear(self) -> None:
-        self.beginResetModel()
-        self._heads.clear()
-        self._flat.clear()
-        self._groups.clear()
-        self._seen.clear()
-        self._expanded.clear()
-        self.endResetModel()
+        with GUI_TURN:  # the view's reset work calls back into Python: see GuiTurn
+            self.beginResetModel()
+            self._heads.clear()
+            self._flat.clear()
+            self._groups.clear()
+            self._seen.clear()
+            self._expanded.clear()
+            self.endResetModel()
 
     def song_count(self) -> int:
         return len(self._heads)
@@ -164,15 +166,16 @@ class ResultsModel(QAbstractTableModel):
         """Add a batch: new songs in one insert; extra versions join their song."""
         new_heads, grew = self._index_rows(rows)
         self._heads.extend(new_heads)
-        if self._sort or (grew & self._expanded):
-            self._relayout()  # sorted or unfolded groups changed: one layout change
-        elif new_heads:
-            first = len(self._flat)
-            self.beginInsertRows(_ROOT, first, first + len(new_heads) - 1)
-            self._flat.extend(new_heads)
-            self.endInsertRows()
-        if grew and not self._sort:
-            self._refresh_heads(grew)
+        with GUI_TURN:  # the view's insert work calls back into Python: see GuiTurn
+            if self._sort or (grew & self._expanded):
+                self._relayout()  # sorted or unfolded groups changed: one layout change
+            elif new_heads:
+                first = len(self._flat)
+                self.beginInsertRows(_ROOT, first, first + len(new_heads) - 1)
+                self._flat.extend(new_heads)
+                self.endInsertRows()
+            if grew and not self._sort:
+                self._refresh_heads(grew)
 
     def _index_rows(self, rows: Sequence[MediaRow]) -> tuple[list[MediaRow], set[GroupKey]]:
         """Group a batch; the hot loop of a 100k-row load, so it reads fields from __dict__
