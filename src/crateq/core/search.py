@@ -92,8 +92,6 @@ def next_page_size(offset: int, size: int, wanted: int) -> int:
     """
     while size * 2 <= MAX_PAGE_SIZE and offset % (size * 2) == 0 and size * 2 <= wanted:
         size *= 2
-    while size > 1 and offset % size:  # cannot happen from doubling, but stay aligned
-        size //= 2
     return size
 
 
