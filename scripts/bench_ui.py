@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -88,19 +89,20 @@ class LagProbe:
         self.clock.restart()
         self.samples.append(max(0.0, elapsed - self.interval))
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> dict[str, Any]:
         self.timer.stop()
         return summarize(self.samples[1:])
 
 
-def summarize(drift: list[float]) -> dict[str, float]:
+def summarize(drift: list[float]) -> dict[str, Any]:
+    """p50 / p99 / max / ticks of a probe's drift, and the drift itself (to pool runs)."""
     drift = drift or [0.0]
     return {
         "p50": statistics.median(drift),
         "p99": percentile(drift, 99),
         "max": max(drift),
         "ticks": len(drift),
-        "drift": drift,  # type: ignore[dict-item]
+        "drift": drift,
     }
 
 
@@ -175,9 +177,7 @@ def serve_demo_pools(
     return proc, {spec.name: urls[spec.name] for spec in DEMO_POOLS}
 
 
-def measure_lag(
-    app: QApplication, busy: Callable[[], bool], limit: float = 300
-) -> dict[str, float]:
+def measure_lag(app: QApplication, busy: Callable[[], bool], limit: float = 300) -> dict[str, Any]:
     """Run Qt's own event loop (as the app does) while ``busy()``; report the probe's drift.
 
     A Python loop of ``processEvents()`` would itself fight the core thread for the GIL on
@@ -203,7 +203,7 @@ def measure_lag(
     return result
 
 
-def show(label: str, lag: dict[str, float]) -> None:
+def show(label: str, lag: dict[str, Any]) -> None:
     print(
         f"lag {label}: p50 {lag['p50']:.2f} ms, p99 {lag['p99']:.2f} ms, "
         f"max {lag['max']:.2f} ms ({lag['seconds']:.1f} s, {lag['ticks']:.0f} ticks)"
@@ -236,7 +236,7 @@ def bench_lag(app: QApplication, rows_wanted: int, download_mb: int) -> None:
         for _ in range(STREAM_RUNS):
             run = window.run_search()
             lag = measure_lag(app, lambda run=run: window.finished_run != run)
-            drift += lag["drift"]  # type: ignore[arg-type]
+            drift += lag["drift"]
             seconds += lag["seconds"]
         pooled = summarize(drift) | {"seconds": seconds}
         show(f"while {window.model.version_count()} rows stream in (x{STREAM_RUNS})", pooled)
