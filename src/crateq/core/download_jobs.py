@@ -195,6 +195,10 @@ class EventHub:
 
         return unsubscribe
 
+    @property
+    def listening(self) -> bool:
+        return bool(self._listeners)
+
     def emit(self, event: JobEvent) -> None:
         with self._lock:
             listeners = list(self._listeners)

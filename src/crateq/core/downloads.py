@@ -54,6 +54,7 @@ PERSIST_INTERVAL = 1.0
 _LOCAL_WORK = frozenset({JobState.VERIFYING, JobState.TAGGING})
 # Not written to the store: progress (once a second) and the path carry what a restart needs.
 _TRANSIENT = frozenset({JobState.CONNECTING, JobState.DOWNLOADING, *_LOCAL_WORK})
+_PENDING = frozenset({JobState.QUEUED, *_TRANSIENT})  # what wait() waits for
 
 
 class DownloadEngine(JobRunner):
@@ -79,6 +80,7 @@ class DownloadEngine(JobRunner):
         self._rng = random.Random(seed)
         self._hub = EventHub()
         self._jobs: dict[int, DownloadJob] = {}
+        self._by_key: dict[str, list[DownloadJob]] = {}  # add() asks per track, not per job
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._threads: dict[int, concurrent.futures.Future[Any]] = {}
         self._reserved: set[str] = set()
@@ -128,7 +130,7 @@ class DownloadEngine(JobRunner):
                 self._reserved.add(str(job.path))
             if rec["state"] == JobState.PAUSED and not rec["auto_resume"]:
                 job.state, job.reason, job.user_paused = JobState.PAUSED, rec["reason"], True
-            self._jobs[job.id] = job
+            self._index(job)
             self._emit("added", job)
             self._persist(job, state=True)
         self._kick()
@@ -139,9 +141,7 @@ class DownloadEngine(JobRunner):
     ) -> JobSnapshot:
         """Queue a row; a track already in the library or already queued is not added twice."""
         self._ensure_loop_state()
-        for job in self._jobs.values():
-            if job.key != row.key:
-                continue
+        for job in self._by_key.get(row.key, ()):
             if not job.state.finished:
                 return job.snapshot()
             if job.state is JobState.DONE and not force and job.path and job.path.exists():
@@ -153,14 +153,14 @@ class DownloadEngine(JobRunner):
             job.state, job.skipped, job.path = JobState.DONE, True, have.path
             job.reason = "Already in the library."
             job.bytes_done = have.size
-            self._jobs[job.id] = job
+            self._index(job)
             self._emit("added", job)
             return job.snapshot()
         job_id, priority = self.store.add_job_with_priority(
             row.pool, row.media_id, row.model_dump_json(by_alias=True), str(root), force=force
         )
         job = DownloadJob(id=job_id, row=row, dest=root, priority=priority, force=force)
-        self._jobs[job_id] = job
+        self._index(job)
         self._emit("added", job)
         self._kick()
         return job.snapshot()
@@ -201,6 +201,9 @@ class DownloadEngine(JobRunner):
         if not job.state.finished:
             raise ValueError("only finished jobs can be removed; cancel it first")
         del self._jobs[job_id]
+        same = self._by_key.get(job.key, [])
+        if job in same:
+            same.remove(job)
         if job_id > 0:
             self.store.delete_job(job_id)
         self._emit("removed", job)
@@ -230,7 +233,7 @@ class DownloadEngine(JobRunner):
         """Return once no job is queued or running (all done, failed, paused or cancelled)."""
         self._ensure_loop_state()
         assert self._changed is not None
-        while any(j.state is JobState.QUEUED or j.state.active for j in self._jobs.values()):
+        while any(j.state in _PENDING for j in self._jobs.values()):
             self._changed.clear()
             await self._changed.wait()
         return self.jobs()
@@ -254,6 +257,10 @@ class DownloadEngine(JobRunner):
             self._ticker.cancel()
         self._http.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _index(self, job: DownloadJob) -> None:
+        self._jobs[job.id] = job
+        self._by_key.setdefault(job.key, []).append(job)
 
     # -- scheduling -----------------------------------------------------------------------
     def _ensure_loop_state(self) -> None:
@@ -338,8 +345,8 @@ class DownloadEngine(JobRunner):
             self._emit("state", job)
             if state in _LOCAL_WORK:
                 self._kick()  # its connection is done: let the next one start
-        if self._changed is not None:
-            self._changed.set()
+        if self._changed is not None and state not in _PENDING:
+            self._changed.set()  # wait() rescans only when a job may have left its set
 
     def _persist(self, job: DownloadJob, *, state: bool = False) -> None:
         if job.id <= 0:
@@ -360,7 +367,8 @@ class DownloadEngine(JobRunner):
         self.store.update_job(job.id, **fields)
 
     def _emit(self, kind: Any, job: DownloadJob) -> None:
-        self._hub.emit(JobEvent(kind, job.snapshot()))
+        if self._hub.listening:  # a snapshot per state change is wasted on nobody
+            self._hub.emit(JobEvent(kind, job.snapshot()))
 
 
 def _dump(value: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import mutagen
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC
 from mutagen.id3 import COMM, ID3, TBPM, TCON, TDRC, TIT1, TIT2, TPE1, TPE4, Frame, ID3NoHeaderError
@@ -182,14 +183,16 @@ def tag_reserved_mp3(
 
 
 def _render_exact(tags: ID3, size: int) -> bytes | None:
-    """``tags`` as ID3v2.4 bytes padded to exactly ``size``, or None if they do not fit."""
-    probe = io.BytesIO()
-    tags.save(probe, v2_version=4, padding=lambda info: 0)
-    needed = len(probe.getvalue())
-    if needed > size:
-        return None
+    """``tags`` as ID3v2.4 bytes padded to exactly ``size``, or None if they do not fit.
+
+    Rendered once: saved into an empty buffer, mutagen's padding info is minus the size the
+    tag needs, so ``size + info.padding`` pads it to ``size`` exactly.
+    """
     out = io.BytesIO()
-    tags.save(out, v2_version=4, padding=lambda info: size - needed)
+    try:
+        tags.save(out, v2_version=4, padding=lambda info: size + info.padding)
+    except mutagen.MutagenError:  # a negative padding: the tag does not fit
+        return None
     data = out.getvalue()
     return data if len(data) == size else None
 
