@@ -5,18 +5,30 @@ jobs, served by nginx (started on 127.0.0.1 with a temporary config, when instal
 the demo pool server. Every CrateQ run is a fresh child process running the full engine
 (stream to .part, SHA-256, verify with mutagen, tag, fsync, rename, SQLite); curl runs as
 ``curl -o`` (single) and ``curl --parallel --parallel-max N`` (many), with the engine's
-per-pool and total job limits both set to N; the two alternate, three runs each by default,
-and the median run of each is shown. Figures: MB/s, CPU seconds per GiB and peak RSS
-of the downloading process, and CrateQ/curl ratios: against plain curl, and against curl
-followed by an fsync of its files (CrateQ fsyncs every file before renaming it; curl leaves
-its bytes in the page cache, so on a disk slower than loopback the plain ratio also
-measures the disk).
+per-pool and total job limits both set to N. Figures: MB/s, CPU seconds per GiB and peak RSS
+of the downloading process (each tool's median run by MB/s; RSS the peak of all runs).
 
-MB/s and CPU of the CrateQ child are measured inside it from the first job queued to the
-last one done (interpreter start-up and imports excluded; curl has none to speak of); peak
-RSS is the whole child's. Generated files live in a temporary folder, deleted at the end.
+Ratios come from pairs, not from two medians: the tools alternate, five runs each by default,
+and each CrateQ run is divided by the curl run just before it; the median of these ratios is
+shown with their range. On a shared virtual machine one run's MB/s moves 2-3x between runs
+(curl's own: 300-1000 MB/s), and where that comes from other work on the machine, a pair's two
+runs, seconds apart, share it, which a ratio of two medians taken minutes apart does not
+cancel. The durable ratio divides by the same curl run followed by an fsync of its files
+(CrateQ fsyncs every file before renaming it; curl leaves its bytes in the page cache, so on a
+disk slower than loopback the plain ratio also measures the disk).
 
-    scripts/bench download [--big-mib 1024] [--count 200] [--each-mib 10] [--repeats 3] [--no-demo]
+Each run also records the server's CPU (nginx: its master and workers; the demo: this bench
+process, whose pool servers are threads of it while its main thread only waits) and the busy
+cores of the whole machine (/proc/stat; blank without it), so a slow run shows whether the
+machine was loaded (both are counted in 10 ms ticks: coarse for small --big-mib sizes). On 2
+cores the server competes with the client for CPU, so the MB/s ratio partly measures CPU per
+GiB; the CPU-bound ratio, (server + curl CPU) / (server + CrateQ CPU) per GiB, is the ratio
+the tools would show if the machine's CPU were the only limit. MB/s, CPU and the run's server
+CPU and load of the CrateQ child are measured inside it from the first job queued to the last
+one done (interpreter start-up and imports excluded; curl has none to speak of); peak RSS is
+the whole child's. Generated files live in a temporary folder, deleted at the end.
+
+    scripts/bench download [--big-mib 1024] [--count 200] [--each-mib 10] [--repeats 5] [--no-demo]
 """
 
 from __future__ import annotations
@@ -27,11 +39,12 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +64,14 @@ class Figure:
     failed: int = 0
     fsync_seconds: float = 0.0
     """curl only: fsyncing its files after it ended (CrateQ's figures include its fsyncs)."""
+    server_cpu: float = 0.0
+    """CPU seconds of the server during the run (nginx master + workers, or the demo's)."""
+    busy_cores: float | None = None
+    """Busy cores of the whole machine during the run; None without /proc/stat."""
+    ratios: list[float] = field(default_factory=list)
+    """CrateQ's median run only: its scenario's per-pair ratios, CrateQ MB/s / curl MB/s."""
+    durable_ratios: list[float] = field(default_factory=list)
+    """The same against curl + fsync of that curl run's files."""
 
     @property
     def mbps(self) -> float:
@@ -65,6 +86,65 @@ class Figure:
     @property
     def cpu_per_gib(self) -> float:
         return self.cpu / (self.nbytes / GIB) if self.nbytes else 0.0
+
+    @property
+    def server_cpu_per_gib(self) -> float:
+        return self.server_cpu / (self.nbytes / GIB) if self.nbytes else 0.0
+
+
+# -- probes: the server's CPU and the machine's load over one run ----------------------------
+def _server_cpu(pid: int, children: bool) -> dict[int, float]:
+    """CPU seconds (user + system) so far of ``pid`` and, with ``children``, its children.
+
+    nginx: the master and its workers. The demo: the bench process alone (its children are
+    the clients being measured); its threads are the pool servers, and psutil's figure for a
+    process covers all its threads.
+    """
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children()] if children else [proc]
+    except psutil.Error:
+        return {}
+    cpu: dict[int, float] = {}
+    for each in procs:
+        try:
+            times = each.cpu_times()
+        except psutil.Error:
+            continue
+        cpu[each.pid] = times.user + times.system
+    return cpu
+
+
+def _machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all cores from /proc/stat; busy leaves out idle and iowait."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    ticks = [int(x) for x in fields[1:9]]  # user..steal; guest is already counted in user
+    total = sum(ticks)
+    return total - ticks[3] - ticks[4], total
+
+
+class _Window:
+    """The server's CPU seconds and the machine's busy cores from creation to ``end()``."""
+
+    def __init__(self, server_pid: int, children: bool) -> None:
+        self.server_pid, self.children = server_pid, children
+        self.cpu = _server_cpu(server_pid, children)
+        self.ticks = _machine_ticks()
+
+    def end(self) -> tuple[float, float | None]:
+        cpu = _server_cpu(self.server_pid, self.children)
+        # a worker that appeared mid-run counts from 0; one that ended is lost (rare)
+        server = sum(max(0.0, v - self.cpu.get(pid, 0.0)) for pid, v in cpu.items())
+        ticks = _machine_ticks()
+        if self.ticks is None or ticks is None or ticks[1] <= self.ticks[1]:
+            return server, None
+        busy = (ticks[0] - self.ticks[0]) / (ticks[1] - self.ticks[1])
+        return server, busy * (os.cpu_count() or 1)
 
 
 # -- worker: the CrateQ engine in a child process -------------------------------------------
@@ -98,18 +178,22 @@ async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     settings = DownloadSettings(per_pool_jobs=min(jobs, 16), total_jobs=jobs)
     store = Store(Path(spec["dest"]) / "bench.sqlite3")
     engine = DownloadEngine(store, lambda _: _StaticSource(urls, spec["headers"]), settings)
+    window = _Window(int(spec["server_pid"]), bool(spec["server_children"]))
     wall, cpu = time.perf_counter(), time.process_time()
     for media_id in urls:
         row = MediaRow(mediaId=media_id, artist="Bench", title=f"Track {media_id}", pool="b")
         await engine.add(row, dest=Path(spec["dest"]) / "out")
     done = await engine.wait()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    server_cpu, busy_cores = window.end()
     await engine.shutdown()
     ok = [j for j in done if j.state == "done"]
     return {
         "rss_mb": _own_peak_rss_mb(),
         "seconds": wall,
         "cpu": cpu,
+        "server_cpu": server_cpu,
+        "busy_cores": busy_cores,
         "bytes": sum(j.bytes_done for j in ok),
         "failed": len(done) - len(ok),
         "reasons": sorted({j.reason for j in done if j.state != "done"})[:3],
@@ -143,7 +227,7 @@ def _mp3_unit() -> bytes:
         struct.pack("<hh", int(8000 * math.sin(i * 0.05)), int(6000 * math.sin(i * 0.03)))
         for i in range(44100 * 4)
     )
-    return enc.encode(pcm) + enc.flush()
+    return bytes(enc.encode(pcm) + enc.flush())
 
 
 def _write_mp3(path: Path, size: int, unit: bytes) -> None:
@@ -201,7 +285,13 @@ def _wait4(proc: subprocess.Popen[bytes]) -> tuple[int, Any]:
     return proc.returncode, usage
 
 
-def _run_curl(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: int) -> Figure:
+Server = tuple[int, bool]
+"""Whose CPU is the server's: a pid, and whether its children count (nginx's workers)."""
+
+
+def _run_curl(
+    urls: dict[int, str], headers: dict[str, str], out: Path, jobs: int, server: Server
+) -> Figure:
     out.mkdir(parents=True, exist_ok=True)
     config = out / "curl.cfg"
     lines = [f'header = "{k}: {v}"' for k, v in headers.items()]
@@ -215,16 +305,19 @@ def _run_curl(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: in
     gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else "")
     if gnu_time:  # GNU time forks curl from a small image, so its peak RSS is curl's own
         cmd = [gnu_time, "-q", "-f", "%M", "-o", str(stats), *cmd]
+    window = _Window(*server)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd)
     code, usage = _wait4(proc)
     seconds = time.perf_counter() - start
+    server_cpu, busy_cores = window.end()
     rss = int(stats.read_text().split()[-1]) / 1024 if gnu_time else usage.ru_maxrss / 1024
     size = sum(p.stat().st_size for p in out.glob("*.mp3"))
     synced = _fsync_all(out)
     shutil.rmtree(out)
     return Figure("", "", "curl", seconds, size, usage.ru_utime + usage.ru_stime, rss,
-                  failed=int(code != 0), fsync_seconds=synced)  # fmt: skip
+                  failed=int(code != 0), fsync_seconds=synced, server_cpu=server_cpu,
+                  busy_cores=busy_cores)  # fmt: skip
 
 
 def _fsync_all(folder: Path) -> float:
@@ -249,9 +342,13 @@ def _fsync_all(folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def _run_crateq(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: int) -> Figure:
+def _run_crateq(
+    urls: dict[int, str], headers: dict[str, str], out: Path, jobs: int, server: Server
+) -> Figure:
+    """The engine in a fresh child, which measures its own window and the server's CPU."""
     out.mkdir(parents=True, exist_ok=True)
-    spec = {"urls": urls, "headers": headers, "dest": str(out), "jobs": jobs}
+    spec = {"urls": urls, "headers": headers, "dest": str(out), "jobs": jobs,
+            "server_pid": server[0], "server_children": server[1]}  # fmt: skip
     (out / "spec.json").write_text(json.dumps(spec))
     env = {**os.environ, "CRATEQ_HOME": str(out / "home")}
     proc = subprocess.Popen(
@@ -266,10 +363,11 @@ def _run_crateq(urls: dict[int, str], headers: dict[str, str], out: Path, jobs: 
     if result["failed"]:
         print(f"  crateq failures: {result['failed']} {result['reasons']}", file=sys.stderr)
     return Figure("", "", "crateq", result["seconds"], result["bytes"], result["cpu"],
-                  result["rss_mb"], failed=result["failed"])  # fmt: skip
+                  result["rss_mb"], failed=result["failed"], server_cpu=result["server_cpu"],
+                  busy_cores=result["busy_cores"])  # fmt: skip
 
 
-REPEATS = 3
+REPEATS = 5
 
 
 def _pair(
@@ -280,8 +378,10 @@ def _pair(
     work: Path,
     jobs: int,
     repeats: int,
+    probe: Server,
 ) -> list[Figure]:
-    """curl and CrateQ alternating ``repeats`` times; each tool's median run by MB/s.
+    """curl and CrateQ alternating ``repeats`` times; each tool's median run by MB/s, the
+    CrateQ one carrying the ratios of each CrateQ run to the curl run just before it.
 
     One run each was not enough on a shared virtual machine: curl's own figure for the same
     scenario moved by 2-3x between runs. Every run starts after ``sync`` so the writeback
@@ -291,9 +391,12 @@ def _pair(
     for _ in range(repeats):
         for tool, runner in (("curl", _run_curl), ("crateq", _run_crateq)):
             os.sync()
-            fig = runner(urls, headers, work / f"run-{tool}", jobs)
+            fig = runner(urls, headers, work / f"run-{tool}", jobs, probe)
             fig.server, fig.scenario = server, scenario
-            print(f"  {server:6} {scenario:22} {tool:6} {fig.mbps:7.0f} MB/s", file=sys.stderr)
+            busy = f"{fig.busy_cores:4.1f}" if fig.busy_cores is not None else "   -"
+            line = f"  {server:6} {scenario:22} {tool:6} {fig.mbps:7.0f} MB/s"
+            line += f"  server {fig.server_cpu_per_gib:5.2f} CPU s/GiB  busy cores {busy}"
+            print(line, file=sys.stderr)
             runs[tool].append(fig)
     chosen = []
     for figs in runs.values():
@@ -302,6 +405,9 @@ def _pair(
         median.failed = sum(f.failed for f in figs)
         median.rss_mb = max(f.rss_mb for f in figs)
         chosen.append(median)
+    pairs = [(c, q) for c, q in zip(runs["curl"], runs["crateq"], strict=True) if c.mbps > 0]
+    chosen[1].ratios = [q.mbps / c.mbps for c, q in pairs]
+    chosen[1].durable_ratios = [q.mbps / c.durable_mbps for c, q in pairs if c.durable_mbps]
     return chosen
 
 
@@ -312,11 +418,12 @@ def _scenarios(
     headers: dict[str, str],
     work: Path,
     repeats: int,
+    probe: Server,
 ) -> list[Figure]:
     figures: list[Figure] = []
     plan = [("1 file", big, 1)] + [(f"{len(many)} files, {n} jobs", many, n) for n in (4, 8)]
     for scenario, urls, jobs in plan:
-        figures += _pair(server, scenario, urls, headers, work, jobs, repeats)
+        figures += _pair(server, scenario, urls, headers, work, jobs, repeats, probe)
     return figures
 
 
@@ -334,7 +441,7 @@ def _nginx(work: Path, args: argparse.Namespace, unit: bytes) -> list[Figure]:
     try:
         big = {1: f"{url}big.mp3"}
         many = {i + 1: f"{url}f{i:03}.mp3" for i in range(args.count)}
-        return _scenarios("nginx", big, many, {}, work, args.repeats)
+        return _scenarios("nginx", big, many, {}, work, args.repeats, (proc.pid, True))
     finally:
         proc.terminate()
         proc.wait()
@@ -370,16 +477,24 @@ def _demo(work: Path, args: argparse.Namespace) -> list[Figure]:
         with DemoCluster(catalog_size=max(300, count * 3), media=media,
                          media_dir=work / f"demo-{label}") as cluster:  # fmt: skip
             urls, headers = _demo_urls(cluster, count)
-            warm = _run_curl(urls, headers, work / "warm", 8)  # the demo builds files lazily
+            probe = (os.getpid(), False)  # the pool servers are threads of this process
+            warm = _run_curl(urls, headers, work / "warm", 8, probe)  # files are built lazily
             os.sync()
             if warm.failed:
                 print("  warm-up failed", file=sys.stderr)
             plan = [("1 file", 1)] if label == "big" else [(f"{count} files, {n} jobs", n)
                                                             for n in (4, 8)]  # fmt: skip
             for scenario, jobs in plan:
-                figures += _pair("demo", scenario, urls, headers, work, jobs, args.repeats)
+                figures += _pair("demo", scenario, urls, headers, work, jobs, args.repeats, probe)
         shutil.rmtree(work / f"demo-{label}", ignore_errors=True)
     return figures
+
+
+def _spread(ratios: list[float]) -> str:
+    """Median of the per-pair ratios with their range, e.g. ``0.74x (0.61-0.88)``."""
+    if not ratios:
+        return ""
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def _table(figures: list[Figure]) -> None:
@@ -387,22 +502,32 @@ def _table(figures: list[Figure]) -> None:
     from rich.table import Table
 
     table = Table(title="Downloads: CrateQ engine vs curl (same run)")
-    cols = ("server", "scenario", "tool", "MB/s", "CPU s/GiB", "peak RSS MB", "ratio MB/s",
-            "curl+fsync MB/s", "ratio durable")  # fmt: skip
+    cols = ("server", "scenario", "tool", "MB/s", "CPU s/GiB", "server CPU s/GiB",
+            "peak RSS MB", f"busy cores (of {os.cpu_count()})", "ratio MB/s",
+            "curl+fsync MB/s", "ratio durable", "CPU-bound ratio")  # fmt: skip
     for col in cols:
         table.add_column(col, justify="right" if col not in ("server", "scenario") else "left")
     curl = {(f.server, f.scenario): f for f in figures if f.tool == "curl"}
     for f in figures:
         ref = curl.get((f.server, f.scenario))
-        ours = f.tool == "crateq" and ref is not None and ref.mbps > 0
-        ratio = f"{f.mbps / ref.mbps:.2f}x" if ours and ref else ""
-        durable = f"{f.mbps / ref.durable_mbps:.2f}x" if ours and ref else ""
+        ours = f.tool == "crateq" and ref is not None
+        bound = ""
+        if ours and ref is not None and f.nbytes and ref.nbytes:
+            theirs = ref.server_cpu_per_gib + ref.cpu_per_gib
+            bound = f"{theirs / (f.server_cpu_per_gib + f.cpu_per_gib):.2f}x"
+        busy = f"{f.busy_cores:.1f}" if f.busy_cores is not None else ""
         curl_durable = f"{f.durable_mbps:.0f}" if f.tool == "curl" else ""
         fail = f" ({f.failed} failed)" if f.failed else ""
         table.add_row(f.server, f.scenario, f.tool + fail, f"{f.mbps:.0f}",
-                      f"{f.cpu_per_gib:.2f}", f"{f.rss_mb:.0f}", ratio, curl_durable,
-                      durable)  # fmt: skip
-    Console(width=150).print(table)
+                      f"{f.cpu_per_gib:.2f}", f"{f.server_cpu_per_gib:.2f}", f"{f.rss_mb:.0f}",
+                      busy, _spread(f.ratios), curl_durable, _spread(f.durable_ratios),
+                      bound)  # fmt: skip
+    Console(width=190).print(table)
+    print("ratios: median (range) of each CrateQ run's MB/s / that of the curl run just before it")
+    print(
+        "CPU-bound ratio: (server + curl CPU) / (server + CrateQ CPU) per GiB of the median runs,"
+        " the ratio if the machine's CPU (shared by client and server) were the only limit"
+    )
 
 
 def main() -> None:
