@@ -42,6 +42,7 @@ from crateq.core.download_jobs import Listener as Listener
 from crateq.core.download_runner import DownloadSource, JobRunner, RetryPolicy
 from crateq.core.download_thread import EngineThread
 from crateq.core.download_transfer import TransferState, Writer, tune_httpcore
+from crateq.core.http_body import close_idle
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
 
@@ -255,6 +256,7 @@ class DownloadEngine(JobRunner):
                 self._persist(job, state=True)
         if self._ticker is not None:
             self._ticker.cancel()
+        close_idle(self._http)
         self._http.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -14,13 +14,20 @@ same connection, so no request is ever sent twice (pools count downloads). When 
 is configured in the environment (httpx honours ``HTTP(S)_PROXY``/``ALL_PROXY``) the
 request goes through the httpx client instead. Socket failures are raised as the httpx
 exceptions the client would raise (``ReadTimeout``, ``RemoteProtocolError``, ...), so the
-caller maps one family of errors whichever path ran. One connection per request, closed
-when the ``with`` block ends, also on stop or error.
+caller maps one family of errors whichever path ran.
+
+A connection whose answer was read to its end is kept for the next GET to the same origin
+(HTTP/1.1 keep-alive, as curl and httpx do): a pool's next file then skips the TCP and TLS
+handshakes. Any other ending (stop, error, a body left unread) closes it. Idle connections
+live at most ``IDLE_SECONDS`` and are checked before reuse; a reused one that turns out to
+be closed before any byte of the answer arrived is replaced once by a fresh connection.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import select
 import socket
 import ssl
 import struct
@@ -29,11 +36,17 @@ import threading
 import time
 import urllib.request
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
 import h11
 import httpx
+
+IDLE_SECONDS = 4.0
+"""How long an idle connection is kept: below the 5 s keep-alive of common servers
+(uvicorn's default), and short enough that a NAT box on hotel wifi has not silently
+dropped it (a request sent into such a connection would wait for the read timeout)."""
+IDLE_PER_ORIGIN = 8
 
 READ_BUFFER = 512 << 10
 """With whole-buffer reads, 512 KiB beat 256 KiB (one file from nginx 590-680 against
@@ -136,9 +149,9 @@ def _request_following(
     sent = httpx.Headers(client.headers)
     sent.update(headers)
     sent["Accept-Encoding"] = "identity"  # the file's own bytes: they are hashed as they come
-    sent["Connection"] = "close"
+    idle = _idle_for(client)
     for _ in range(client.max_redirects + 1):
-        answer = _DirectResponse.fetch(url, sent, client.timeout)
+        answer = _DirectResponse.fetch(url, sent, client.timeout, idle)
         location = answer.headers.get("Location")
         if not (client.follow_redirects and answer.status_code in _REDIRECTS and location):
             return answer
@@ -179,30 +192,146 @@ def _tls() -> ssl.SSLContext:
         return _tls_context
 
 
+Origin = tuple[str, str, int]
+
+
+class _IdleConnections:
+    """Connections of one client whose last answer was read to its end, per origin."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_origin: dict[Origin, list[tuple[float, socket.socket]]] = {}
+
+    def take(self, origin: Origin) -> socket.socket | None:
+        while True:
+            with self._lock:
+                kept = self._by_origin.get(origin)
+                if not kept:
+                    return None
+                since, sock = kept.pop()
+            if time.monotonic() - since < IDLE_SECONDS and _quiet(sock):
+                return sock
+            sock.close()
+
+    def put(self, origin: Origin, sock: socket.socket) -> None:
+        with self._lock:
+            kept = self._by_origin.setdefault(origin, [])
+            kept.append((time.monotonic(), sock))
+            surplus = kept[:-IDLE_PER_ORIGIN]
+            del kept[:-IDLE_PER_ORIGIN]
+        for _, old in surplus:
+            old.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            kept = [sock for entries in self._by_origin.values() for _, sock in entries]
+            self._by_origin.clear()
+        for sock in kept:
+            sock.close()
+
+
+_idle: weakref.WeakKeyDictionary[httpx.Client, _IdleConnections] = weakref.WeakKeyDictionary()
+
+
+def _idle_for(client: httpx.Client) -> _IdleConnections:
+    with _proxied_lock:
+        idle = _idle.get(client)
+        if idle is None:
+            idle = _idle[client] = _IdleConnections()
+            weakref.finalize(client, idle.close_all)
+        return idle
+
+
+def close_idle(client: httpx.Client) -> None:
+    """Close the connections kept for ``client`` (the engine calls this when it stops)."""
+    with _proxied_lock:
+        idle = _idle.pop(client, None)
+    if idle is not None:
+        idle.close_all()
+
+
+def _quiet(sock: socket.socket) -> bool:
+    """True when an idle connection has nothing to read: no close, reset or stray bytes."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed, or a descriptor select() cannot watch
+        return False
+    return not readable
+
+
+class _StaleConnection(Exception):
+    """A kept connection was closed by the server before any byte of the answer came."""
+
+
 class _DirectResponse:
     """Status and headers parsed by h11; the body read by :meth:`chunks`."""
 
     status_code: int
     headers: httpx.Headers
 
-    def __init__(self, sock: socket.socket, conn: h11.Connection, response: h11.Response) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        conn: h11.Connection,
+        response: h11.Response,
+        keep: Callable[[socket.socket], None] | None,
+    ) -> None:
         self._sock = sock
         self._conn = conn
         self.status_code = response.status_code
         self.headers = httpx.Headers(list(response.headers))
+        closing = response.http_version != b"1.1" or any(
+            token.strip() == "close"
+            for token in self.headers.get("Connection", "").lower().split(",")
+        )
+        self._keep = None if closing else keep
+        self._complete = False  # set once the body was read to its very end
 
     @classmethod
     def fetch(
-        cls, url: httpx.URL, headers: httpx.Headers, timeout: httpx.Timeout
+        cls,
+        url: httpx.URL,
+        headers: httpx.Headers,
+        timeout: httpx.Timeout,
+        idle: _IdleConnections | None = None,
     ) -> _DirectResponse:
-        sock = _connect(url, timeout)
+        origin = (url.scheme, url.host, _port(url))
+        keep = functools.partial(idle.put, origin) if idle is not None else None
+        kept = idle.take(origin) if idle is not None else None
+        if kept is not None:
+            try:
+                return cls._exchange(kept, url, headers, timeout, keep, reused=True)
+            except _StaleConnection:
+                pass  # closed by the server meanwhile: the request never reached it
+        return cls._exchange(_connect(url, timeout), url, headers, timeout, keep, reused=False)
+
+    @classmethod
+    def _exchange(
+        cls,
+        sock: socket.socket,
+        url: httpx.URL,
+        headers: httpx.Headers,
+        timeout: httpx.Timeout,
+        keep: Callable[[socket.socket], None] | None,
+        *,
+        reused: bool,
+    ) -> _DirectResponse:
         try:
             conn = h11.Connection(h11.CLIENT)
             head = [(b"Host", url.netloc), *headers.raw]
             request = h11.Request(method=b"GET", target=url.raw_path, headers=head)
             data = (conn.send(request) or b"") + (conn.send(h11.EndOfMessage()) or b"")
-            _send(sock, data, timeout)
-            return cls(sock, conn, _read_head(sock, conn))
+            seen = [0]  # bytes of the answer received
+            try:
+                _send(sock, data, timeout)
+                response = _read_head(sock, conn, seen)
+            except (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                if reused and not seen[0]:
+                    raise _StaleConnection() from exc
+                raise
+            return cls(sock, conn, response, keep)
         except h11.LocalProtocolError as exc:  # a header value h11 refuses to send
             sock.close()
             raise httpx.LocalProtocolError(str(exc)) from exc
@@ -211,7 +340,10 @@ class _DirectResponse:
             raise
 
     def close(self) -> None:
-        self._sock.close()
+        if self._complete and self._keep is not None:
+            self._keep(self._sock)
+        else:
+            self._sock.close()
 
     def head_of_body(self, limit: int) -> bytes:
         got = bytearray()
@@ -256,6 +388,7 @@ class _DirectResponse:
                 )
             remaining -= count
             yield buffer[:count]
+        self._complete = len(buffered) <= length  # nothing beyond the body: it can serve again
 
     def _events(self) -> Iterator[bytes]:
         """Chunked or close-delimited bodies: h11 frames them (a copy per chunk is fine)."""
@@ -264,6 +397,9 @@ class _DirectResponse:
             if isinstance(event, h11.Data):
                 yield event.data
             elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                self._complete = isinstance(event, h11.EndOfMessage) and not any(
+                    self._conn.trailing_data
+                )
                 return
 
 
@@ -368,9 +504,9 @@ def _send(sock: socket.socket, data: bytes, timeout: httpx.Timeout) -> None:
     sock.settimeout(timeout.read)
 
 
-def _read_head(sock: socket.socket, conn: h11.Connection) -> h11.Response:
+def _read_head(sock: socket.socket, conn: h11.Connection, seen: list[int]) -> h11.Response:
     while True:
-        event = _next_event(sock, conn)
+        event = _next_event(sock, conn, seen)
         if isinstance(event, h11.Response):
             return event
         if isinstance(event, h11.ConnectionClosed):
@@ -378,7 +514,7 @@ def _read_head(sock: socket.socket, conn: h11.Connection) -> h11.Response:
         # h11.InformationalResponse (1xx): wait for the real answer
 
 
-def _next_event(sock: socket.socket, conn: h11.Connection) -> object:
+def _next_event(sock: socket.socket, conn: h11.Connection, seen: list[int] | None = None) -> object:
     while True:
         try:
             event = conn.next_event()
@@ -392,4 +528,6 @@ def _next_event(sock: socket.socket, conn: h11.Connection) -> object:
             raise httpx.ReadTimeout(str(exc) or "The read operation timed out") from exc
         except OSError as exc:
             raise httpx.ReadError(str(exc) or exc.__class__.__name__) from exc
+        if seen is not None:
+            seen[0] += len(data)
         conn.receive_data(data)
