@@ -391,3 +391,18 @@ async def test_a_crash_after_the_last_byte_finishes_without_downloading_again(
     assert audio_sha(final) == store.have("urban-beats", row.media_id).sha256
     assert not final.with_name(final.name + ".part").exists()
     await engine2.shutdown()
+
+
+async def test_a_removed_job_no_longer_answers_for_its_track(
+    urban: DemoSource, store: Store, tmp_path: Path
+) -> None:
+    engine, _ = make_engine(store, urban)
+    row = urban.rows(1, audio="true")[0]
+    first = await engine.add(row, dest=tmp_path)
+    await engine.wait()
+    assert (await engine.add(row, dest=tmp_path)).id == first.id  # done this session
+    await engine.remove(first.id)
+    again = await engine.add(row, dest=tmp_path)  # now the library answers, not the old job
+    assert again.id != first.id and again.skipped and again.state is JobState.DONE
+    assert [j.id for j in engine.jobs()] == [again.id]
+    await engine.shutdown()

@@ -202,9 +202,9 @@ class DownloadEngine(JobRunner):
         if not job.state.finished:
             raise ValueError("only finished jobs can be removed; cancel it first")
         del self._jobs[job_id]
-        same = self._by_key.get(job.key, [])
-        if job in same:
-            same.remove(job)
+        same = [j for j in self._by_key.pop(job.key, []) if j is not job]
+        if same:
+            self._by_key[job.key] = same
         if job_id > 0:
             self.store.delete_job(job_id)
         self._emit("removed", job)
