@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from crateq.core.download_transfer import (
     TransferState,
     transfer,
 )
+from tls_cert import self_signed
 
 BODY = bytes(range(256)) * 2048  # 512 KiB
 
@@ -40,12 +42,13 @@ class KeepAliveServer:
     """Serves requests on each connection until ``script`` says close; logs
     ``(connection number, request line)`` per request."""
 
-    def __init__(self, script: Script) -> None:
-        self.script = script
+    def __init__(self, script: Script, tls: ssl.SSLContext | None = None) -> None:
+        self.script, self.tls = script, tls
         self.log: list[tuple[int, str]] = []
         self.closed = threading.Semaphore(0)  # released each time the server closed one
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}"
         self._connections = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -55,6 +58,12 @@ class KeepAliveServer:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
+            if self.tls is not None:
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except ssl.SSLError:
+                    conn.close()
+                    continue
             self._connections += 1
             number = self._connections
             threading.Thread(target=self._serve, args=(conn, number), daemon=True).start()
@@ -93,11 +102,11 @@ class KeepAliveServer:
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[[Script], KeepAliveServer]]:
+def serve() -> Iterator[Callable[..., KeepAliveServer]]:
     servers: list[KeepAliveServer] = []
 
-    def start(script: Script) -> KeepAliveServer:
-        servers.append(KeepAliveServer(script))
+    def start(script: Script, tls: ssl.SSLContext | None = None) -> KeepAliveServer:
+        servers.append(KeepAliveServer(script, tls))
         return servers[-1]
 
     yield start
@@ -130,7 +139,7 @@ def sha(data: bytes) -> str:
 
 
 def test_a_pools_next_files_reuse_one_connection(
-    serve: Callable[[Script], KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer(), True))
     for name in ("a", "b", "c"):
@@ -144,7 +153,7 @@ def test_a_pools_next_files_reuse_one_connection(
 
 
 def test_a_connection_the_server_closed_while_idle_is_not_reused(
-    serve: Callable[[Script], KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer(), False))  # keep-alive not refused, yet closed
     fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
@@ -155,7 +164,7 @@ def test_a_connection_the_server_closed_while_idle_is_not_reused(
 
 
 def test_a_kept_connection_dropped_as_it_is_reused_is_replaced_by_a_fresh_one(
-    serve: Callable[[Script], KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
 ) -> None:
     # The second request meets a connection the server drops without a byte of answer:
     # the download goes on over a new connection instead of failing.
@@ -167,7 +176,7 @@ def test_a_kept_connection_dropped_as_it_is_reused_is_replaced_by_a_fresh_one(
 
 
 def test_a_server_saying_close_gets_a_new_connection_per_file(
-    serve: Callable[[Script], KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer("Connection: close"), True))
     fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
@@ -176,7 +185,7 @@ def test_a_server_saying_close_gets_a_new_connection_per_file(
 
 
 def test_a_stopped_download_never_hands_its_connection_to_the_next(
-    serve: Callable[[Script], KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer(), True))
     stop = threading.Event()
@@ -189,7 +198,7 @@ def test_a_stopped_download_never_hands_its_connection_to_the_next(
 
 
 def test_an_error_page_left_unread_closes_its_connection(
-    serve: Callable[[Script], KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
 ) -> None:
     page = b"<html>" + b"x" * 100_000 + b"</html>"
     busy = ["HTTP/1.1 503 Busy", f"Content-Length: {len(page)}", "Retry-After: 1", "", ""]
@@ -202,7 +211,7 @@ def test_an_error_page_left_unread_closes_its_connection(
 
 
 def test_connections_idle_longer_than_the_limit_are_not_reused(
-    serve: Callable[[Script], KeepAliveServer],
+    serve: Callable[..., KeepAliveServer],
     client: httpx.Client,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -212,3 +221,22 @@ def test_connections_idle_longer_than_the_limit_are_not_reused(
     fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
     fetch(client, f"{server.url}/b.mp3", tmp_path / "b.part")
     assert server.connections == [1, 2]
+
+
+def test_https_connections_are_reused_too(
+    serve: Callable[..., KeepAliveServer],
+    client: httpx.Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Over TLS a reused connection also saves the handshake (the case of real pools).
+    cert_path, key_path = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+    monkeypatch.setattr(http_body, "_tls_context", None)  # built again, from the env
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    server = serve(lambda _: (answer(), True), tls=context)
+    for name in ("a", "b", "c"):
+        result = fetch(client, f"{server.url}/{name}.mp3", tmp_path / f"{name}.part")
+        assert result.sha256 == sha(BODY)
+    assert server.connections == [1, 1, 1]
