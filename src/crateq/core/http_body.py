@@ -371,7 +371,7 @@ class _DirectResponse:
             remaining -= len(head)
             yield head
         size = min(READ_BUFFER, max(remaining, 1))
-        buffers = [memoryview(bytearray(size)) for _ in range(BUFFERS)]
+        buffers = _thread_buffers()
         turn = 0
         fill = _Filler(self._sock)
         while remaining > 0:
@@ -401,6 +401,22 @@ class _DirectResponse:
                     self._conn.trailing_data
                 )
                 return
+
+
+_buffers = threading.local()
+
+
+def _thread_buffers() -> list[memoryview]:
+    """The ``BUFFERS`` read buffers of the calling thread, made once per thread.
+
+    A download thread fetches one body at a time (a helper hashing a view is joined before
+    the body ends), so its buffers can serve every file it fetches; fresh ones per file cost
+    2 MiB of page faults and zeroing each time, ~0.4 ms of CPU per file.
+    """
+    kept: list[memoryview] | None = getattr(_buffers, "views", None)
+    if kept is None:
+        kept = _buffers.views = [memoryview(bytearray(READ_BUFFER)) for _ in range(BUFFERS)]
+    return kept
 
 
 _TICK_USEC = 250_000
