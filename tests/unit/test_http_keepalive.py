@@ -115,13 +115,8 @@ def serve() -> Iterator[Callable[..., KeepAliveServer]]:
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("all_proxy", raising=False)
-    with httpx.Client(timeout=httpx.Timeout(30.0, connect=15.0), follow_redirects=True) as c:
-        yield c
-    http_body.close_idle(c)
+def client(direct_client: httpx.Client) -> httpx.Client:
+    return direct_client
 
 
 def fetch(
