@@ -114,11 +114,6 @@ def serve() -> Iterator[Callable[..., KeepAliveServer]]:
         server.close()
 
 
-@pytest.fixture
-def client(direct_client: httpx.Client) -> httpx.Client:
-    return direct_client
-
-
 def fetch(
     client: httpx.Client, url: str, part: Path, stop: threading.Event | None = None
 ) -> TransferResult:
@@ -134,11 +129,11 @@ def sha(data: bytes) -> str:
 
 
 def test_a_pools_next_files_reuse_one_connection(
-    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], direct_client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer(), True))
     for name in ("a", "b", "c"):
-        result = fetch(client, f"{server.url}/{name}.mp3", tmp_path / f"{name}.part")
+        result = fetch(direct_client, f"{server.url}/{name}.mp3", tmp_path / f"{name}.part")
         assert result.sha256 == sha(BODY)
         assert (tmp_path / f"{name}.part").read_bytes() == BODY
     assert server.connections == [1, 1, 1]
@@ -148,79 +143,79 @@ def test_a_pools_next_files_reuse_one_connection(
 
 
 def test_a_connection_the_server_closed_while_idle_is_not_reused(
-    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], direct_client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer(), False))  # keep-alive not refused, yet closed
-    fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
+    fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part")
     assert server.closed.acquire(timeout=10)
-    result = fetch(client, f"{server.url}/b.mp3", tmp_path / "b.part")
+    result = fetch(direct_client, f"{server.url}/b.mp3", tmp_path / "b.part")
     assert result.sha256 == sha(BODY)
     assert server.connections == [1, 2]  # each request sent once
 
 
 def test_a_kept_connection_dropped_as_it_is_reused_is_replaced_by_a_fresh_one(
-    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], direct_client: httpx.Client, tmp_path: Path
 ) -> None:
     # The second request meets a connection the server drops without a byte of answer:
     # the download goes on over a new connection instead of failing.
     server = serve(lambda n: ([], False) if n == 2 else (answer(), True))
-    fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
-    result = fetch(client, f"{server.url}/b.mp3", tmp_path / "b.part")
+    fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part")
+    result = fetch(direct_client, f"{server.url}/b.mp3", tmp_path / "b.part")
     assert result.sha256 == sha(BODY)
     assert server.connections == [1, 1, 2]
 
 
 def test_a_server_saying_close_gets_a_new_connection_per_file(
-    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], direct_client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer("Connection: close"), True))
-    fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
-    fetch(client, f"{server.url}/b.mp3", tmp_path / "b.part")
+    fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part")
+    fetch(direct_client, f"{server.url}/b.mp3", tmp_path / "b.part")
     assert server.connections == [1, 2]
 
 
 def test_a_stopped_download_never_hands_its_connection_to_the_next(
-    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], direct_client: httpx.Client, tmp_path: Path
 ) -> None:
     server = serve(lambda _: (answer(), True))
     stop = threading.Event()
     stop.set()  # paused as the body starts: the rest of the body is never read
     with pytest.raises(TransferInterrupted):
-        fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part", stop)
-    result = fetch(client, f"{server.url}/b.mp3", tmp_path / "b.part")
+        fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part", stop)
+    result = fetch(direct_client, f"{server.url}/b.mp3", tmp_path / "b.part")
     assert result.sha256 == sha(BODY)
     assert server.connections == [1, 2]
 
 
 def test_an_error_page_left_unread_closes_its_connection(
-    serve: Callable[..., KeepAliveServer], client: httpx.Client, tmp_path: Path
+    serve: Callable[..., KeepAliveServer], direct_client: httpx.Client, tmp_path: Path
 ) -> None:
     page = b"<html>" + b"x" * 100_000 + b"</html>"
     busy = ["HTTP/1.1 503 Busy", f"Content-Length: {len(page)}", "Retry-After: 1", "", ""]
     server = serve(lambda n: (["\r\n".join(busy).encode(), page], True) if n == 1 else
                    (answer(), True))  # fmt: skip
     with pytest.raises(Exception, match="503"):
-        fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
-    assert fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part").sha256 == sha(BODY)
+        fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part")
+    assert fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part").sha256 == sha(BODY)
     assert server.connections == [1, 2]
 
 
 def test_connections_idle_longer_than_the_limit_are_not_reused(
     serve: Callable[..., KeepAliveServer],
-    client: httpx.Client,
+    direct_client: httpx.Client,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(http_body, "IDLE_SECONDS", 0.0)  # every kept connection is too old
     server = serve(lambda _: (answer(), True))
-    fetch(client, f"{server.url}/a.mp3", tmp_path / "a.part")
-    fetch(client, f"{server.url}/b.mp3", tmp_path / "b.part")
+    fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part")
+    fetch(direct_client, f"{server.url}/b.mp3", tmp_path / "b.part")
     assert server.connections == [1, 2]
 
 
 def test_https_connections_are_reused_too(
     serve: Callable[..., KeepAliveServer],
-    client: httpx.Client,
+    direct_client: httpx.Client,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -232,6 +227,6 @@ def test_https_connections_are_reused_too(
     context.load_cert_chain(cert_path, key_path)
     server = serve(lambda _: (answer(), True), tls=context)
     for name in ("a", "b", "c"):
-        result = fetch(client, f"{server.url}/{name}.mp3", tmp_path / f"{name}.part")
+        result = fetch(direct_client, f"{server.url}/{name}.mp3", tmp_path / f"{name}.part")
         assert result.sha256 == sha(BODY)
     assert server.connections == [1, 1, 1]
