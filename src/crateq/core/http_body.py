@@ -103,11 +103,11 @@ def direct_possible(client: httpx.Client, url: str | httpx.URL) -> bool:
         return False
     if not client.trust_env:
         return True
-    with _proxied_lock:
+    with _per_client_lock:
         proxied = _proxied.get(client)
     if proxied is None:
         proxied = _environment_proxied()
-        with _proxied_lock:
+        with _per_client_lock:
             _proxied[client] = proxied
     return not proxied
 
@@ -115,7 +115,7 @@ def direct_possible(client: httpx.Client, url: str | httpx.URL) -> bool:
 _proxied: weakref.WeakKeyDictionary[httpx.Client, bool] = weakref.WeakKeyDictionary()
 """Per client, as httpx reads the proxy settings once, when a client is made: looking them
 up per request walked the whole environment and cost ~0.3 ms of CPU per file."""
-_proxied_lock = threading.Lock()
+_per_client_lock = threading.Lock()  # guards the per-client tables (_proxied, _idle)
 
 
 def _environment_proxied() -> bool:
@@ -192,7 +192,7 @@ def _tls() -> ssl.SSLContext:
         return _tls_context
 
 
-Origin = tuple[str, str, int]
+_Origin = tuple[str, str, int]
 
 
 class _IdleConnections:
@@ -200,9 +200,9 @@ class _IdleConnections:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_origin: dict[Origin, list[tuple[float, socket.socket]]] = {}
+        self._by_origin: dict[_Origin, list[tuple[float, socket.socket]]] = {}
 
-    def take(self, origin: Origin) -> socket.socket | None:
+    def take(self, origin: _Origin) -> socket.socket | None:
         while True:
             with self._lock:
                 kept = self._by_origin.get(origin)
@@ -213,7 +213,7 @@ class _IdleConnections:
                 return sock
             sock.close()
 
-    def put(self, origin: Origin, sock: socket.socket) -> None:
+    def put(self, origin: _Origin, sock: socket.socket) -> None:
         with self._lock:
             kept = self._by_origin.setdefault(origin, [])
             kept.append((time.monotonic(), sock))
@@ -234,7 +234,7 @@ _idle: weakref.WeakKeyDictionary[httpx.Client, _IdleConnections] = weakref.WeakK
 
 
 def _idle_for(client: httpx.Client) -> _IdleConnections:
-    with _proxied_lock:
+    with _per_client_lock:
         idle = _idle.get(client)
         if idle is None:
             idle = _idle[client] = _IdleConnections()
@@ -244,7 +244,7 @@ def _idle_for(client: httpx.Client) -> _IdleConnections:
 
 def close_idle(client: httpx.Client) -> None:
     """Close the connections kept for ``client`` (the engine calls this when it stops)."""
-    with _proxied_lock:
+    with _per_client_lock:
         idle = _idle.pop(client, None)
     if idle is not None:
         idle.close_all()
