@@ -133,7 +133,8 @@ class JobRunner:
                     self.store.update_job(job.id, row_json=row_json)
                 result = await self._transfer(job, source)
                 self._set(job, JobState.VERIFYING, "")
-                final, outcome = await self._blocking(job, self._finalize, job, result)
+                tags = TagValues.from_row(job.row)
+                final, outcome = await self._blocking(job, self._finalize, job, result, tags)
                 break
             except AlreadyHave as have:
                 entry = self.store.library_by_sha(have.sha256)
@@ -176,7 +177,7 @@ class JobRunner:
                 return self._fail(job, str(exc))
             except OSError as exc:
                 return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
-        self._finish(job, result, final, outcome)
+        self._finish(job, result, final, outcome, tags)
 
     async def _fresh(self, source: DownloadSource, row: MediaRow) -> MediaRow:
         fresh = await source.fresh_row(row)
@@ -233,7 +234,9 @@ class JobRunner:
         self.store.update_job(job.id, path=str(path), transfer_json=json.dumps(asdict(state)))
         return path.with_name(path.name + ".part")
 
-    def _finalize(self, job: DownloadJob, result: TransferResult) -> tuple[Path, TagResult]:
+    def _finalize(
+        self, job: DownloadJob, result: TransferResult, tags: TagValues
+    ) -> tuple[Path, TagResult]:
         """Verify, tag and commit a complete part, in the worker thread.
 
         One call instead of one per step: each hand-off between the loop and the pool cost
@@ -245,7 +248,6 @@ class JobRunner:
         reserve = job.transfer.reserve
         verify(part, result, final.suffix, parse=not reserve)
         self._call_soon(self._advance, job, JobState.VERIFYING, JobState.TAGGING)
-        tags = TagValues.from_row(job.row)
         overwrite = self.settings.overwrite_tags
         if reserve:  # MP3: tag in the reserved head, then the whole file must parse
             outcome = tag_reserved_mp3(part, reserve, tags, overwrite=overwrite)
@@ -262,7 +264,12 @@ class JobRunner:
         return final, outcome
 
     def _finish(
-        self, job: DownloadJob, result: TransferResult, final: Path, outcome: TagResult
+        self,
+        job: DownloadJob,
+        result: TransferResult,
+        final: Path,
+        outcome: TagResult,
+        tags: TagValues,
     ) -> None:
         """Record a committed file: library, history, and the job done (on the loop)."""
         with self._reserve_lock:
@@ -271,7 +278,6 @@ class JobRunner:
         job.tag_note = (
             f"Tagged: {', '.join(outcome.written)}." if outcome.written else outcome.reason
         )
-        tags = TagValues.from_row(job.row)
         self.store.add_to_library(
             job.row.pool, job.row.media_id, final, result.size, result.sha256, tags.items()
         )
