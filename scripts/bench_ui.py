@@ -42,7 +42,7 @@ import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 app = QApplication(sys.argv[:1])
-def painted():  # once the paint pass is over: the same point crateq.ui.app reports
+def painted():  # once the paint pass is over: the same point crateq.ui.shell.app reports
     print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
     app.quit()
 class Paint(QObject):
@@ -123,8 +123,8 @@ def synthetic_rows(count: int, seed: int = 1) -> list[MediaRow]:
 
 def bench_grid(app: QApplication, count: int, repeats: int) -> None:
     from crateq.ui.columns import COLUMN_INDEX
-    from crateq.ui.results_model import ResultsModel
-    from crateq.ui.results_view import ResultsView
+    from crateq.ui.search.results_model import ResultsModel
+    from crateq.ui.search.results_view import ResultsView
 
     rows = synthetic_rows(count)
     timings = []
@@ -212,7 +212,7 @@ def show(label: str, lag: dict[str, Any]) -> None:
 
 def bench_lag(app: QApplication, rows_wanted: int, download_mb: int) -> None:
     from crateq.demo.app import DEMO_API_KEY
-    from crateq.ui.app import build, demo_accounts
+    from crateq.ui.shell.app import build, demo_accounts
 
     home = tempfile.TemporaryDirectory(prefix="crateq-bench-")
     os.environ["CRATEQ_HOME"] = home.name
@@ -285,8 +285,8 @@ def bench_cold_start(repeats: int) -> None:
     commands = {
         # what the `crateq` console script runs (crateq.launch), in this interpreter
         "crateq gui": [sys.executable, "-c", "from crateq.launch import main; main()", "gui"],
-        "crateq.ui.app.run (without the CLI's imports)": [
-            sys.executable, "-c", "from crateq.ui.app import run; raise SystemExit(run())"
+        "crateq.ui.shell.app.run (without the CLI's imports)": [
+            sys.executable, "-c", "from crateq.ui.shell.app import run; raise SystemExit(run())"
         ],
     }  # fmt: skip
     bare: list[float] = []

@@ -84,7 +84,7 @@ def save_small(image: object, path: Path, width: int) -> int:
 def capture(out: Path, query: str) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from crateq.ui.app import build
+    from crateq.ui.shell.app import build
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     gui = build(demo=True, mode="app")

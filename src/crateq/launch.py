@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-MODES = ("widget", "app", "fullscreen")
+from crateq.ui.shell.mode_names import MODES
 
 
 class GuiOptions:
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args[:1] == ["gui"]:
         options = gui_options(args[1:])
         if options is not None:
-            from crateq.ui.app import run
+            from crateq.ui.shell.app import run
 
             sys.exit(run(demo=options.demo, mode=options.mode, quit_after_ms=options.quit_after_ms))
     from crateq.cli import main as cli

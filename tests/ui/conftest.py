@@ -1,7 +1,7 @@
-"""GUI fixtures: the real app objects (``crateq.ui.app.build``) signed in to the demo pools.
+"""GUI fixtures: the real app objects (``crateq.ui.shell.app.build``) signed in to the demo pools.
 
 The core runs on its own loop thread and answers with queued Qt signals, so ``qtbot``
-waiting on signals or conditions is all a test needs (see ``crateq.ui.app``).
+waiting on signals or conditions is all a test needs (see ``crateq.ui.shell.app``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from crateq.core.accounts import Accounts
 from crateq.demo.cluster import DemoCluster
 from crateq.demo.crate_server import CrateStandIn
-from crateq.ui.app import GuiApp, build
+from crateq.ui.shell.app import GuiApp, build
 from memory_keyring import MemoryKeyring
 
 

@@ -18,10 +18,10 @@ from crateq.core.secrets import config_secret
 from crateq.core.settings import load_settings, save_settings
 from crateq.demo.cluster import DemoCluster
 from crateq.demo.crate_server import CrateStandIn
-from crateq.ui import artist_card as ac
-from crateq.ui import discovery_panel as dp
-from crateq.ui.app import GuiApp
-from crateq.ui.crate_controller import CrateController, attach, default_service_factory
+from crateq.ui.crate import artist_card as ac
+from crateq.ui.crate import discovery_panel as dp
+from crateq.ui.crate.crate_controller import CrateController, attach, default_service_factory
+from crateq.ui.shell.app import GuiApp
 
 WAIT_MS = 20_000
 

@@ -13,14 +13,14 @@ from crateq.api.pool_models import MediaRow
 from crateq.core.secrets import config_secret
 from crateq.core.settings import load_settings, save_settings
 from crateq.demo.crate_server import CrateStandIn
-from crateq.ui import discovery_panel as dp
-from crateq.ui.app import GuiApp
-from crateq.ui.crate_controller import (
+from crateq.ui.crate import discovery_panel as dp
+from crateq.ui.crate.crate_controller import (
     CrateController,
     attach,
     default_service_factory,
     primary_artist,
 )
+from crateq.ui.shell.app import GuiApp
 
 WAIT_MS = 30_000
 

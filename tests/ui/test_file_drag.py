@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QTableView
 from pytestqt.qtbot import QtBot
 
 from crateq.demo.audio import encode_pcm
-from crateq.ui.file_drag import (
+from crateq.ui.downloads.file_drag import (
     GNOME_FILES,
     DragPlan,
     FileDragFilter,
@@ -152,7 +152,7 @@ def test_results_rows_drag_their_library_files_and_download_the_rest(
 ) -> None:
     from crateq.api.pool_models import MediaRow
     from crateq.core.store import Store
-    from crateq.ui.results_model import ResultsModel
+    from crateq.ui.search.results_model import ResultsModel
 
     have = MediaRow.model_validate({"mediaId": 1, "artist": "Tems", "title": "Me & U"})
     want = MediaRow.model_validate({"mediaId": 2, "artist": "Rema", "title": "Calm Down"})

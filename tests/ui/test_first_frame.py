@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crateq.core.accounts import Accounts
-from crateq.ui.app import build, complete_window, finish_startup
-from crateq.ui.theme import theme_colours, theme_qss
+from crateq.ui.shell.app import build, complete_window, finish_startup
+from crateq.ui.shell.theme import theme_colours, theme_qss
 
 
 def test_each_theme_gives_the_first_frame_its_own_colours() -> None:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crateq.core.store import Store
-from crateq.ui.library_view import LibraryView
+from crateq.ui.downloads.library_view import LibraryView
 
 
 @pytest.fixture

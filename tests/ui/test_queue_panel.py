@@ -21,9 +21,9 @@ from crateq.core.download_jobs import JobState
 from crateq.core.settings import Settings
 from crateq.core.store import Store
 from crateq.demo.cluster import DemoCluster
-from crateq.ui.engine_bridge import EngineBridge, start_engine
-from crateq.ui.notifications import DownloadNotifier
-from crateq.ui.queue_panel import (
+from crateq.ui.downloads.engine_bridge import EngineBridge, start_engine
+from crateq.ui.downloads.notifications import DownloadNotifier
+from crateq.ui.downloads.queue_panel import (
     COLUMN,
     STATUS_ROLE,
     QueuePanel,
@@ -264,7 +264,7 @@ def test_auto_download_switch_polls_the_queue(
 def test_tray_menu_mirrors_the_auto_download_switch(qtbot: QtBot, bridge: EngineBridge) -> None:
     from PySide6.QtWidgets import QMenu
 
-    from crateq.ui.tray import add_download_actions
+    from crateq.ui.shell.tray import add_download_actions
 
     panel = QueuePanel(bridge)
     qtbot.addWidget(panel)

@@ -13,8 +13,8 @@ from cli_harness import using_keyring
 from crateq.api.pool_models import MediaRow
 from crateq.core.accounts import Accounts
 from crateq.demo.cluster import DemoCluster
-from crateq.ui.core_loop import CoreLoop
-from crateq.ui.server_queue_panel import ServerQueuePanel
+from crateq.ui.downloads.server_queue_panel import ServerQueuePanel
+from crateq.ui.shell.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
 
 POOL = "club-edits"

@@ -7,7 +7,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from crateq.core.settings import PoolConfig, Settings, load_settings, save_settings
-from crateq.ui.settings_dialog import SettingsDialog
+from crateq.ui.settings.settings_dialog import SettingsDialog
 
 
 def test_saved_choices_persist_and_reload(qtbot: QtBot, crateq_home: Path) -> None:

@@ -8,8 +8,8 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from crateq.ui.results_view import ROW_HEIGHT
-from crateq.ui.theme import apply_theme, resources_dir, theme_names
+from crateq.ui.search.results_view import ROW_HEIGHT
+from crateq.ui.shell.theme import apply_theme, resources_dir, theme_names
 
 
 def test_every_theme_has_its_stylesheet_and_a_large_enough_font(qapp: QApplication) -> None:
@@ -33,7 +33,7 @@ class Block:
 sys.meta_path.insert(0, Block())
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from crateq.ui.preview import PreviewPlayer
+from crateq.ui.search.preview import PreviewPlayer
 player = PreviewPlayer()
 print(player.available, player.play_button.isEnabled(), player.title.text())
 print(player.toolTip())

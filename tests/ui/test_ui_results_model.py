@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from crateq.api.pool_models import MediaRow
 from crateq.ui.columns import COLUMN_INDEX, COLUMNS
-from crateq.ui.results_model import ResultsModel
+from crateq.ui.search.results_model import ResultsModel
 
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
 

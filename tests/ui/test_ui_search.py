@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crateq.demo.cluster import DemoCluster
-from crateq.ui.app import GuiApp
 from crateq.ui.columns import COLUMN_INDEX
-from crateq.ui.results_view import copy_title
-from crateq.ui.saved_searches import SavedSearches
+from crateq.ui.search.results_view import copy_title
+from crateq.ui.search.saved_searches import SavedSearches
+from crateq.ui.shell.app import GuiApp
 
 WAIT_MS = 20_000
 pytest.importorskip("crateq.core.search", reason="federated search (crateq.core.search) missing")

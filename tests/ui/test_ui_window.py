@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from conftest import MakeGui
-from crateq.ui.app import GuiApp
-from crateq.ui.window_modes import snap_to_edges
+from crateq.ui.shell.app import GuiApp
+from crateq.ui.shell.window_modes import snap_to_edges
 
 W = Qt.WindowType
 
@@ -145,8 +145,8 @@ def test_without_pools_the_status_bar_says_how_to_add_one(
     qtbot: QtBot, crateq_home: object, ui_keyring: object
 ) -> None:
     from crateq.core.accounts import Accounts
-    from crateq.ui.app import build
-    from crateq.ui.main_window import NO_POOLS
+    from crateq.ui.shell.app import build
+    from crateq.ui.shell.main_window import NO_POOLS
 
     gui = build(accounts=Accounts(), mode="app")
     qtbot.addWidget(gui.window)

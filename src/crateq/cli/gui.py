@@ -25,6 +25,6 @@ from crateq.launch import MODES  # not from crateq.ui: `crateq <other command>` 
 )
 def command(demo: bool, mode: str | None, quit_after: int | None) -> None:
     """Open CrateQ Desktop: widget, app or fullscreen mode."""
-    from crateq.ui.app import run
+    from crateq.ui.shell.app import run
 
     sys.exit(run(demo=demo, mode=mode, quit_after_ms=quit_after))

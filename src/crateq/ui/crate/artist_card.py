@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.core.crate_service import ArtistCard, LabelMomentum
-from crateq.ui.crate_controller import KEY_HINT, CrateController
+from crateq.ui.crate.crate_controller import KEY_HINT, CrateController
 
 NOT_KNOWN = "Not known"
 IDLE, LOADING, READY, ERROR, NO_KEY = "idle", "loading", "ready", "error", "no-key"

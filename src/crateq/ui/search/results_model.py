@@ -22,7 +22,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from crateq.ui.columns import COLUMN_INDEX, COLUMNS, RowPlace
-from crateq.ui.core_loop import GUI_TURN
+from crateq.ui.shell.core_loop import GUI_TURN
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow

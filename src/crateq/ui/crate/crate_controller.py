@@ -1,6 +1,6 @@
 """The artist card's and discovery panel's door into crate (and, for "queue all", the pools).
 
-Same shape as ``crateq.ui.controller``: widgets call plain methods, each starts a named task
+Same shape as ``crateq.ui.search.controller``: widgets call plain methods, each starts a named task
 on the core loop, results come back as Qt signals queued into the GUI thread. A newer card
 lookup cancels the older one (``crate:card``), and every card signal carries the lookup's
 number so an answer already queued for a row the DJ has moved past is dropped by the card.
@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from crateq.api.errors import CrateAuthError, CrateKeyMissing, CrateQError
 from crateq.api.pool_models import MediaRow
 from crateq.core.crate_service import ArtistCard, CrateService, DiscoveryKind
-from crateq.ui.core_loop import CoreLoop, TaskGroup
+from crateq.ui.shell.core_loop import CoreLoop, TaskGroup
 
 log = logging.getLogger(__name__)
 
@@ -314,8 +314,8 @@ def attach(window: Any, app: Any, *, demo: bool = False, **options: Any) -> Crat
     ``card`` and ``discovery`` attributes are the two panels; call its ``shutdown`` before
     the core loop stops.
     """
-    from crateq.ui.artist_card import ArtistCardPanel
-    from crateq.ui.discovery_panel import DiscoveryPanel
+    from crateq.ui.crate.artist_card import ArtistCardPanel
+    from crateq.ui.crate.discovery_panel import DiscoveryPanel
 
     if demo:
         _hold_demo_key(app.accounts)

@@ -11,8 +11,8 @@ from typing import Any
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
-from crateq.ui.main_window import MainWindow
-from crateq.ui.window_modes import MODE_SPECS, MODES
+from crateq.ui.shell.main_window import MainWindow
+from crateq.ui.shell.window_modes import MODE_SPECS, MODES
 
 
 def make_tray(window: MainWindow, icon: QIcon) -> QSystemTrayIcon | None:

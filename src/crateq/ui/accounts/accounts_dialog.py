@@ -39,8 +39,8 @@ from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
 from crateq.core.accounts import Accounts, normalise_url
 from crateq.core.settings import load_settings, save_settings
-from crateq.ui.engine_bridge import Runner, relay, user_message
-from crateq.ui.queue_panel import CHECKBOX_QSS
+from crateq.ui.downloads.engine_bridge import Runner, relay, user_message
+from crateq.ui.downloads.queue_panel import CHECKBOX_QSS
 
 # What the user should do about each account status the pools send.
 STATUS_ADVICE = {

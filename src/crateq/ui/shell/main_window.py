@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.window_modes
+from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.shell.window_modes
 from PySide6.QtCore import QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crateq.ui.controller import AppController
-from crateq.ui.search_bar import SearchBar
-from crateq.ui.theme import apply_theme
-from crateq.ui.ui_state import UiState
-from crateq.ui.window_modes import (
+from crateq.ui.search.controller import AppController
+from crateq.ui.search.search_bar import SearchBar
+from crateq.ui.shell.theme import apply_theme
+from crateq.ui.shell.ui_state import UiState
+from crateq.ui.shell.window_modes import (
     APP,
     FULLSCREEN,
     MODE_SPECS,
@@ -50,11 +50,11 @@ from crateq.ui.window_modes import (
 
 if TYPE_CHECKING:
     from crateq.core.settings import Settings
-    from crateq.ui.filters_panel import FiltersPanel
-    from crateq.ui.preview import PreviewPlayer
-    from crateq.ui.results_model import ResultsModel
-    from crateq.ui.results_view import ResultsView
-    from crateq.ui.window_menus import SavedSearchesUi
+    from crateq.ui.search.filters_panel import FiltersPanel
+    from crateq.ui.search.preview import PreviewPlayer
+    from crateq.ui.search.results_model import ResultsModel
+    from crateq.ui.search.results_view import ResultsView
+    from crateq.ui.shell.window_menus import SavedSearchesUi
 
 NO_POOLS = "No record pool is selected or set up: add one under ☰ → Accounts…"
 
@@ -128,15 +128,15 @@ class MainWindow(QMainWindow):
         """Grid, filter panel, tabs and bottom bar (once), wired and set up for the mode."""
         if self.body_built:
             return
-        from crateq.ui.filters_panel import FiltersPanel
-        from crateq.ui.results_model import ResultsModel
-        from crateq.ui.results_view import ResultsView
-        from crateq.ui.saved_searches import SavedSearches
-        from crateq.ui.window_menus import SavedSearchesUi, view_menu
+        from crateq.ui.search.filters_panel import FiltersPanel
+        from crateq.ui.search.results_model import ResultsModel
+        from crateq.ui.search.results_view import ResultsView
+        from crateq.ui.search.saved_searches import SavedSearches
+        from crateq.ui.shell.window_menus import SavedSearchesUi, view_menu
 
         self.saved_ui = SavedSearchesUi(self, SavedSearches())
         self.view_button.setMenu(view_menu(self))
-        # what touches the ``Qt`` namespace waits for the body (crateq.ui.window_modes)
+        # what touches the ``Qt`` namespace waits for the body (crateq.ui.shell.window_modes)
         for mode, action in self.mode_actions.items():
             action.setShortcut(QKeySequence(MODE_SPECS[mode].shortcut))
         self.handle.setCursor(QtCore.Qt.CursorShape.SizeAllCursor)
@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
             self._wire_preview(self.preview)
 
     def _make_preview(self) -> PreviewPlayer:
-        from crateq.ui.preview import PreviewPlayer
+        from crateq.ui.search.preview import PreviewPlayer
 
         ui = self.settings.ui
         return PreviewPlayer(device=ui.preview_device, volume=ui.preview_volume, parent=self)
@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
 
     def _reveal(self, row: Any) -> None:
         """The version's file when it is in the library, else the downloads folder."""
-        from crateq.ui.library_view import reveal_in_folder
+        from crateq.ui.downloads.library_view import reveal_in_folder
 
         store = self.controller.library
         entry = store.have(row.pool, row.media_id) if store is not None else None

@@ -3,7 +3,7 @@
 Threads and loops. The GUI thread runs Qt's event loop as the asyncio loop (qasync), so the
 app has one main loop and Qt-side code may schedule coroutines on it. The core — searches,
 queue calls, look-up lists — runs on a second asyncio loop in a worker thread
-(``crateq.ui.core_loop``); results come back as Qt signals, which Qt queues into the GUI
+(``crateq.ui.shell.core_loop``); results come back as Qt signals, which Qt queues into the GUI
 thread. Two reasons: httpx on the Qt loop was measured to freeze the window for 300-500 ms
 at a time (DESIGN.md), and tests stay simple and robust: pytest-qt's ``qtbot.waitUntil`` /
 ``waitSignal`` spin the Qt loop, the core loop runs by itself, so a test drives the real
@@ -49,11 +49,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
-from crateq.ui.controller import AppController
-from crateq.ui.core_loop import CoreLoop
-from crateq.ui.main_window import MainWindow
-from crateq.ui.theme import apply_palette, apply_theme, resources_dir
-from crateq.ui.window_modes import APP, MODES, WIDGET
+from crateq.ui.search.controller import AppController
+from crateq.ui.shell.core_loop import CoreLoop
+from crateq.ui.shell.main_window import MainWindow
+from crateq.ui.shell.theme import apply_palette, apply_theme, resources_dir
+from crateq.ui.shell.window_modes import APP, MODES, WIDGET
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer
@@ -171,8 +171,8 @@ class GuiApp:
         self.demo = demo
         self.server: QLocalServer | None = None
         self.tray: Any = None
-        self.panels: Any = None  # crateq.ui.panels.Panels once attached
-        self.crate: Any = None  # crateq.ui.crate_controller.CrateController once attached
+        self.panels: Any = None  # crateq.ui.shell.panels.Panels once attached
+        self.crate: Any = None  # crateq.ui.crate.crate_controller.CrateController once attached
         self.startup_error: Exception | None = None  # a settings file that fails validation
         self.filtering = False  # the window filters the app's events (complete_window)
         self.timers: list[QTimer] = []
@@ -269,7 +269,7 @@ def complete_window(gui: GuiApp) -> None:
 def finish_startup(gui: GuiApp) -> None:
     """The parts the first paint does not need: validated settings, preview player, range
     sliders, accounts and pools (httpx, keyring), downloads, library."""
-    from crateq.ui.panels import attach as attach_panels
+    from crateq.ui.shell.panels import attach as attach_panels
 
     complete_window(gui)
     if isinstance(gui.settings, SimpleNamespace):
@@ -281,7 +281,7 @@ def finish_startup(gui: GuiApp) -> None:
     if gui.panels is None:
         gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
     if gui.crate is None:  # the artist card beside the grid and the Discover tab
-        from crateq.ui.crate_controller import attach as attach_crate
+        from crateq.ui.crate.crate_controller import attach as attach_crate
 
         try:
             gui.crate = attach_crate(gui.window, gui.controller, demo=gui.demo is not None)
@@ -453,7 +453,7 @@ def _after_first_paint(
     except Exception as exc:  # a broken extra must not take search and preview with it
         log.exception("start-up of downloads/library failed")
         gui.window.statusBar().showMessage(f"Some panels failed to start: {exc}", 15000)
-    from crateq.ui.tray import add_download_actions, make_tray
+    from crateq.ui.shell.tray import add_download_actions, make_tray
 
     gui.tray = make_tray(gui.window, app_icon())
     if gui.panels is not None and getattr(gui.panels, "notifier", None) is not None:

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.core.crate_service import DISCOVERY_KINDS, DiscoveryKind, DiscoveryList
-from crateq.ui.artist_card import PANEL_QSS, label, link_button
-from crateq.ui.crate_controller import CrateController
+from crateq.ui.crate.artist_card import PANEL_QSS, label, link_button
+from crateq.ui.crate.crate_controller import CrateController
 
 TITLES: dict[str, str] = {
     "breakouts": "Breakouts",

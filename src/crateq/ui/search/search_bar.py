@@ -8,11 +8,11 @@ hiding the rows of the others.
 
 from __future__ import annotations
 
-from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.window_modes
+from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.shell.window_modes
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
-from crateq.ui.controller import SEARCHING
+from crateq.ui.search.controller import SEARCHING
 
 DEBOUNCE_MS = 250
 _CHIP_TEXT = {"searching": "…", "ok": "✓", "slow": "⏳", "error": "✕", "timeout": "⌛"}
@@ -49,7 +49,7 @@ class SearchBar(QWidget):
         self.field = QLineEdit(self)
         self.field.setObjectName("searchField")
         # size and inner margins set here, not only in the theme: the first frame is painted
-        # before the style sheet (crateq.ui.theme) and must not jump when it arrives
+        # before the style sheet (crateq.ui.shell.theme) and must not jump when it arrives
         font = self.field.font()
         font.setPointSize(14)
         self.field.setFont(font)

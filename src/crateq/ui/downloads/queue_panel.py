@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.core.download_jobs import JobSnapshot, JobState
-from crateq.ui.engine_bridge import EngineBridge
+from crateq.ui.downloads.engine_bridge import EngineBridge
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -38,7 +38,7 @@ from crateq.core.settings import (
     load_settings,
     save_settings,
 )
-from crateq.ui.queue_panel import CHECKBOX_QSS
+from crateq.ui.downloads.queue_panel import CHECKBOX_QSS
 
 THEMES = (("dark", "Dark"), ("high-contrast", "High contrast"), ("large-text", "Large text"))
 TEMPLATE_HELP = "Fields: {artist} {title} {tool} {bpm} {genre} {year} {editor} {pool} {advisory}"

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.api.pool_models import MediaRow
-from crateq.ui.engine_bridge import Runner, relay, user_message
+from crateq.ui.downloads.engine_bridge import Runner, relay, user_message
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1

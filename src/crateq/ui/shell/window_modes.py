@@ -19,9 +19,9 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
-from crateq.launch import MODES  # the console script reads them too, without Qt
+from crateq.ui.shell.mode_names import APP, FULLSCREEN, MODES, WIDGET
 
-WIDGET, APP, FULLSCREEN = MODES
+__all__ = ["APP", "FULLSCREEN", "MODES", "WIDGET"]
 SNAP_DISTANCE = 24  # px: closer than this to a screen edge and the widget sticks to it
 
 

@@ -28,7 +28,7 @@ THEMES: dict[str, tuple[str, int]] = {
 
 def resources_dir() -> Path:
     """``resources/`` next to ``src/`` in a checkout; bundled copies may set it elsewhere."""
-    return Path(__file__).resolve().parents[3] / "resources"
+    return Path(__file__).resolve().parents[4] / "resources"
 
 
 def theme_names() -> list[str]:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QInputDialog, QMenu
 
-from crateq.ui.saved_searches import SavedSearches
-from crateq.ui.theme import theme_names
+from crateq.ui.search.saved_searches import SavedSearches
+from crateq.ui.shell.theme import theme_names
 
 if TYPE_CHECKING:
-    from crateq.ui.main_window import MainWindow
+    from crateq.ui.shell.main_window import MainWindow
 
 
 def view_menu(window: MainWindow) -> QMenu:

@@ -15,9 +15,9 @@ from typing import Any
 from PySide6.QtWidgets import QApplication
 
 from crateq.core.settings import Settings
-from crateq.ui.controller import AppController, user_message
-from crateq.ui.main_window import MainWindow
-from crateq.ui.theme import apply_theme
+from crateq.ui.search.controller import AppController, user_message
+from crateq.ui.shell.main_window import MainWindow
+from crateq.ui.shell.theme import apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,9 @@ def attach(window: MainWindow, controller: AppController, accounts: Any) -> Pane
     status = window.statusBar()
     try:
         from crateq.core.store import Store
-        from crateq.ui.engine_bridge import start_engine
-        from crateq.ui.library_view import LibraryView
-        from crateq.ui.queue_panel import QueuePanel
+        from crateq.ui.downloads.engine_bridge import start_engine
+        from crateq.ui.downloads.library_view import LibraryView
+        from crateq.ui.downloads.queue_panel import QueuePanel
 
         panels.store = Store()
         panels.engine = start_engine(accounts, panels.store, window.settings, parent=window)
@@ -83,9 +83,9 @@ def _attach_queue_extras(
 ) -> None:
     """The pools' server queues, tray notices, file drags out of the grid, search drops."""
     from crateq.core.settings import load_settings, save_settings
-    from crateq.ui.file_drag import SearchDropFilter, results_file_drag
-    from crateq.ui.notifications import DownloadNotifier
-    from crateq.ui.server_queue_panel import ServerQueuePanel
+    from crateq.ui.downloads.file_drag import SearchDropFilter, results_file_drag
+    from crateq.ui.downloads.notifications import DownloadNotifier
+    from crateq.ui.downloads.server_queue_panel import ServerQueuePanel
 
     status = window.statusBar()
     server = ServerQueuePanel(
@@ -129,7 +129,7 @@ def _downloaded(window: MainWindow, job: Any) -> None:
 
 
 def open_accounts(window: MainWindow, controller: AppController, panels: Panels) -> None:
-    from crateq.ui.accounts_dialog import AccountsDialog
+    from crateq.ui.accounts.accounts_dialog import AccountsDialog
 
     dialog = AccountsDialog(controller.accounts, controller.core.submit, window)
 
@@ -145,7 +145,7 @@ def open_accounts(window: MainWindow, controller: AppController, panels: Panels)
 
 
 def open_settings(window: MainWindow, panels: Panels | None = None) -> None:
-    from crateq.ui.settings_dialog import SettingsDialog
+    from crateq.ui.settings.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(window.settings, window)
     app = QApplication.instance()

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.core.store import LibraryEntry, Store
-from crateq.ui.file_drag import DragPlan, FileDragFilter
+from crateq.ui.downloads.file_drag import DragPlan, FileDragFilter
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 MISSING_COLOUR = QColor("#ff9b9b")

@@ -1,0 +1,1 @@
+"""The accounts dialog: record pools and the crate key."""

@@ -1,0 +1,1 @@
+"""The crate artist intelligence: the artist card and the discovery panel."""

@@ -1,0 +1,1 @@
+"""Searching: the search bar, filters, results grid and model, previews, saved searches."""
