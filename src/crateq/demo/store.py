@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from crateq.demo import audio
 from crateq.demo.catalog import GENRES, VIDEO_QUALITIES, CatalogRow, PoolSpec
 from crateq.demo.filters import SearchQuery
+from crateq.demo.media_layout import MediaLayout
 
 _SCHEMA = """
 CREATE TABLE media (
@@ -145,7 +146,7 @@ class MediaSettings:
     size_bytes: int | None = None
 
 
-def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> audio.MediaLayout:
+def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> MediaLayout:
     """How the row's file is built: MP4 with a video track of its quality for video rows."""
     if not row["video"]:
         return audio.layout_for(int(row["bpm"]), "mp3", media.seconds, media.size_bytes)
