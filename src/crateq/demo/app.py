@@ -3,9 +3,9 @@
 Each endpoint is wrapped by :meth:`PoolApp._guard`, which applies, in order, the fault
 switches that replace every answer, the rate limit, the API key (403) and the Bearer JWT
 (401). File work and SQLite writes run in worker threads so the event loop keeps serving;
-the catalog search runs on the loop itself: it is a short CPU-bound query (1-15 ms at 100k
-tracks) under the store's lock, which serialises every SQLite call anyway, and handing it to
-a thread and back cost ~0.7 ms of CPU per search (a fifth of the search) in thread switches.
+the catalog search runs on the loop itself: it is a short CPU-bound query under the store's
+lock, which serialises every SQLite call anyway, so a worker thread would only add the CPU of
+the hand-off (figures: docs/PERFORMANCE.md, "Demo servers").
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from crateq.demo.mediafiles import MediaCache, MediaFile
 from crateq.demo.store import MediaSettings, layout_of
 from crateq.demo.streaming import hide_intentional_drops
 
-#: uvicorn's C parser (httptools) when installed: ~0.3 ms less CPU per request than h11.
+#: uvicorn's C parser (httptools) when installed: less CPU per request than h11.
 HTTP_IMPL = "httptools" if importlib.util.find_spec("httptools") else "h11"
 ExtraAppFactory = Callable[["DemoCluster"], ASGIApp]
 
