@@ -1,6 +1,7 @@
 # Sourced by scripts/demo, scripts/test and scripts/bench: makes .venv ready to run CrateQ.
-# Creates the venv when missing, installs the project with its test extras when pyproject.toml
-# changed, and installs the Debian libraries Qt needs (as root) or prints the apt command.
+# Creates the venv when missing, installs the project with its test and demo extras when
+# pyproject.toml changed, and installs the Debian libraries Qt needs (as root) or prints the
+# apt command.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -33,8 +34,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.crateq-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "Installing CrateQ and its test tools into .venv" >&2
-  "$VENV/bin/python" -m pip install -q -e ".[test]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
-  "$VENV/bin/python" -c "import crateq, PySide6, httpx, pytest" && touch "$stamp"
+  echo "Installing CrateQ, its test tools and its demo servers into .venv" >&2
+  "$VENV/bin/python" -m pip install -q -e ".[test,demo]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "$VENV/bin/python" -c "import crateq, PySide6, httpx, pytest, starlette, uvicorn, lameenc" \
+    && touch "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

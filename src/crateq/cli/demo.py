@@ -1,7 +1,9 @@
 """``crateq demo serve``: run the demo record pools (and registered extras) until stopped.
 
 Prints one ``READY <name> <url>`` line per server once all of them accept connections, so a
-script or test can read the URLs from stdout, then serves until SIGINT or SIGTERM.
+script or test can read the URLs from stdout, then serves until SIGINT or SIGTERM. The servers
+are the ``demo`` extra: they are imported only once ``serve`` runs (so ``crateq --help`` works
+without them), and without the extra ``serve`` names the command that installs it (exit 1).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from types import FrameType
 
 import click
 
-from crateq.demo.cluster import DEFAULT_CATALOG_SIZE, DemoCluster, default_extra_apps
-from crateq.demo.store import MediaSettings
+from crateq.demo import missing_extra
+from crateq.demo.catalog import DEFAULT_CATALOG_SIZE
 
 
 @click.group(name="demo")
@@ -57,6 +59,13 @@ def serve(
     media_bytes: int | None, host: str,
 ) -> None:  # fmt: skip
     """Serve the demo pools; one READY line per server, then until Ctrl-C."""
+    problem = missing_extra()
+    if problem is not None:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    from crateq.demo.cluster import DemoCluster, default_extra_apps
+    from crateq.demo.store import MediaSettings
+
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

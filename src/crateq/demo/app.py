@@ -3,9 +3,9 @@
 Each endpoint is wrapped by :meth:`PoolApp._guard`, which applies, in order, the fault
 switches that replace every answer, the rate limit, the API key (403) and the Bearer JWT
 (401). File work and SQLite writes run in worker threads so the event loop keeps serving;
-the catalog search runs on the loop itself: it is a short CPU-bound query (1-15 ms at 100k
-tracks) under the store's lock, which serialises every SQLite call anyway, and handing it to
-a thread and back cost ~0.7 ms of CPU per search (a fifth of the search) in thread switches.
+the catalog search runs on the loop itself: it is a short CPU-bound query under the store's
+lock, which serialises every SQLite call anyway, so a worker thread would only add the CPU of
+the hand-off (figures: docs/PERFORMANCE.md, "Demo servers").
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,8 +95,8 @@ class PoolApp:
 
     def _guard(
         self, handler: Handler, *, key: bool = True, user: bool = True
-    ) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
+    ) -> Callable[[Request], Awaitable[Response | ASGIApp]]:
+        async def endpoint(request: Request) -> Response | ASGIApp:  # Starlette calls either
             faults = self.state.faults
             if faults.html_error_page:
                 return HTMLResponse(_BAD_GATEWAY_PAGE, 502)
@@ -116,7 +117,7 @@ class PoolApp:
                 if account is None:
                     return error(401, "Authorization has been denied for this request.")
             try:
-                return await handler(request, account)  # type: ignore[return-value]
+                return await handler(request, account)
             except BadRequest as exc:
                 return error(400, str(exc))
             except Exception:  # a bug in the demo must still answer like a pool does
@@ -171,7 +172,7 @@ class PoolApp:
 
     # -- search and queue --------------------------------------------------------------
 
-    def _row(self, base: str, row: Any, account: DemoAccount, now: float) -> dict[str, Any]:
+    def _row(self, base: str, row: sqlite3.Row, account: DemoAccount, now: float) -> dict[str, Any]:
         media_id = int(row["media_id"])
         tokens = self.state.tokens
         preview_token = tokens.preview_token(media_id, row["version"])
@@ -191,7 +192,7 @@ class PoolApp:
 
     def _page(
         self, request: Request, account: DemoAccount, query: SearchQuery, total: int,
-        rows: list[Any], with_queue_date: bool = False,
+        rows: list[sqlite3.Row], with_queue_date: bool = False,
     ) -> JSONResponse:  # fmt: skip
         now = dt.datetime.now(dt.UTC).timestamp()
         base = str(request.base_url)
@@ -251,14 +252,14 @@ class PoolApp:
 
     # -- files ---------------------------------------------------------------------------
 
-    async def _media_row(self, request: Request) -> Any:
+    async def _media_row(self, request: Request) -> sqlite3.Row | None:
         text = request.path_params["media_id"]
         if not str(text).isdigit():
             raise BadRequest(f"Invalid media id: {text!r}.")
         return await run_in_threadpool(self.state.store.get, int(text))
 
     async def _serve(
-        self, request: Request, row: Any, filename: str | None, preview: bool = False
+        self, request: Request, row: sqlite3.Row, filename: str | None, preview: bool = False
     ) -> Response | ASGIApp:
         state = self.state
         layout = layout_of(row, state.store.media)

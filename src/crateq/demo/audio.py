@@ -5,6 +5,7 @@ repeated as often as the wanted duration or size needs. Every unit starts with a
 reservoir, so the concatenation decodes cleanly, and because a LAME CBR stream's size
 depends only on its sample count, a row's exact file size is known before the file exists.
 That lets a 1 GiB file be listed instantly and written later at disk speed, never in memory.
+The stream constants and :class:`MediaLayout` live in :mod:`crateq.demo.media_layout`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from __future__ import annotations
 import array
 import math
 import random
-from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from dataclasses import replace
+from functools import lru_cache
 
 import lameenc
 
-from crateq.demo.jpeg import palette_colour, solid_frame
-
-SAMPLE_RATE = 44_100
-BITRATE_KBPS = 128
-FRAME_SAMPLES = 1152
-UNIT_BEATS = 16
-PREVIEW_SECONDS = 30.0
+from crateq.demo.media_layout import (
+    BITRATE_KBPS,
+    FRAME_SAMPLES,
+    SAMPLE_RATE,
+    UNIT_BEATS,
+    MediaLayout,
+)
+from crateq.demo.mp4 import build_header
 
 
 def _encoder() -> lameenc.Encoder:
@@ -68,75 +70,6 @@ def unit_frame_sizes(samples: int) -> tuple[int, ...]:
     return _frame_pattern()[: -(-samples // FRAME_SAMPLES) + 1]
 
 
-VIDEO_FRAMES_PER_BEAT = 2
-
-
-@dataclass(frozen=True)
-class MediaLayout:
-    """Everything about a media file that is known without writing it.
-
-    An MP4 interleaves, per unit, the unit's MP3 frames and a video chunk of solid-colour
-    JPEG frames flashing on the beat (bright on the beat, dark between).
-    """
-
-    kind: str  # "mp3" | "mp4"
-    bpm: int
-    unit_samples: int
-    unit_frames: tuple[int, ...]
-    units: int
-    header: int = 0  # bytes before the first unit (the MP4 boxes), 0 for MP3
-    video_size: tuple[int, int] = (0, 0)  # (width, height); (0, 0) for audio only
-    palette: int = 0  # colour of the video frames
-
-    @cached_property
-    def unit_bytes(self) -> int:
-        """Bytes of one unit's MP3 frames."""
-        return sum(self.unit_frames)
-
-    @property
-    def video_frame_bytes(self) -> tuple[int, int]:
-        """Sizes of the (bright, dark) video frames."""
-        if self.video_size == (0, 0):
-            return (0, 0)
-        width, height = self.video_size
-        return (
-            len(solid_frame(width, height, palette_colour(self.palette, True))),
-            len(solid_frame(width, height, palette_colour(self.palette, False))),
-        )
-
-    @property
-    def video_frames_per_unit(self) -> int:
-        return UNIT_BEATS * VIDEO_FRAMES_PER_BEAT if self.video_size != (0, 0) else 0
-
-    @cached_property
-    def video_chunk_bytes(self) -> int:
-        bright, dark = self.video_frame_bytes
-        return self.video_frames_per_unit // 2 * (bright + dark)
-
-    @property
-    def size(self) -> int:
-        return self.header + self.units * (self.unit_bytes + self.video_chunk_bytes)
-
-    @property
-    def frames(self) -> int:
-        return self.units * len(self.unit_frames)
-
-    @property
-    def seconds(self) -> float:
-        """Duration as decoders and mutagen report it (whole frames)."""
-        return self.frames * FRAME_SAMPLES / SAMPLE_RATE
-
-    @property
-    def preview_units(self) -> int:
-        unit_seconds = len(self.unit_frames) * FRAME_SAMPLES / SAMPLE_RATE
-        return min(self.units, max(1, math.ceil(PREVIEW_SECONDS / unit_seconds)))
-
-    @property
-    def preview_bytes(self) -> int:
-        """Size of the preview: the first units as an MP3 (also for video rows)."""
-        return self.preview_units * self.unit_bytes
-
-
 @lru_cache(maxsize=8192)
 def layout_for(
     bpm: int,
@@ -159,8 +92,6 @@ def layout_for(
         units = max(1, math.ceil(seconds / unit_seconds - 1e-9))
     layout = replace(layout, units=units)
     if kind == "mp4":
-        from crateq.demo.mp4 import build_header
-
         layout = replace(layout, header=len(build_header(layout)))
     return layout
 

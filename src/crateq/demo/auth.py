@@ -96,7 +96,7 @@ class TokenAuthority:
 
     def download_tokens(self, user_id: str, now: float | None = None) -> Callable[[int], str]:
         """``media_id -> download_token(user_id, media_id, now)``, for a whole listing: what
-        the tokens share is joined once (~1 us a token less, and a page signs 100)."""
+        the tokens share is joined once, not once for each of a page's 100 tokens."""
         issued = int(now if now is not None else time.time())
         head, tail = f"dl:{user_id}:".encode(), f":{issued}".encode()
         keyed, prefix = self._keyed, f"{issued}."

@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from crateq.demo.catalog import DEMO_POOLS, generate_catalog
 from crateq.demo.filters import parse_search
@@ -35,7 +36,22 @@ QUERIES: tuple[dict[str, str], ...] = (
 )
 
 
-def run(rows: int, repeat: int) -> dict[str, object]:
+class QueryFigures(TypedDict):
+    params: dict[str, str]
+    records: int
+    median_ms: float
+    max_ms: float
+    plan: list[str]
+
+
+class SearchReport(TypedDict):
+    rows: int
+    generate_s: float
+    load_s: float
+    queries: list[QueryFigures]
+
+
+def run(rows: int, repeat: int) -> SearchReport:
     spec = DEMO_POOLS[0]
     with tempfile.TemporaryDirectory(prefix="crateq-bench-") as folder:
         started = time.perf_counter()
@@ -44,7 +60,7 @@ def run(rows: int, repeat: int) -> dict[str, object]:
         store = PoolStore(Path(folder) / "bench.sqlite", spec, MediaSettings())
         store.load(catalog)
         loaded = time.perf_counter()
-        results = []
+        results: list[QueryFigures] = []
         for params in QUERIES:
             query = parse_search(params)
             timings = []
@@ -79,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"{report['rows']} rows: generated in {report['generate_s']} s, "
           f"loaded and indexed in {report['load_s']} s")  # fmt: skip
-    for item in report["queries"]:  # type: ignore[attr-defined]
+    for item in report["queries"]:
         print(f"{item['median_ms']:8.2f} ms median {item['max_ms']:8.2f} ms max "
               f"{item['records']:7d} rows  {item['params']}")  # fmt: skip
     if not args.store_only:

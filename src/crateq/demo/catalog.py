@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from crateq.demo import words
 
+DEFAULT_CATALOG_SIZE = 3000  # rows per demo pool unless asked otherwise
+
 CATEGORIES: tuple[tuple[int, str], ...] = (
     (1, "Hip-Hop"), (2, "R&B"), (3, "Electronic"), (4, "Pop"),
     (5, "Latin"), (6, "World"), (7, "Rock"), (8, "Throwback"),

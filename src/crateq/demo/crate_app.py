@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,6 +29,9 @@ from crateq.demo.crate_lookup import DemoCrateError
 
 DEMO_API_KEY = "ck_test_CrateQDemo0000000000000000000000"  # ck_test_ + 32 base62
 FaultMode = Literal["429", "500", "503", "504", "html", "garbage"]
+FAULT_MODES: tuple[FaultMode, ...] = ("429", "500", "503", "504", "html", "garbage")
+Handler = Callable[[Request], dict[str, Any]]  # a JSON body (values of any JSON type)
+Endpoint = Callable[[Request], Awaitable[Response]]
 _LOCATOR = re.compile(r"^(discogs|mbid)\s*:\s*(.*)$", re.IGNORECASE)
 
 
@@ -158,10 +162,10 @@ class CrateStandInApp:
             Route("/{rest:path}", self._wrap(self.not_found, keyed=False)),
         ]
 
-    def _keyed(self, handler: Any) -> Any:
+    def _keyed(self, handler: Handler) -> Endpoint:
         return self._wrap(handler, keyed=True)
 
-    def _wrap(self, handler: Any, *, keyed: bool) -> Any:
+    def _wrap(self, handler: Handler, *, keyed: bool) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             self.control.requests.append(request.url.path)
             fault = self.control.take_fault()
@@ -263,11 +267,12 @@ class CrateStandInApp:
     async def set_fault(self, request: Request) -> Response:
         """``POST /_demo/fault?mode=429|500|503|504|html|garbage&count=N&retry_after=S``."""
         params = request.query_params
-        mode = params.get("mode") or None
-        if mode not in (None, "429", "500", "503", "504", "html", "garbage"):
+        asked = params.get("mode") or None
+        mode = next((known for known in FAULT_MODES if known == asked), None)
+        if asked is not None and mode is None:
             return JSONResponse({"error": "invalid_query", "message": "unknown mode"}, 400)
         count = int(params["count"]) if params.get("count", "").isdigit() else None
-        self.control.set_fault(mode, count, float(params.get("retry_after", "2")))  # type: ignore[arg-type]
+        self.control.set_fault(mode, count, float(params.get("retry_after", "2")))
         return JSONResponse({"fault": mode, "count": count})
 
 

@@ -54,14 +54,14 @@ GENRES = ("Electronic", "Hip Hop", "Funk / Soul", "Jazz")
 STYLES = ("House", "Techno", "Deep House", "Broken Beat", "Garage", "Electro", "Disco")
 
 
-def _gap(facet: str) -> Any:
+def _gap(facet: str) -> dict[str, Any] | list[dict[str, Any]]:  # Any: JSON values
     """The honest-gap form of a facet (its schema decides whether signals may be null)."""
     if facet in ("connections",):
         return {"state": "honest_gap", "signals": {"count": 0, "related": []}}
     if facet == "dated_appearance":
         return {"state": "honest_gap", "signals": {"count": 0, "sources": []}}
     if facet == "discography":
-        signals = {
+        signals: dict[str, Any] = {  # Any: JSON values of several types
             "clusterId": None,
             "total": 0,
             "shown": 0,

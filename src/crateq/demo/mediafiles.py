@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crateq.demo import audio
+from crateq.demo.media_layout import MediaLayout
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class MediaCache:
             return self._locks.setdefault(key, threading.Lock())
 
     def get(
-        self, pool: str, media_id: int, version: int, layout: audio.MediaLayout, suffix: str = ""
+        self, pool: str, media_id: int, version: int, layout: MediaLayout, suffix: str = ""
     ) -> MediaFile:
         """The file for this row, generated first if needed (blocking: call from a thread)."""
         video = (
@@ -57,16 +58,14 @@ class MediaCache:
             digest_path.write_text(digest)
             return MediaFile(path, digest, layout.size)
 
-    def preview(
-        self, pool: str, media_id: int, version: int, layout: audio.MediaLayout
-    ) -> MediaFile:
+    def preview(self, pool: str, media_id: int, version: int, layout: MediaLayout) -> MediaFile:
         """The preview file: the first ~30 s as an MP3, for audio and video rows alike."""
-        short = audio.MediaLayout("mp3", layout.bpm, layout.unit_samples, layout.unit_frames,
+        short = MediaLayout("mp3", layout.bpm, layout.unit_samples, layout.unit_frames,
                                   layout.preview_units)  # fmt: skip
         return self.get(pool, media_id, version, short, suffix="preview")
 
     @staticmethod
-    def _write(path: Path, media_id: int, layout: audio.MediaLayout) -> str:
+    def _write(path: Path, media_id: int, layout: MediaLayout) -> str:
         unit = audio.encode_unit(layout.bpm, audio.tone_for(media_id))
         if layout.video_chunk_bytes:
             from crateq.demo.jpeg import palette_colour, solid_frame

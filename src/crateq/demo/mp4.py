@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from crateq.demo.audio import BITRATE_KBPS, FRAME_SAMPLES, SAMPLE_RATE
-
-if TYPE_CHECKING:
-    from crateq.demo.audio import MediaLayout
+from crateq.demo.media_layout import BITRATE_KBPS, FRAME_SAMPLES, SAMPLE_RATE, MediaLayout
 
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 

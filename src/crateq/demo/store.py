@@ -2,7 +2,8 @@
 
 A fresh database file is built for every server start (fast: one transaction, executemany),
 so a test run never sees state left by another. Access is serialised by a lock: each query
-is short, and the app calls in from worker threads.
+is short, and the app calls in from worker threads. What the search SQL's shapes save is
+measured in docs/PERFORMANCE.md, "Demo servers".
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from crateq.demo import audio
 from crateq.demo.catalog import GENRES, VIDEO_QUALITIES, CatalogRow, PoolSpec
 from crateq.demo.filters import SearchQuery
+from crateq.demo.media_layout import MediaLayout
 
 _SCHEMA = """
 CREATE TABLE media (
@@ -31,7 +33,7 @@ CREATE TABLE media (
   downloads INTEGER, version INTEGER NOT NULL DEFAULT 1, haystack TEXT NOT NULL,
   length_text TEXT, size_text TEXT, preview_token TEXT,
   -- the row's fixed wire fields as JSON text (no braces): a page joins them with the
-  -- per-user ones instead of building a 22-field object per row (~0.2 ms a page less)
+  -- per-user ones instead of building a 22-field object per row
   wire_head TEXT GENERATED ALWAYS AS (rtrim(json_object(
     'mediaId', media_id, 'artist', artist, 'title', title, 'genre', genre, 'bpm', bpm,
     'advisory', advisory, 'editor', editor, 'length', length_text, 'size', size_text,
@@ -113,12 +115,12 @@ class PageSigner(Protocol):
 
 
 #: A page's rows as the wire's JSON objects, built by SQLite: no Python dict or json.dumps per
-#: row (a 100-row page: ~1.4 ms of Python less). The page comes as a JSON array of
-#: ``[mediaId, download token]`` in order: the tokens are signed in one Python loop, not by a
-#: function SQLite calls per row. Preview tokens depend on the row alone and are stored with
-#: it when the store knows the signer (``previews``); else SQLite asks the signer per row.
-#: The fixed fields come as JSON text stored with the row (``wire_head``, ``wire_mid``), in
-#: the wire's order; ``json_quote`` writes the rest as ``json_object`` would.
+#: row. The page comes as a JSON array of ``[mediaId, download token]`` in order: the tokens
+#: are signed in one Python loop, not by a function SQLite calls per row. Preview tokens
+#: depend on the row alone and are stored with it when the store knows the signer
+#: (``previews``); else SQLite asks the signer per row. The fixed fields come as JSON text
+#: stored with the row (``wire_head``, ``wire_mid``), in the wire's order; ``json_quote``
+#: writes the rest as ``json_object`` would.
 #: Parameters: base URL, the array, user, user.
 _ROWS_JSON = (
     "SELECT m.wire_head || ',\"preview\":' || json_quote(? || 'api/Content/Preview/'"
@@ -145,7 +147,7 @@ class MediaSettings:
     size_bytes: int | None = None
 
 
-def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> audio.MediaLayout:
+def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> MediaLayout:
     """How the row's file is built: MP4 with a video track of its quality for video rows."""
     if not row["video"]:
         return audio.layout_for(int(row["bpm"]), "mp3", media.seconds, media.size_bytes)
@@ -249,8 +251,8 @@ class PoolStore:
         order term): right when few rows match, since that walk reads the whole catalog
         before it has a page of sparse matches. With many matches and an indexed order it
         is the other way round: ``+`` on the other filters (and on ``media_id`` for the
-        keyword match list) stops SQLite from fetching and sorting every match (20k rows:
-        ~20 ms); it walks the order's index, reading ~size x catalog / matches rows (~5 ms).
+        keyword match list) stops SQLite from fetching and sorting every match; it walks the
+        order's index instead, reading ~size x catalog / matches rows.
         """
         fts = "m.media_id IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)"
         match = " AND ".join(query.fts)
@@ -281,10 +283,10 @@ class PoolStore:
     ) -> tuple[str, list[Any]]:
         """The COUNT query: keyword matches are counted from the FTS table when it can.
 
-        Keywords alone: the FTS table's own count (~3 ms for 20k matches, against ~13 ms
-        joining each to ``media``). Keywords and only unindexable filters (two-letter words):
-        the matches drive the join, not a scan of the catalog. Keywords and an indexed
-        filter: that index drives, probing the match list.
+        Keywords alone: the FTS table's own count, without joining each match to ``media``.
+        Keywords and only unindexable filters (two-letter words): the matches drive the
+        join, not a scan of the catalog. Keywords and an indexed filter: that index drives,
+        probing the match list.
         """
         where, params = list(query.where), list(query.params)
         if query.fts and not queue_only:
@@ -333,8 +335,8 @@ class PoolStore:
     ) -> tuple[int, list[bytes]]:
         """(total matching rows, the page's rows as wire JSON objects, signed for ``user_id``).
 
-        The rows stay UTF-8 bytes as SQLite made them: the answer's body is bytes too, and
-        decoding ~50 kB per page into ``str`` only to encode it again cost ~5% of a search.
+        The rows stay UTF-8 bytes as SQLite made them: the answer's body is bytes too, so
+        decoding a page into ``str`` only to encode it again would be wasted work.
         """
         with self._lock:
             count, page_sql, page_params = self._page_locked(query, user_id, False)

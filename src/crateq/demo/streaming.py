@@ -11,9 +11,10 @@ import asyncio
 import logging
 import re
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -136,7 +137,7 @@ class FileBody:
 
 
 def file_response(
-    request_headers: Any,
+    request_headers: Mapping[str, str],
     path: Path,
     length: int,
     etag: str,

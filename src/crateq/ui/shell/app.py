@@ -122,6 +122,9 @@ class DemoSetup:
 
 def start_demo(accounts: Any) -> DemoSetup:
     """Start the demo pools (and the crate stand-in) and sign in to each as demo/demo."""
+    from crateq.demo import require_extra
+
+    require_extra()  # without the demo extra: its install command on stderr, exit 1
     from crateq.demo.cluster import DemoCluster, default_extra_apps
 
     cluster = DemoCluster(extra_apps=default_extra_apps()).start()
