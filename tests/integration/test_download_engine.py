@@ -209,13 +209,16 @@ async def test_pause_mid_file_then_resume_continues_with_range(
     assert part.exists() and not Path(paused.path).exists()
     assert 0 < paused.bytes_done < paused.total_bytes
     faults.slow_bytes_per_second = None
+    before_resume = len(events)
     await engine.resume(job.id)
     await engine.wait()
     done = engine.job(job.id)
     assert done.state is JobState.DONE, done.reason
     assert audio_sha(Path(done.path)) == urban.server_sha(row)
-    first_progress = [e.job.bytes_done for e in events if e.kind == "progress"]
-    assert first_progress[0] > 0
+    # the resumed transfer goes on from where the .part ended (Range), never from byte 0;
+    # unthrottled it may finish before the ~10 Hz progress sampler reports at all
+    after = [e.job.bytes_done for e in events[before_resume:] if e.kind == "progress"]
+    assert all(done_bytes >= paused.bytes_done for done_bytes in after)
     await engine.shutdown()
 
 
