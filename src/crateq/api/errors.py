@@ -15,6 +15,7 @@ limits how long to wait.
     │   │   │   └── DownloadTokenExpired
     │   │   ├── PoolBadRequest        400, the server's message kept
     │   │   ├── PoolNotFound          404
+    │   │   ├── PoolRangeRefused      416 on a resumed download: the partial file starts over
     │   │   ├── PoolRateLimited       429/503 after bounded retries (retry_after)
     │   │   ├── PoolTimeout           the "200 with []" search timeout, or a read timeout
     │   │   ├── PoolUnavailable       network failure, 5xx
@@ -116,6 +117,10 @@ class PoolBadRequest(PoolError):
 
 class PoolNotFound(PoolError):
     """The pool does not know the requested item (404)."""
+
+
+class PoolRangeRefused(PoolError):
+    """The pool cannot serve the requested ``Range`` (416): a resumed file must start over."""
 
 
 class PoolRateLimited(PoolError):

@@ -1,4 +1,7 @@
-"""Client of one record pool (pool-api.md): login, search, look-up lists, queue, downloads.
+"""Client of one record pool (pool-api.md): login, search, look-up lists, queue, download URLs.
+
+The file bytes themselves go through the one download transport (:mod:`crateq.api.transport`)
+with this client's ``download_url`` and ``auth_headers``.
 
 Everything a pool can do wrong is translated here into the typed errors of
 :mod:`crateq.api.errors` (each carrying ``pool=<name>``), so services never see httpx
@@ -12,8 +15,7 @@ import asyncio
 import functools
 import logging
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -322,50 +324,6 @@ class PoolClient:
             status=404,
         )
 
-    # -- download --------------------------------------------------------------------------
-
-    def open_download(
-        self, media_id: int, token: str, *, offset: int = 0, etag: str | None = None
-    ) -> AbstractAsyncContextManager[httpx.Response]:
-        """A streaming response for the file; errors are typed before the body is yielded.
-
-        With ``offset`` a ``Range: bytes=N-`` is sent (``If-Range`` with ``etag``); the caller
-        checks for 206 vs 200. Network failures while reading the body inside the ``async
-        with`` surface as :class:`PoolUnavailable` / :class:`PoolTimeout`.
-        """
-        return self._open_download(media_id, token, offset, etag)
-
-    @asynccontextmanager
-    async def _open_download(
-        self, media_id: int, token: str, offset: int, etag: str | None
-    ) -> AsyncIterator[httpx.Response]:
-        headers: dict[str, str] = {"Accept": "*/*"}
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
-            if etag:
-                headers["If-Range"] = etag
-        response = await self._send(
-            "GET",
-            f"api/Content/Download/{int(media_id)}",
-            params={"token": token},
-            headers=headers,
-            stream=True,
-            download=True,
-        )
-        try:
-            yield response
-        except httpx.TimeoutException as exc:
-            raise PoolTimeout(
-                f"Pool {self.name} stopped sending the file.", pool=self.name
-            ) from exc
-        except httpx.TransportError as exc:
-            raise PoolUnavailable(
-                f"The connection to pool {self.name} dropped during the download.",
-                pool=self.name,
-            ) from exc
-        finally:
-            await response.aclose()
-
     # -- the wire --------------------------------------------------------------------------
 
     async def _send(
@@ -377,8 +335,6 @@ class PoolClient:
         json_body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         authed: bool = True,
-        stream: bool = False,
-        download: bool = False,
     ) -> httpx.Response:
         """Send with key, Bearer, one re-login on 401 and bounded 429/503 retries."""
         relogged = False
@@ -400,7 +356,7 @@ class PoolClient:
                 headers=request_headers,
             )
             try:
-                response = await self._http.send(request, stream=stream)
+                response = await self._http.send(request)
             except httpx.ConnectTimeout as exc:
                 raise PoolUnavailable(
                     f"Pool {self.name} could not be reached (connection timed out).",
@@ -419,11 +375,8 @@ class PoolClient:
             log.debug("pool %s %s %s -> %s", self.name, method, path, status)
             if response.is_success:
                 return response
-            if stream:
-                await response.aread()
-                await response.aclose()
             if status in RETRYABLE and retries < MAX_RETRIES:
-                wait = retry_after_seconds(response)
+                wait = retry_after_seconds(response.headers)
                 wait = min(MAX_RETRY_AFTER, wait if wait is not None else 2.0**retries)
                 retries += 1
                 log.info("pool %s busy (%s), retrying in %.1f s", self.name, status, wait)
@@ -437,7 +390,6 @@ class PoolClient:
                 response,
                 self.name,
                 had_token=bool(self.token),
-                download=download,
                 login=not authed,
                 relogged=relogged,
             )

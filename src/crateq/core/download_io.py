@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import cast
 
-from crateq.core.http_body import BUFFERS
+from crateq.api.transport import BUFFERS
 
 _active = 0
 _active_lock = threading.Lock()
