@@ -8,6 +8,7 @@ socket. The server records every request head, so tests also check what the clie
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import ssl
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpcore
 import httpx
 import pytest
 
@@ -31,7 +33,7 @@ from crateq.api.errors import (
     PoolUnavailable,
 )
 from crateq.api.pool import PoolClient
-from crateq.api.transport import BodyResponse, direct_possible, open_download
+from crateq.api.transport import PROXY_READ, BodyResponse, direct_possible, open_download
 from crateq.core.download_transfer import (
     RestartTransfer,
     TransferInterrupted,
@@ -39,6 +41,8 @@ from crateq.core.download_transfer import (
     TransferState,
     transfer,
 )
+from crateq.core.downloads import DownloadEngine
+from crateq.core.store import Store
 from scripted_server import ScriptedServer, head
 from tls_cert import self_signed
 
@@ -269,6 +273,24 @@ def test_an_environment_proxy_sends_the_request_through_httpx(
         result = fetch(proxied, "http://pool.invalid/f.mp3", tmp_path / "f.part")
     assert result.sha256 == sha(BODY)
     assert proxy.requests[0].startswith("GET http://pool.invalid/f.mp3 HTTP/1.1")
+
+
+def test_the_proxy_path_reads_in_the_transports_chunks_and_patches_no_library_class(
+    serve: Callable[..., ScriptedServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    read_size = httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES
+    store = Store(tmp_path / "crateq.sqlite3")
+    asyncio.run(DownloadEngine(store, {}).shutdown())  # an engine made and stopped, as the app
+    store.close()
+    proxy = serve(lambda _: answer())
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    url = "http://pool.invalid/f.mp3"
+    with httpx.Client(timeout=30.0) as proxied, open_download(proxied, url, {}, pool="p") as got:
+        sizes = [len(chunk) for chunk in got.chunks()]
+    assert sum(sizes) == len(BODY) and set(sizes[:-1]) == {PROXY_READ}
+    assert read_size == httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES
 
 
 def test_two_transfers_at_once_hash_in_order_when_the_hashing_mode_changes(

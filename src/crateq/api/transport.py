@@ -8,7 +8,8 @@ reads the socket itself: no allocation or copy per chunk under the GIL). The cal
 and hashes each view before it asks for the next ``BUFFERS - 1``.
 
 When a proxy is configured in the environment (httpx honours ``HTTP(S)_PROXY``/
-``ALL_PROXY``) the request goes through the httpx client instead.
+``ALL_PROXY``) the request goes through the httpx client instead, read in ``PROXY_READ``
+chunks through httpx's public streaming API.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from crateq.api.transport_conn import (
 __all__ = ["BUFFERS", "READ_BUFFER", "BodyResponse", "close_idle", "direct_possible"]
 __all__ += ["open_download", "open_get"]
 
+PROXY_READ = 256 << 10
+"""Chunk size of a body read through httpx (the proxy path)."""
 _ERROR_HEAD = 2048  # bytes of an error answer's body read for its message
 _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -153,7 +156,7 @@ class _HttpxResponse:
             return b""
 
     def chunks(self) -> Iterator[memoryview | bytes]:
-        return self._response.iter_raw()
+        return self._response.iter_raw(PROXY_READ)
 
 
 def _request_following(

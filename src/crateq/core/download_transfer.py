@@ -5,8 +5,7 @@ the body over as views into reused buffers, and each view is ``os.write``n, fed 
 and counted, three calls that release the GIL, so several transfers use both cores. The
 engine samples the byte counter ~10 times a second (no callback, event or database write
 per chunk). Writeback starts during the download (``download_io.Flusher``), so the final
-fsync has little left to do. A proxy in the environment sends the request through the sync
-``httpx.Client``, whose read size ``tune_httpcore`` raises. Figures: docs/PERFORMANCE.md.
+fsync has little left to do. Figures: docs/PERFORMANCE.md.
 
 The function raises the pool errors of the wire (the transport maps statuses and network
 failures), plus the core's :class:`RestartTransfer` when the server's answer means the
@@ -25,28 +24,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpcore
 import httpx
 
 from crateq.api.errors import PoolRangeRefused, PoolUnavailable
 from crateq.api.transport import BodyResponse, open_download
 from crateq.core.download_io import Flusher, Hasher
 
-READ_BYTES = 256 << 10
 _HASH_BLOCK = 4 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 Writer = Callable[[int, memoryview | bytes], int]
-
-
-def tune_httpcore() -> None:
-    """Set httpcore's sync HTTP/1.1 read size to ``READ_BYTES`` (a class attribute).
-
-    Only the sync connection class is touched: the app's async API clients keep their
-    defaults, and only this module's worker threads use sync connections.
-    """
-    httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES = READ_BYTES
 
 
 class RestartTransfer(Exception):

@@ -42,7 +42,7 @@ from crateq.core.download_jobs import DownloadJob, EventHub, JobEvent, JobSnapsh
 from crateq.core.download_jobs import Listener as Listener
 from crateq.core.download_runner import DownloadSource, JobRunner, RetryPolicy
 from crateq.core.download_thread import EngineThread
-from crateq.core.download_transfer import TransferState, Writer, tune_httpcore
+from crateq.core.download_transfer import TransferState, Writer
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
 
@@ -89,7 +89,6 @@ class DownloadEngine(JobRunner):
         self._changed: asyncio.Event | None = None
         self._bound_loop: asyncio.AbstractEventLoop | None = None
         self._ticker: asyncio.Task[None] | None = None
-        tune_httpcore()
         workers = self.settings.total_jobs + 4
         self._executor = concurrent.futures.ThreadPoolExecutor(workers, "crateq-download")
         self._http = httpx.Client(
