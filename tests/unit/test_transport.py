@@ -35,13 +35,12 @@ from crateq.api.errors import (
 from crateq.api.pool import PoolClient
 from crateq.api.transport import PROXY_READ, BodyResponse, direct_possible, open_download
 from crateq.core.download_transfer import (
-    RestartTransfer,
-    TransferInterrupted,
     TransferResult,
     TransferState,
     transfer,
 )
 from crateq.core.downloads import DownloadEngine
+from crateq.core.errors import RestartTransfer, TransferInterrupted
 from crateq.core.store import Store
 from scripted_server import ScriptedServer, head
 from tls_cert import self_signed

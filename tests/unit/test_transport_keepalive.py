@@ -20,11 +20,11 @@ import pytest
 from crateq.api import transport_conn
 from crateq.api.errors import PoolRateLimited
 from crateq.core.download_transfer import (
-    TransferInterrupted,
     TransferResult,
     TransferState,
     transfer,
 )
+from crateq.core.errors import TransferInterrupted
 from tls_cert import self_signed
 
 BODY = bytes(range(256)) * 2048  # 512 KiB

@@ -1,4 +1,5 @@
-"""One exception tree for every remote API the app speaks.
+"""The wire's part of the one exception tree: every remote API the app speaks, plus the
+input and local-configuration errors raised before a request.
 
 httpx errors are translated at the wire (``raise PoolUnavailable(...) from exc``) and never
 reach services or widgets. Every error carries one plain sentence for the user (``str(err)``)
@@ -31,9 +32,14 @@ limits how long to wait.
     │       ├── CrateUnavailable      network failure, timeout, 5xx after bounded retries
     │       └── CrateProtocolError    a body that is neither the error envelope nor the schema
     ├── FilterError                   a search filter the user typed is malformed (bpm "80-")
-    └── ConfigError                   missing/invalid local configuration (no key, no pool…)
-        ├── CrateKeyMissing           no crate API key set; no request was made
-        └── KeyringUnavailable        no usable OS keyring to store a secret (never plaintext)
+    ├── ConfigError                   missing/invalid local configuration (no key, no pool…)
+    │   ├── CrateKeyMissing           no crate API key set; no request was made
+    │   ├── KeyringUnavailable        no usable OS keyring to store a secret (never plaintext)
+    │   └── SettingsInvalid, StoreError       (the core's, see crateq.core.errors)
+    └── DownloadError                 the local side of a download (the core's, see
+                                      crateq.core.errors: verification, restart, disk full…)
+
+The core imports the whole tree from ``crateq.core.errors``, its one door to it.
 """
 
 from __future__ import annotations

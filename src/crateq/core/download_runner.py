@@ -33,17 +33,15 @@ from crateq.api.errors import (
 )
 from crateq.api.pool_models import MediaRow
 from crateq.core.download_jobs import DownloadJob, JobState
-from crateq.core.download_transfer import (
+from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
+from crateq.core.download_verify import verify, verify_media
+from crateq.core.errors import (
     AlreadyHave,
     DiskFull,
     RestartTransfer,
     TransferInterrupted,
-    TransferResult,
-    TransferState,
-    Writer,
-    transfer,
+    VerificationFailed,
 )
-from crateq.core.download_verify import VerificationFailed, verify, verify_media
 from crateq.core.naming import extension_for, target_path
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store

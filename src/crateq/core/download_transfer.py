@@ -29,32 +29,13 @@ import httpx
 from crateq.api.errors import PoolRangeRefused, PoolUnavailable
 from crateq.api.transport import BodyResponse, open_download
 from crateq.core.download_io import Flusher, Hasher
+from crateq.core.errors import AlreadyHave, DiskFull, RestartTransfer, TransferInterrupted
 
 _HASH_BLOCK = 4 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 Writer = Callable[[int, memoryview | bytes], int]
-
-
-class RestartTransfer(Exception):
-    """The ``.part`` must be discarded (changed ETag or length, bad Content-Range, 416)."""
-
-
-class TransferInterrupted(Exception):
-    """The engine asked the transfer to stop (pause, cancel, shutdown)."""
-
-
-class DiskFull(OSError):
-    """Writing failed for lack of space; the job pauses instead of failing."""
-
-
-class AlreadyHave(Exception):
-    """The server's ETag is the SHA-256 of a file already in the library."""
-
-    def __init__(self, sha256: str) -> None:
-        super().__init__(sha256)
-        self.sha256 = sha256
 
 
 @dataclass
@@ -212,7 +193,7 @@ def _stream_body(
                     written = writer(fd, view)
                 except OSError as exc:
                     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                        raise DiskFull(exc.errno, "The disk is full") from exc
+                        raise DiskFull(exc.errno) from exc
                     raise
                 view = view[written:]
             hasher.update(chunk)
