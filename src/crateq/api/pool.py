@@ -64,8 +64,8 @@ MAX_QUEUE_PAGES = 200  # safety bound for queue_all
 def default_ssl_context() -> ssl.SSLContext:
     """The system-trust SSL context every client with the default ``verify`` shares.
 
-    Building one loads the whole CA bundle (~20-60 ms holding the GIL); one per client
-    stalled start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
+    Building one loads the whole CA bundle while holding the GIL; one per client stalled
+    start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
     only makes connections, and every client sets the same ALPN protocols on it.
     """
     return httpx.create_ssl_context()
@@ -346,8 +346,7 @@ class PoolClient:
             request_headers = self.auth_headers() if authed else {}
             request_headers.update(headers or {})
             # an absolute URL, encoded as httpx encodes ``params=``: httpx parses it once
-            # instead of parsing, merging with the base URL and re-encoding (~5% of the
-            # client's instructions per search)
+            # instead of parsing, merging with the base URL and re-encoding
             query = urlencode({"key": self._api_key, **(params or {})})
             request = self._http.build_request(
                 method,
@@ -403,7 +402,7 @@ class PoolClient:
         if page is None:  # not a JSON object (or JSON pydantic-core does not read): slow path
             page = self._odd_page(response, what)
         for row in page.data:
-            # not ``row.pool = ...``: pydantic's __setattr__ costs ~0.2 us a row; ``pool`` is
+            # not ``row.pool = ...``: pydantic's __setattr__ is slow per row; ``pool`` is
             # not a wire field, so it need not be in ``model_fields_set``
             row.__dict__["pool"] = self.name
         return page
@@ -411,7 +410,7 @@ class PoolClient:
     @staticmethod
     def _listing(body: bytes) -> MediaPage | None:
         """The page parsed straight from the body's bytes by pydantic-core (no ``json.loads``
-        and no dicts in between: half the client's CPU per page); None unless the body is a
+        and no dicts in between); None unless the body is a
         JSON object pydantic-core reads (then the caller takes the ``json`` module path)."""
         if body.lstrip()[:1] != b"{":
             return None

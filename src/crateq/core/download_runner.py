@@ -237,8 +237,8 @@ class JobRunner:
     ) -> tuple[Path, TagResult]:
         """Verify, tag and commit a complete part, in the worker thread.
 
-        One call instead of one per step: each hand-off between the loop and the pool cost
-        about 0.1 ms of CPU per file. Raises VerificationFailed (the caller retries) and
+        One call instead of one per step: each hand-off between the loop and the pool costs
+        CPU per file. Raises VerificationFailed (the caller retries) and
         TransferInterrupted when the job was paused or cancelled before the commit.
         """
         assert job.path is not None and job.part_path is not None
