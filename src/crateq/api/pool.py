@@ -410,8 +410,8 @@ class PoolClient:
     @staticmethod
     def _listing(body: bytes) -> MediaPage | None:
         """The page parsed straight from the body's bytes by pydantic-core (no ``json.loads``
-        and no dicts in between); None unless the body is a
-        JSON object pydantic-core reads (then the caller takes the ``json`` module path)."""
+        and no dicts in between); None unless the body is a JSON object pydantic-core reads
+        (then the caller takes the ``json`` module path)."""
         if body.lstrip()[:1] != b"{":
             return None
         try:
