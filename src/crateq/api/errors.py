@@ -35,11 +35,12 @@ limits how long to wait.
     ├── ConfigError                   missing/invalid local configuration (no key, no pool…)
     │   ├── CrateKeyMissing           no crate API key set; no request was made
     │   ├── KeyringUnavailable        no usable OS keyring to store a secret (never plaintext)
-    │   └── SettingsInvalid, StoreError       (the core's, see crateq.core.errors)
-    └── DownloadError                 the local side of a download (the core's, see
-                                      crateq.core.errors: verification, restart, disk full…)
+    │   └── SettingsInvalid, StoreError   settings file, download database (the core's)
+    └── DownloadError                 the local side of a download: verification, restart,
+                                      disk full… (the core's)
 
-The core imports the whole tree from ``crateq.core.errors``, its one door to it.
+The core's branches are defined in core/errors.py, which also re-exports this tree: the
+core imports every error from there, its one door to the tree (this layer imports no core).
 """
 
 from __future__ import annotations
