@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crateq.api import transport
 from crateq.demo.cluster import DemoCluster
 
 DEMO_TEST_CATALOG_SIZE = 600
@@ -24,6 +25,18 @@ def crateq_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("CRATEQ_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def direct_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
+    """The engine's kind of client with no proxy in the environment, so downloads take the
+    transport's direct path; its kept connections are closed afterwards."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    with httpx.Client(timeout=httpx.Timeout(30.0, connect=15.0), follow_redirects=True) as c:
+        yield c
+    transport.close_idle(c)
 
 
 @pytest.fixture(scope="session")

@@ -24,13 +24,13 @@ from crateq.api.errors import (
     PoolUnavailable,
 )
 from crateq.api.pool_models import MediaRow
+from crateq.api.transport import direct_possible
 from crateq.core.download_transfer import (
-    TransferInterrupted,
     TransferResult,
     TransferState,
     transfer,
 )
-from crateq.core.http_body import direct_possible
+from crateq.core.errors import TransferInterrupted
 from crateq.demo.cluster import DemoCluster
 
 DemoLogin = Callable[..., httpx.Client]

@@ -7,11 +7,13 @@ import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from mutagen.id3 import ID3
 
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaQuery, MediaRow
+from crateq.api.transport import open_download
 from crateq.core.autodownload import AutoDownloader
 from crateq.core.downloads import DownloadEngine, JobState, RetryPolicy
 from crateq.core.store import Store
@@ -53,16 +55,22 @@ def _audio_sha(path: Path) -> str:
     return hashlib.sha256(data[ID3(path).size :]).hexdigest()
 
 
-async def _server_sha(client: PoolClient, row: MediaRow) -> str:
+def _server_sha(http: httpx.Client, client: PoolClient, row: MediaRow) -> str:
+    """The server's bytes, fetched again through the one download transport."""
     digest = hashlib.sha256()
-    async with client.open_download(row.media_id, row.auth) as response:
-        async for chunk in response.aiter_raw():
+    url = client.download_url(row.media_id, row.auth)
+    with open_download(http, url, client.auth_headers(), pool=client.name) as response:
+        for chunk in response.chunks():
             digest.update(chunk)
     return digest.hexdigest()
 
 
 async def test_a_download_token_expiring_mid_file_gets_a_fresh_row_and_resumes(
-    client: PoolClient, store: Store, tmp_path: Path, demo_cluster: DemoCluster
+    client: PoolClient,
+    store: Store,
+    tmp_path: Path,
+    demo_cluster: DemoCluster,
+    direct_client: httpx.Client,
 ) -> None:
     faults = demo_cluster.pools["club-edits"].faults
     faults.drop_connection_after_bytes = 60_000
@@ -91,7 +99,7 @@ async def test_a_download_token_expiring_mid_file_gets_a_fresh_row_and_resumes(
     done = engine.job(job.id)
     assert done.state is JobState.DONE, done.reason
     assert len(refreshed) == 1  # one 403 "token expired", one fresh row, then resumed
-    assert _audio_sha(Path(done.path)) == await _server_sha(client, row)
+    assert _audio_sha(Path(done.path)) == _server_sha(direct_client, client, row)
     await engine.shutdown()
 
 

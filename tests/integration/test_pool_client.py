@@ -1,10 +1,12 @@
-"""PoolClient against the real demo pools on loopback (login, search, lists, queue, download)."""
+"""PoolClient against the real demo pools on loopback (login, search, lists, queue), and its
+download URLs and headers through the one download transport."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 
 from crateq.api.errors import (
@@ -18,6 +20,7 @@ from crateq.api.errors import (
 )
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaQuery, MediaRow
+from crateq.api.transport import open_download
 from crateq.demo.cluster import DemoCluster
 
 MakeClient = Callable[..., Awaitable[PoolClient]]
@@ -162,47 +165,54 @@ async def test_queue_add_and_remove_are_toggle_safe(make_client: MakeClient) -> 
     assert {r.media_id for r in await client.queue_all()} == before
 
 
-async def _body(client: PoolClient, row: MediaRow, offset: int = 0) -> tuple[int, bytes]:
-    async with client.open_download(row.media_id, row.auth, offset=offset) as response:
-        return response.status_code, await response.aread()
+def _body(
+    http: httpx.Client, client: PoolClient, row: MediaRow, offset: int = 0
+) -> tuple[int, bytes]:
+    """The file through the one download transport, with the URL and headers the engine uses."""
+    headers = client.auth_headers()
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    url = client.download_url(row.media_id, row.auth)
+    with open_download(http, url, headers, pool=client.name) as response:
+        return response.status_code, b"".join(bytes(chunk) for chunk in response.chunks())
 
 
 async def test_download_resume_and_fresh_token(
-    demo_cluster: DemoCluster, make_client: MakeClient
+    demo_cluster: DemoCluster, make_client: MakeClient, direct_client: httpx.Client
 ) -> None:
     client = await make_client()
     row = (await client.search(MediaQuery(size=1, media="audio"))).data[0]
-    status, whole = await _body(client, row)
+    status, whole = _body(direct_client, client, row)
     assert status == 200 and len(whole) > 1000
-    status, tail = await _body(client, row, offset=1000)
+    status, tail = _body(direct_client, client, row, offset=1000)
     assert status == 206 and tail == whole[1000:]
     faults = demo_cluster.pools["urban-beats"].faults
     faults.download_token_ttl_seconds = -1
     with pytest.raises(DownloadTokenExpired):
-        await _body(client, row)
+        _body(direct_client, client, row)
     faults.reset()
     fresh = await client.fresh_row(row)
     assert fresh.media_id == row.media_id
-    again = await _body(client, fresh)
+    again = _body(direct_client, client, fresh)
     assert hashlib.sha256(again[1]).digest() == hashlib.sha256(whole).digest()
 
 
 async def test_expired_account_download_is_forbidden_not_a_token_problem(
-    make_client: MakeClient,
+    make_client: MakeClient, direct_client: httpx.Client
 ) -> None:
     client = await make_client(username="expired", password="expired")
     row = (await client.search(MediaQuery(size=1))).data[0]
     with pytest.raises(PoolForbidden) as err:
-        await _body(client, row)
+        _body(direct_client, client, row)
     assert not isinstance(err.value, DownloadTokenExpired)
     assert "subscription is expired" in str(err.value)
 
 
 async def test_connection_dropped_mid_download_is_unavailable(
-    demo_cluster: DemoCluster, make_client: MakeClient
+    demo_cluster: DemoCluster, make_client: MakeClient, direct_client: httpx.Client
 ) -> None:
     client = await make_client()
     row = (await client.search(MediaQuery(size=1, media="audio"))).data[0]
     demo_cluster.pools["urban-beats"].faults.drop_connection_after_bytes = 500
     with pytest.raises(PoolUnavailable):
-        await _body(client, row)
+        _body(direct_client, client, row)

@@ -9,7 +9,8 @@ import lameenc
 import pytest
 
 from crateq.core.download_transfer import TransferResult, TransferState, sha256_etag
-from crateq.core.download_verify import VerificationFailed, verify
+from crateq.core.download_verify import verify
+from crateq.core.errors import VerificationFailed
 
 
 def _mp3() -> bytes:

@@ -1,20 +1,13 @@
-"""Toggle-safe queue, fresh rows and the download stream, over httpx.MockTransport."""
+"""Toggle-safe queue and fresh rows, over httpx.MockTransport (downloads: test_transport)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from crateq.api.errors import (
-    DownloadTokenExpired,
-    PoolForbidden,
-    PoolKeyError,
-    PoolNotFound,
-    PoolUnavailable,
-)
+from crateq.api.errors import PoolNotFound
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaRow
 
@@ -131,86 +124,3 @@ async def test_fresh_row_of_a_vanished_track_is_not_found() -> None:
     with pytest.raises(PoolNotFound) as err:
         await make(pool).fresh_row(row(9, group_id=99))
     assert err.value.pool == "p"
-
-
-# -- downloads -------------------------------------------------------------------------
-
-
-class Dropping(httpx.AsyncByteStream):
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b"abc"
-        raise httpx.ReadError("connection reset")
-
-
-async def test_download_sends_range_and_if_range_and_streams() -> None:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(206, content=b"world", headers={"Content-Range": "bytes 6-10/11"})
-
-    client = PoolClient(
-        "p", "https://pool.example/", "k", token="t", transport=httpx.MockTransport(handler)
-    )
-    async with client.open_download(12, "dl", offset=6, etag='"e1"') as response:
-        body = await response.aread()
-    assert (response.status_code, body) == (206, b"world")
-    request = seen[0]
-    assert request.url.path == "/api/Content/Download/12"
-    assert dict(request.url.params) == {"key": "k", "token": "dl"}
-    assert request.headers["range"] == "bytes=6-"
-    assert request.headers["if-range"] == '"e1"'
-    assert request.headers["authorization"] == "Bearer t"
-
-
-@pytest.mark.parametrize(
-    ("message", "expected"),
-    [
-        ("Download token expired.", DownloadTokenExpired),
-        ("Your subscription is expired. Renew at https://x", PoolForbidden),
-        ("Invalid API key.", PoolKeyError),
-    ],
-)
-async def test_download_403s_are_told_apart(message: str, expected: type[Exception]) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(403, json={"status": 403, "message": message})
-
-    client = PoolClient(
-        "p", "https://pool.example/", "k", token="t", transport=httpx.MockTransport(handler)
-    )
-    with pytest.raises(expected) as err:
-        async with client.open_download(1, "dl"):
-            pytest.fail("an error must be raised before the body is yielded")
-    assert type(err.value) is expected
-
-
-async def test_download_relogs_in_on_401_then_streams() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("Login"):
-            return httpx.Response(200, json=[{"token": "t2", "status": "active"}])
-        if request.headers["authorization"] == "Bearer t2":
-            return httpx.Response(200, content=b"file")
-        return httpx.Response(401, json={"status": 401, "message": "Denied"})
-
-    async def password() -> str:
-        return "pw"
-
-    client = PoolClient(
-        "p", "https://pool.example/", "k", token="old", password_provider=password,
-        transport=httpx.MockTransport(handler),
-    )  # fmt: skip
-    async with client.open_download(1, "dl") as response:
-        assert await response.aread() == b"file"
-
-
-async def test_connection_dropped_mid_body_is_unavailable() -> None:
-    client = PoolClient(
-        "p", "https://pool.example/", "k", token="t",
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, stream=Dropping())),
-    )  # fmt: skip
-    received = b""
-    with pytest.raises(PoolUnavailable, match="dropped"):
-        async with client.open_download(1, "dl") as response:
-            async for chunk in response.aiter_raw():
-                received += chunk
-    assert received == b"abc"

@@ -1,4 +1,5 @@
-"""One exception tree for every remote API the app speaks.
+"""The wire's part of the one exception tree: every remote API the app speaks, plus the
+input and local-configuration errors raised before a request.
 
 httpx errors are translated at the wire (``raise PoolUnavailable(...) from exc``) and never
 reach services or widgets. Every error carries one plain sentence for the user (``str(err)``)
@@ -15,6 +16,7 @@ limits how long to wait.
     │   │   │   └── DownloadTokenExpired
     │   │   ├── PoolBadRequest        400, the server's message kept
     │   │   ├── PoolNotFound          404
+    │   │   ├── PoolRangeRefused      416 on a resumed download: the partial file starts over
     │   │   ├── PoolRateLimited       429/503 after bounded retries (retry_after)
     │   │   ├── PoolTimeout           the "200 with []" search timeout, or a read timeout
     │   │   ├── PoolUnavailable       network failure, 5xx
@@ -30,9 +32,15 @@ limits how long to wait.
     │       ├── CrateUnavailable      network failure, timeout, 5xx after bounded retries
     │       └── CrateProtocolError    a body that is neither the error envelope nor the schema
     ├── FilterError                   a search filter the user typed is malformed (bpm "80-")
-    └── ConfigError                   missing/invalid local configuration (no key, no pool…)
-        ├── CrateKeyMissing           no crate API key set; no request was made
-        └── KeyringUnavailable        no usable OS keyring to store a secret (never plaintext)
+    ├── ConfigError                   missing/invalid local configuration (no key, no pool…)
+    │   ├── CrateKeyMissing           no crate API key set; no request was made
+    │   ├── KeyringUnavailable        no usable OS keyring to store a secret (never plaintext)
+    │   └── SettingsInvalid, StoreError   settings file, download database (the core's)
+    └── DownloadError                 the local side of a download: verification, restart,
+                                      disk full… (the core's)
+
+The core's branches are defined in core/errors.py, which also re-exports this tree: the
+core imports every error from there, its one door to the tree (this layer imports no core).
 """
 
 from __future__ import annotations
@@ -116,6 +124,10 @@ class PoolBadRequest(PoolError):
 
 class PoolNotFound(PoolError):
     """The pool does not know the requested item (404)."""
+
+
+class PoolRangeRefused(PoolError):
+    """The pool cannot serve the requested ``Range`` (416): a resumed file must start over."""
 
 
 class PoolRateLimited(PoolError):

@@ -1,4 +1,7 @@
-"""Client of one record pool (pool-api.md): login, search, look-up lists, queue, downloads.
+"""Client of one record pool (pool-api.md): login, search, look-up lists, queue, download URLs.
+
+The file bytes themselves go through the one download transport (:mod:`crateq.api.transport`)
+with this client's ``download_url`` and ``auth_headers``.
 
 Everything a pool can do wrong is translated here into the typed errors of
 :mod:`crateq.api.errors` (each carrying ``pool=<name>``), so services never see httpx
@@ -12,8 +15,7 @@ import asyncio
 import functools
 import logging
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,8 +64,8 @@ MAX_QUEUE_PAGES = 200  # safety bound for queue_all
 def default_ssl_context() -> ssl.SSLContext:
     """The system-trust SSL context every client with the default ``verify`` shares.
 
-    Building one loads the whole CA bundle (~20-60 ms holding the GIL); one per client
-    stalled start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
+    Building one loads the whole CA bundle while holding the GIL; one per client stalled
+    start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
     only makes connections, and every client sets the same ALPN protocols on it.
     """
     return httpx.create_ssl_context()
@@ -322,50 +324,6 @@ class PoolClient:
             status=404,
         )
 
-    # -- download --------------------------------------------------------------------------
-
-    def open_download(
-        self, media_id: int, token: str, *, offset: int = 0, etag: str | None = None
-    ) -> AbstractAsyncContextManager[httpx.Response]:
-        """A streaming response for the file; errors are typed before the body is yielded.
-
-        With ``offset`` a ``Range: bytes=N-`` is sent (``If-Range`` with ``etag``); the caller
-        checks for 206 vs 200. Network failures while reading the body inside the ``async
-        with`` surface as :class:`PoolUnavailable` / :class:`PoolTimeout`.
-        """
-        return self._open_download(media_id, token, offset, etag)
-
-    @asynccontextmanager
-    async def _open_download(
-        self, media_id: int, token: str, offset: int, etag: str | None
-    ) -> AsyncIterator[httpx.Response]:
-        headers: dict[str, str] = {"Accept": "*/*"}
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
-            if etag:
-                headers["If-Range"] = etag
-        response = await self._send(
-            "GET",
-            f"api/Content/Download/{int(media_id)}",
-            params={"token": token},
-            headers=headers,
-            stream=True,
-            download=True,
-        )
-        try:
-            yield response
-        except httpx.TimeoutException as exc:
-            raise PoolTimeout(
-                f"Pool {self.name} stopped sending the file.", pool=self.name
-            ) from exc
-        except httpx.TransportError as exc:
-            raise PoolUnavailable(
-                f"The connection to pool {self.name} dropped during the download.",
-                pool=self.name,
-            ) from exc
-        finally:
-            await response.aclose()
-
     # -- the wire --------------------------------------------------------------------------
 
     async def _send(
@@ -377,8 +335,6 @@ class PoolClient:
         json_body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         authed: bool = True,
-        stream: bool = False,
-        download: bool = False,
     ) -> httpx.Response:
         """Send with key, Bearer, one re-login on 401 and bounded 429/503 retries."""
         relogged = False
@@ -390,8 +346,7 @@ class PoolClient:
             request_headers = self.auth_headers() if authed else {}
             request_headers.update(headers or {})
             # an absolute URL, encoded as httpx encodes ``params=``: httpx parses it once
-            # instead of parsing, merging with the base URL and re-encoding (~5% of the
-            # client's instructions per search)
+            # instead of parsing, merging with the base URL and re-encoding
             query = urlencode({"key": self._api_key, **(params or {})})
             request = self._http.build_request(
                 method,
@@ -400,7 +355,7 @@ class PoolClient:
                 headers=request_headers,
             )
             try:
-                response = await self._http.send(request, stream=stream)
+                response = await self._http.send(request)
             except httpx.ConnectTimeout as exc:
                 raise PoolUnavailable(
                     f"Pool {self.name} could not be reached (connection timed out).",
@@ -419,11 +374,8 @@ class PoolClient:
             log.debug("pool %s %s %s -> %s", self.name, method, path, status)
             if response.is_success:
                 return response
-            if stream:
-                await response.aread()
-                await response.aclose()
             if status in RETRYABLE and retries < MAX_RETRIES:
-                wait = retry_after_seconds(response)
+                wait = retry_after_seconds(response.headers)
                 wait = min(MAX_RETRY_AFTER, wait if wait is not None else 2.0**retries)
                 retries += 1
                 log.info("pool %s busy (%s), retrying in %.1f s", self.name, status, wait)
@@ -437,7 +389,6 @@ class PoolClient:
                 response,
                 self.name,
                 had_token=bool(self.token),
-                download=download,
                 login=not authed,
                 relogged=relogged,
             )
@@ -451,7 +402,7 @@ class PoolClient:
         if page is None:  # not a JSON object (or JSON pydantic-core does not read): slow path
             page = self._odd_page(response, what)
         for row in page.data:
-            # not ``row.pool = ...``: pydantic's __setattr__ costs ~0.2 us a row; ``pool`` is
+            # not ``row.pool = ...``: pydantic's __setattr__ is slow per row; ``pool`` is
             # not a wire field, so it need not be in ``model_fields_set``
             row.__dict__["pool"] = self.name
         return page
@@ -459,8 +410,8 @@ class PoolClient:
     @staticmethod
     def _listing(body: bytes) -> MediaPage | None:
         """The page parsed straight from the body's bytes by pydantic-core (no ``json.loads``
-        and no dicts in between: half the client's CPU per page); None unless the body is a
-        JSON object pydantic-core reads (then the caller takes the ``json`` module path)."""
+        and no dicts in between); None unless the body is a JSON object pydantic-core reads
+        (then the caller takes the ``json`` module path)."""
         if body.lstrip()[:1] != b"{":
             return None
         try:

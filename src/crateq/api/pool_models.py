@@ -53,8 +53,8 @@ def _to_bool(value: Any) -> bool:
 
 
 # Each lenient type tries the strict, well-formed value first inside pydantic-core and calls
-# its Python fallback only for odd values: a 100-row page no longer makes ~2,400 Python calls
-# (parsing it took ~1.3 ms of the client's CPU per pool and search, now ~0.4 ms).
+# its Python fallback only for odd values, so a well-formed page makes no Python call per
+# field (docs/PERFORMANCE.md, "Search").
 _FIRST_MATCH = Field(union_mode="left_to_right")
 LenientInt = Annotated[StrictInt | Annotated[int, BeforeValidator(_to_int)], _FIRST_MATCH]
 #: A string that ``str.strip()`` leaves as it is: Python also strips \x1c-\x1f.

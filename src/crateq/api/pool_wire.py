@@ -24,6 +24,7 @@ from crateq.api.errors import (
     PoolKeyError,
     PoolNotFound,
     PoolProtocolError,
+    PoolRangeRefused,
     PoolRateLimited,
     PoolUnavailable,
     TokenExpired,
@@ -54,9 +55,9 @@ def install_redaction() -> None:
             logger.addFilter(_RedactQuerySecrets())
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None if absent."""
-    value = response.headers.get("retry-after", "").strip()
+    value = headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
@@ -80,8 +81,32 @@ def error_for(
     relogged: bool = False,
 ) -> PoolError:
     """The typed error for a non-2xx answer; ``name`` is the pool's, on the error too."""
-    status = response.status_code
-    text = server_message(response) or f"HTTP {status}"
+    return answer_error(
+        response.status_code,
+        response.headers,
+        response.content,
+        name,
+        had_token=had_token,
+        download=download,
+        login=login,
+        relogged=relogged,
+    )
+
+
+def answer_error(
+    status: int,
+    headers: httpx.Headers,
+    body: bytes,
+    name: str,
+    *,
+    had_token: bool = False,
+    download: bool = False,
+    login: bool = False,
+    relogged: bool = False,
+) -> PoolError:
+    """:func:`error_for` from an answer's parts (the download transport reads only the
+    head of an error body); the one table from a pool's answer to the typed errors."""
+    text = server_message(body) or f"HTTP {status}"
     if status == 400:
         return PoolBadRequest(f"Pool {name} rejected the request: {text}", pool=name, status=400)
     if status == 401:
@@ -114,10 +139,14 @@ def error_for(
         )
     if status == 404:
         return PoolNotFound(f"Pool {name} does not know that item: {text}", pool=name, status=404)
+    if status == 416 and download:
+        return PoolRangeRefused(
+            f"Pool {name} cannot resume the download from there.", pool=name, status=416
+        )
     if status in RETRYABLE:
         return PoolRateLimited(
             f"Pool {name} is busy; try again shortly.",
-            retry_after=retry_after_seconds(response),
+            retry_after=retry_after_seconds(headers),
             pool=name,
             status=status,
         )
@@ -130,10 +159,10 @@ def error_for(
     )
 
 
-def server_message(response: httpx.Response) -> str:
-    """The ``message`` of the error body, or "" when the body is not the error envelope."""
+def server_message(body: bytes) -> str:
+    """The ``message`` of an error body, or "" when the body is not the error envelope."""
     try:
-        data = json.loads(response.content)
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return ""
     if isinstance(data, dict):

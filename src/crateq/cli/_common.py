@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from crateq.api.errors import CrateQError
+from crateq.core.errors import CrateQError, exit_code, user_message
 
 if TYPE_CHECKING:
     from crateq.core.accounts import Accounts
@@ -56,8 +56,8 @@ def cli_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CrateQError as exc:
-            error(str(exc))
-            sys.exit(1)
+            error(user_message(exc))
+            sys.exit(exit_code(exc))
 
     return wrapper  # type: ignore[return-value]
 

@@ -2,7 +2,8 @@
 
 :class:`Hasher` feeds SHA-256 on a helper thread while a transfer runs alone;
 :class:`Flusher` starts writeback during the download (Linux) so the final fsync is short.
-Both are used by ``download_transfer``; the measurements behind them are in their docstrings.
+Both are used by ``download_transfer``; the measurements behind them are in
+docs/PERFORMANCE.md ("Hashing", "fsync and writeback").
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import cast
 
-from crateq.core.http_body import BUFFERS
+from crateq.api.transport import BUFFERS
 
 _active = 0
 _active_lock = threading.Lock()
@@ -24,14 +25,12 @@ _active_lock = threading.Lock()
 class Hasher:
     """Feeds SHA-256 on a helper thread while the transfer is the only one running.
 
-    Alone, one thread receiving, writing and hashing is the limit (one core busy, about
-    1.8 CPU s/GiB); hashing beside it on the other core measured 550-720 against 390-460
-    MB/s for one 256 MiB file from nginx on loopback (alternating runs; against the demo
-    server, a Python process on the same two cores, the runs were too noisy to tell). With
-    several transfers every core is busy already and the hand-over would only add work, so
-    chunks are hashed inline (after the helper's queue drained, keeping the digest in order).
-    At most ``BUFFERS - 2`` chunks wait and one is being hashed, so the reader's turning
-    buffers are never overwritten before they are hashed.
+    Alone, one thread receiving, writing and hashing is the limit (one core busy); hashing
+    beside it on the other core lets the one transfer go faster. With several transfers
+    every core is busy already and the hand-over would only add work, so chunks are hashed
+    inline (after the helper's queue drained, keeping the digest in order). At most
+    ``BUFFERS - 2`` chunks wait and one is being hashed, so the reader's turning buffers are
+    never overwritten before they are hashed.
     """
 
     def __init__(self, digest: hashlib._Hash) -> None:
@@ -81,9 +80,8 @@ HASH_THREAD = True
 _SYNC_FILE_RANGE_WAIT_BEFORE = 1
 _SYNC_FILE_RANGE_WRITE = 2
 _FLUSH_STEP = 32 << 20
-"""8 MiB steps made a single 1 GiB download wait on the disk more often: 32 MiB measured a
-median of 330 against 271 MB/s (7 alternating runs, loaded machine); 200 x 10 MiB files
-saw no difference (their fsync at commit runs outside the connection slot)."""
+"""Writeback is started per this many bytes: smaller steps made a big download wait on the
+disk more often (docs/PERFORMANCE.md, "fsync and writeback")."""
 
 
 def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:

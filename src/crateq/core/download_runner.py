@@ -33,17 +33,15 @@ from crateq.api.errors import (
 )
 from crateq.api.pool_models import MediaRow
 from crateq.core.download_jobs import DownloadJob, JobState
-from crateq.core.download_transfer import (
+from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
+from crateq.core.download_verify import verify, verify_media
+from crateq.core.errors import (
     AlreadyHave,
     DiskFull,
     RestartTransfer,
     TransferInterrupted,
-    TransferResult,
-    TransferState,
-    Writer,
-    transfer,
+    VerificationFailed,
 )
-from crateq.core.download_verify import VerificationFailed, verify, verify_media
 from crateq.core.naming import extension_for, target_path
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
@@ -239,8 +237,8 @@ class JobRunner:
     ) -> tuple[Path, TagResult]:
         """Verify, tag and commit a complete part, in the worker thread.
 
-        One call instead of one per step: each hand-off between the loop and the pool cost
-        about 0.1 ms of CPU per file. Raises VerificationFailed (the caller retries) and
+        One call instead of one per step: each hand-off between the loop and the pool costs
+        CPU per file. Raises VerificationFailed (the caller retries) and
         TransferInterrupted when the job was paused or cancelled before the commit.
         """
         assert job.path is not None and job.part_path is not None

@@ -1,26 +1,15 @@
 """The blocking byte mover of the download engine: one HTTP GET into a ``.part`` file.
 
-Why a worker thread per transfer reading the socket itself (measured on loopback against
-nginx on a two-core machine): through httpx/httpcore every chunk was allocated and copied
-several times under the GIL, which capped one stream near 450 MB/s and kept the GIL ~90%
-busy at eight jobs (0.6x ``curl --parallel``). ``crateq.core.http_body`` lets h11 parse the
-answer's head and then reads a ``Content-Length`` body with ``recv_into`` into a few reused
-512 KiB buffers (``http_body.READ_BUFFER`` has the figures); each chunk is
-``os.write``n, fed to SHA-256 and counted, and those three calls release the GIL, so
-eight transfers use both cores. A transfer running alone hashes on a helper thread (see
-``download_io.Hasher``). Chunked bodies go through h11's events on the same connection; a
-proxy in the environment sends the request through the sync ``httpx.Client`` (whose read
-size ``tune_httpcore`` raises). The engine samples the byte counter ~10 times a second (no
-callback, event or database write per chunk). On Linux, writeback of every written 32 MiB
-is started during the download (``sync_file_range``), so the final fsync has little left to
-do and a big download never fills the page cache with dirty pages. That makes a single
-1 GiB download as fast as the disk: in the full benchmark curl followed by an fsync reached
-315-360 MB/s, the engine 240-300 MB/s (0.8x), while one 256 MiB file, which the page cache
-absorbs, ran at 780-910 MB/s (1.15x plain curl).
+It runs in a worker thread per transfer: :func:`crateq.api.transport.open_download` hands
+the body over as views into reused buffers, and each view is ``os.write``n, fed to SHA-256
+and counted, three calls that release the GIL, so several transfers use both cores. The
+engine samples the byte counter ~10 times a second (no callback, event or database write
+per chunk). Writeback starts during the download (``download_io.Flusher``), so the final
+fsync has little left to do. Figures: docs/PERFORMANCE.md.
 
-The function raises the error tree of ``crateq.api.errors`` (status codes are mapped here,
-as ``PoolClient.open_download`` does, because this path bypasses the async client), plus
-:class:`RestartTransfer` when the server's answer means the ``.part`` is no longer usable.
+The function raises the pool errors of the wire (the transport maps statuses and network
+failures), plus the core's :class:`RestartTransfer` when the server's answer means the
+``.part`` is no longer usable.
 """
 
 from __future__ import annotations
@@ -28,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import json
 import os
 import re
 import threading
@@ -36,57 +24,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpcore
 import httpx
 
-from crateq.api.errors import (
-    DownloadTokenExpired,
-    PoolAuthError,
-    PoolError,
-    PoolForbidden,
-    PoolNotFound,
-    PoolProtocolError,
-    PoolRateLimited,
-    PoolUnavailable,
-)
+from crateq.api.errors import PoolRangeRefused, PoolUnavailable
+from crateq.api.transport import BodyResponse, open_download
 from crateq.core.download_io import Flusher, Hasher
-from crateq.core.http_body import BodyResponse, open_get
+from crateq.core.errors import AlreadyHave, DiskFull, RestartTransfer, TransferInterrupted
 
-READ_BYTES = 256 << 10
 _HASH_BLOCK = 4 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 Writer = Callable[[int, memoryview | bytes], int]
-
-
-def tune_httpcore() -> None:
-    """Set httpcore's sync HTTP/1.1 read size to ``READ_BYTES`` (a class attribute).
-
-    Only the sync connection class is touched: the app's async API clients keep their
-    defaults, and only this module's worker threads use sync connections.
-    """
-    httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES = READ_BYTES
-
-
-class RestartTransfer(Exception):
-    """The ``.part`` must be discarded (changed ETag or length, bad Content-Range, 416)."""
-
-
-class TransferInterrupted(Exception):
-    """The engine asked the transfer to stop (pause, cancel, shutdown)."""
-
-
-class DiskFull(OSError):
-    """Writing failed for lack of space; the job pauses instead of failing."""
-
-
-class AlreadyHave(Exception):
-    """The server's ETag is the SHA-256 of a file already in the library."""
-
-    def __init__(self, sha256: str) -> None:
-        super().__init__(sha256)
-        self.sha256 = sha256
 
 
 @dataclass
@@ -114,34 +63,6 @@ def sha256_etag(etag: str) -> str | None:
     value = value[2:] if value.startswith("W/") else value
     value = value.strip('"').lower()
     return value if _SHA256.match(value) else None
-
-
-def _error_for(response: BodyResponse, pool: str) -> PoolError:
-    body = response.head_of_body(2048).decode("utf-8", "replace")
-    message = ""
-    try:
-        parsed = json.loads(body)
-        if isinstance(parsed, dict) and parsed.get("message"):
-            message = str(parsed["message"])
-    except ValueError:
-        pass  # an HTML page from a proxy: the status says enough
-    status = response.status_code
-    text = message.strip() or f"{pool} answered HTTP {status}."
-    if status == 403:
-        if "expired" in text.lower() and "token" in text.lower():
-            return DownloadTokenExpired(text, pool=pool, status=status)
-        return PoolForbidden(text, pool=pool, status=status)
-    if status == 401:
-        return PoolAuthError(text, pool=pool, status=status)
-    if status == 404:
-        return PoolNotFound(text, pool=pool, status=status)
-    if status in (429, 503):
-        retry = response.headers.get("Retry-After", "")
-        after = float(retry) if retry.replace(".", "", 1).isdigit() else None
-        return PoolRateLimited(text, pool=pool, status=status, retry_after=after)
-    if status >= 500:
-        return PoolUnavailable(text, pool=pool, status=status)
-    return PoolProtocolError(f"Unexpected answer HTTP {status}.", pool=pool, status=status)
 
 
 def _hash_prefix(fd: int, start: int, length: int) -> hashlib._Hash:
@@ -189,13 +110,7 @@ def transfer(
     if offset:
         request_headers["Range"] = f"bytes={offset}-"
     try:
-        with open_get(client, url, request_headers) as response:
-            if response.status_code == 416:
-                if part is not None:
-                    part.unlink(missing_ok=True)
-                raise RestartTransfer("the server refused to resume")
-            if response.status_code not in (200, 206):
-                raise _error_for(response, pool)
+        with open_download(client, url, request_headers, pool=pool) as response:
             etag = response.headers.get("ETag", "")
             length = _body_total(response, offset)
             if response.status_code == 206:
@@ -217,11 +132,10 @@ def transfer(
             if part is None:
                 part = choose_part(state)
             return _stream_body(response, part, offset, state, progress, stop, writer)
-    except httpx.TransportError as exc:
-        raise PoolUnavailable(
-            f"The connection to {pool} broke during the download ({exc.__class__.__name__}).",
-            pool=pool,
-        ) from exc
+    except PoolRangeRefused as exc:
+        if part is not None:
+            part.unlink(missing_ok=True)
+        raise RestartTransfer("the server refused to resume") from exc
 
 
 def _already_complete(part: Path, size: int, state: TransferState) -> TransferResult:
@@ -279,7 +193,7 @@ def _stream_body(
                     written = writer(fd, view)
                 except OSError as exc:
                     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                        raise DiskFull(exc.errno, "The disk is full") from exc
+                        raise DiskFull(exc.errno) from exc
                     raise
                 view = view[written:]
             hasher.update(chunk)

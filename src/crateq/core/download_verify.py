@@ -17,6 +17,7 @@ from mutagen.mp4 import MP4
 from mutagen.wave import WAVE
 
 from crateq.core.download_transfer import TransferResult, sha256_etag
+from crateq.core.errors import VerificationFailed
 
 _PARSERS: dict[str, type[mutagen.FileType]] = {
     ".mp3": MP3,
@@ -29,10 +30,6 @@ _PARSERS: dict[str, type[mutagen.FileType]] = {
     ".aif": AIFF,
     ".wav": WAVE,
 }
-
-
-class VerificationFailed(Exception):
-    """The downloaded bytes are not the promised file; the part is discarded and retried."""
 
 
 def media_class(ext: str) -> type[mutagen.FileType] | None:
@@ -66,7 +63,7 @@ def verify_media(part: Path, ext: str) -> None:
     try:
         if parser is MP3:  # the audio frames: the ID3 tag in front is skipped by its header
             with open(part, "rb") as handle:  # (the engine rendered it with mutagen itself),
-                MPEGInfo(handle)  # which halves the check's CPU per file
+                MPEGInfo(handle)  # which is much cheaper than parsing the whole file
             return
         parsed = parser(part)
     except Exception as exc:  # mutagen raises many types for garbage

@@ -9,8 +9,8 @@ retried with capped exponential backoff and jitter; a 403 "token expired" fetche
 row and resumes; a 401 re-logs in once and resumes; a full disk pauses the job with a
 message.
 
-Byte moving runs in worker threads that read the socket into reused buffers (see
-``download_transfer`` and ``http_body`` for the measurements behind that choice). The limits (per
+Byte moving runs in worker threads that read the socket into reused buffers (the one
+transport, ``crateq.api.transport``; the figures are in docs/PERFORMANCE.md). The limits (per
 pool, total) count connections: verifying, tagging and fsync happen outside them. The engine
 itself is plain asyncio and Qt-free: the CLI runs it on its own loop, the GUI on a worker
 thread through :class:`EngineThread`; listeners get :class:`JobEvent` objects (state
@@ -37,12 +37,12 @@ from typing import Any
 import httpx
 
 from crateq.api.pool_models import MediaRow
+from crateq.api.transport import close_idle
 from crateq.core.download_jobs import DownloadJob, EventHub, JobEvent, JobSnapshot, JobState
 from crateq.core.download_jobs import Listener as Listener
 from crateq.core.download_runner import DownloadSource, JobRunner, RetryPolicy
 from crateq.core.download_thread import EngineThread
-from crateq.core.download_transfer import TransferState, Writer, tune_httpcore
-from crateq.core.http_body import close_idle
+from crateq.core.download_transfer import TransferState, Writer
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
 
@@ -89,7 +89,6 @@ class DownloadEngine(JobRunner):
         self._changed: asyncio.Event | None = None
         self._bound_loop: asyncio.AbstractEventLoop | None = None
         self._ticker: asyncio.Task[None] | None = None
-        tune_httpcore()
         workers = self.settings.total_jobs + 4
         self._executor = concurrent.futures.ThreadPoolExecutor(workers, "crateq-download")
         self._http = httpx.Client(

@@ -86,9 +86,9 @@ def next_page_size(offset: int, size: int, wanted: int) -> int:
     """The page size for the rows from ``offset`` on: doubled while the offset is a multiple
     of it, up to :data:`MAX_PAGE_SIZE` and to what is still ``wanted``.
 
-    The first page stays small (it shows first); 3,334 rows from a pool (a 10k-row result
-    over three pools) then take 11 requests instead of 34, and each request costs the
-    client about as much CPU in HTTP handling as parsing its rows does.
+    The first page stays small (it shows first); the later, bigger pages need far fewer
+    requests, each of which costs the client about as much CPU in HTTP handling as parsing
+    its rows does (docs/PERFORMANCE.md, "Search").
     """
     while size * 2 <= MAX_PAGE_SIZE and offset % (size * 2) == 0 and size * 2 <= wanted:
         size *= 2

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crateq.api.errors import ConfigError
 from crateq.core import paths
+from crateq.core.errors import SettingsInvalid
 
 SETTINGS_VERSION = 1
 DEFAULT_CRATE_URL = "https://crate.hosaka.fm"
@@ -156,7 +157,7 @@ def settings_path() -> Path:
 def migrate(raw: dict[str, Any]) -> dict[str, Any]:
     version = int(raw.get("version", 0) or 0)
     if version > SETTINGS_VERSION:
-        raise ConfigError(
+        raise SettingsInvalid(
             f"The settings file is from a newer CrateQ (version {version}).",
             hint="Update CrateQ Desktop.",
         )
@@ -170,7 +171,7 @@ def migrate(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read settings; a missing file gives defaults, a broken one a clear ConfigError."""
+    """Read settings; a missing file gives defaults, a broken one :class:`SettingsInvalid`."""
     path = path or settings_path()
     if not path.exists():
         return Settings()
@@ -180,7 +181,7 @@ def load_settings(path: Path | None = None) -> Settings:
             raise ValueError("not an object")
         return Settings.model_validate(migrate(raw))
     except (ValueError, ValidationError) as exc:
-        raise ConfigError(
+        raise SettingsInvalid(
             f"The settings file {path.name} cannot be read ({exc.__class__.__name__}).",
             hint="Fix or delete it to start from defaults.",
         ) from exc

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crateq.api.errors import ConfigError
 from crateq.core import paths
+from crateq.core.errors import StoreError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: jobs, library, history
@@ -113,7 +113,7 @@ class Store:
         with self._lock:
             version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
-                raise ConfigError(
+                raise StoreError(
                     f"The download database is from a newer CrateQ (schema {version}).",
                     hint="Update CrateQ Desktop.",
                 )

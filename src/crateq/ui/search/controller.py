@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from crateq.core.errors import user_message
 from crateq.ui.shell.core_loop import CoreLoop, TaskGroup
 
 if TYPE_CHECKING:
@@ -51,15 +52,6 @@ class Lookups:
         self.categories: list[Any] = []
         self.qualities: list[Any] = []
         self.mixes: list[str] = []
-
-
-def user_message(exc: BaseException) -> str:
-    """One plain sentence: our errors already are; anything else gets a generic one."""
-    from crateq.api.errors import CrateQError
-
-    if isinstance(exc, CrateQError):
-        return str(exc)
-    return f"Something went wrong ({exc.__class__.__name__})."
 
 
 class AppController(QObject):

@@ -1,31 +1,21 @@
-"""One HTTP/1.1 GET whose body goes from the socket into one reused buffer.
+"""One HTTP/1.1 exchange over a socket of our own, and the connections kept between files.
 
-Why (measured on loopback against nginx, two cores): through httpx/httpcore every chunk
-is allocated and copied several times under the GIL (recv -> bytes -> h11's buffer ->
-slice -> Data event), so eight download threads kept the GIL ~90% busy and many files
-reached 0.6x ``curl --parallel``. Here ``h11`` still parses the status line and headers
-(no hand-written parser), then a ``Content-Length`` body is read with ``sock.recv_into``
-into one buffer that the caller writes and hashes before the next read: no allocation per
-chunk, and ``recv_into``, ``os.write`` and ``hashlib.update`` all release the GIL, so
-several transfers run on both cores.
+``h11`` parses the status line and headers (no hand-written parser); a ``Content-Length``
+body is then read with ``recv_into`` into a few reused buffers, so no chunk is allocated
+or copied under the GIL and several transfers run on both cores. Other framings (chunked,
+until close) go through h11's events on the same connection, so a request is never sent
+twice (pools count downloads). Socket failures are raised as the httpx exceptions httpx
+would raise (``ReadTimeout``, ``RemoteProtocolError``, ...).
 
-Bodies framed otherwise (chunked, or until close) are read through h11's events on the
-same connection, so no request is ever sent twice (pools count downloads). When a proxy
-is configured in the environment (httpx honours ``HTTP(S)_PROXY``/``ALL_PROXY``) the
-request goes through the httpx client instead. Socket failures are raised as the httpx
-exceptions the client would raise (``ReadTimeout``, ``RemoteProtocolError``, ...), so the
-caller maps one family of errors whichever path ran.
-
-A connection whose answer was read to its end is kept for the next GET to the same origin
-(HTTP/1.1 keep-alive, as curl and httpx do): a pool's next file then skips the TCP and TLS
-handshakes. Any other ending (stop, error, a body left unread) closes it. Idle connections
-live at most ``IDLE_SECONDS`` and are checked before reuse; a reused one that turns out to
-be closed before any byte of the answer arrived is replaced once by a fresh connection.
+A connection whose answer was read to its very end is kept for the next GET to the same
+origin; any other ending closes it. Kept connections live at most ``IDLE_SECONDS``, are
+checked before reuse, and one found closed before any byte of its answer arrived is
+replaced once by a fresh connection. :mod:`crateq.api.transport` is the public face.
+The figures behind the buffer sizes are in docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import select
 import socket
@@ -34,10 +24,8 @@ import struct
 import sys
 import threading
 import time
-import urllib.request
 import weakref
-from collections.abc import Callable, Iterator, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterator
 
 import h11
 import httpx
@@ -49,132 +37,17 @@ dropped it (a request sent into such a connection would wait for the read timeou
 IDLE_PER_ORIGIN = 8
 
 READ_BUFFER = 512 << 10
-"""With whole-buffer reads, 512 KiB beat 256 KiB (one file from nginx 590-680 against
-500-560 MB/s, eight jobs 740-760 against 690-740) and 1 MiB (550-590, 640-670)."""
+"""Bytes a body read asks for at once; whole-buffer reads of this size were the fastest
+measured (docs/PERFORMANCE.md, "Buffers")."""
 BUFFERS = 4
 """Buffers a body read takes turns with: a view stays valid while the next BUFFERS - 1
 are read, so a helper thread can hash it meanwhile."""
 _HEAD_READ = 64 << 10
-_REDIRECTS = (301, 302, 303, 307, 308)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class BodyResponse(Protocol):
-    """What the transfer needs from an answer, whichever path fetched it."""
-
-    status_code: int
-    headers: httpx.Headers
-
-    def head_of_body(self, limit: int) -> bytes:
-        """Up to ``limit`` bytes of the body (an error page); b"" when unreadable."""
-        ...
-
-    def chunks(self) -> Iterator[memoryview | bytes]:
-        """The raw body; a yielded view stays valid while ``BUFFERS - 1`` more are read."""
-        ...
-
-
-@contextlib.contextmanager
-def open_get(client: httpx.Client, url: str, headers: Mapping[str, str]) -> Iterator[BodyResponse]:
-    """GET ``url`` with the client's headers, timeouts and redirect policy.
-
-    The client's transport is used only on the proxy path: a client built with its own
-    transport, proxy or mounts would be bypassed (the engine's plain client has none).
-    """
-    parsed = httpx.URL(url)  # once: parsing costs ~0.1 ms of CPU per file
-    if not direct_possible(client, parsed):
-        with client.stream("GET", parsed, headers=headers) as response:
-            yield _HttpxResponse(response)
-        return
-    answer = _request_following(client, parsed, headers)
-    try:
-        yield answer
-    finally:
-        answer.close()
-
-
-def direct_possible(client: httpx.Client, url: str | httpx.URL) -> bool:
-    """False when httpx would route ``url`` through a proxy (or the scheme is unusual).
-
-    Any HTTP(S)/ALL proxy in the environment counts (NO_PROXY is left to httpx): such
-    setups are rare on a DJ laptop and httpx then does exactly what it did before.
-    """
-    if (url if isinstance(url, httpx.URL) else httpx.URL(url)).scheme not in _DEFAULT_PORTS:
-        return False
-    if not client.trust_env:
-        return True
-    with _per_client_lock:
-        proxied = _proxied.get(client)
-    if proxied is None:
-        proxied = _environment_proxied()
-        with _per_client_lock:
-            _proxied[client] = proxied
-    return not proxied
-
-
-_proxied: weakref.WeakKeyDictionary[httpx.Client, bool] = weakref.WeakKeyDictionary()
-"""Per client, as httpx reads the proxy settings once, when a client is made: looking them
-up per request walked the whole environment and cost ~0.3 ms of CPU per file."""
-_per_client_lock = threading.Lock()  # guards the per-client tables (_proxied, _idle)
-
-
-def _environment_proxied() -> bool:
-    found = urllib.request.getproxies()  # what httpx reads too (environment, OS settings)
-    if "*" in (host.strip() for host in found.get("no", "").split(",")):
-        return False
-    return any(found.get(scheme) for scheme in ("http", "https", "all"))
-
-
-class _HttpxResponse:
-    """An httpx streaming response seen through :class:`BodyResponse`."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._response = response
-        self.status_code = response.status_code
-        self.headers = response.headers
-
-    def head_of_body(self, limit: int) -> bytes:
-        try:
-            return self._response.read()[:limit]
-        except httpx.HTTPError:
-            return b""
-
-    def chunks(self) -> Iterator[memoryview | bytes]:
-        return self._response.iter_raw()
-
-
-def _request_following(
-    client: httpx.Client, url: httpx.URL, headers: Mapping[str, str]
-) -> _DirectResponse:
-    sent = httpx.Headers(client.headers)
-    sent.update(headers)
-    sent["Accept-Encoding"] = "identity"  # the file's own bytes: they are hashed as they come
-    idle = _idle_for(client)
-    for _ in range(client.max_redirects + 1):
-        answer = _DirectResponse.fetch(url, sent, client.timeout, idle)
-        location = answer.headers.get("Location")
-        if not (client.follow_redirects and answer.status_code in _REDIRECTS and location):
-            return answer
-        answer.close()
-        target = url.join(location)
-        if not _same_origin(url, target) and not _https_upgrade(url, target):
-            sent.pop("Authorization", None)  # as httpx: credentials stay with their origin
-        url = target
-    raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.")
-
-
-def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
-    return a.scheme == b.scheme and a.host == b.host and _port(a) == _port(b)
-
-
-def _https_upgrade(a: httpx.URL, b: httpx.URL) -> bool:
-    return (
-        a.host == b.host and a.scheme == "http" and _port(a) == 80 and b.scheme == "https"
-    ) and _port(b) == 443
-
-
-def _port(url: httpx.URL) -> int:
-    return url.port or _DEFAULT_PORTS.get(url.scheme, 0)
+def port_of(url: httpx.URL) -> int:
+    return url.port or DEFAULT_PORTS.get(url.scheme, 0)
 
 
 _tls_lock = threading.Lock()
@@ -195,7 +68,7 @@ def _tls() -> ssl.SSLContext:
 _Origin = tuple[str, str, int]
 
 
-class _IdleConnections:
+class IdleConnections:
     """Connections of one client whose last answer was read to its end, per origin."""
 
     def __init__(self) -> None:
@@ -230,21 +103,24 @@ class _IdleConnections:
             sock.close()
 
 
-_idle: weakref.WeakKeyDictionary[httpx.Client, _IdleConnections] = weakref.WeakKeyDictionary()
+_idle: weakref.WeakKeyDictionary[httpx.Client, IdleConnections] = weakref.WeakKeyDictionary()
+_idle_lock = threading.Lock()
 
 
-def _idle_for(client: httpx.Client) -> _IdleConnections:
-    with _per_client_lock:
+def idle_for(client: httpx.Client) -> IdleConnections:
+    """The kept connections of ``client``, closed when it is closed by :func:`close_idle`
+    or garbage-collected."""
+    with _idle_lock:
         idle = _idle.get(client)
         if idle is None:
-            idle = _idle[client] = _IdleConnections()
+            idle = _idle[client] = IdleConnections()
             weakref.finalize(client, idle.close_all)
         return idle
 
 
 def close_idle(client: httpx.Client) -> None:
     """Close the connections kept for ``client`` (the engine calls this when it stops)."""
-    with _per_client_lock:
+    with _idle_lock:
         idle = _idle.pop(client, None)
     if idle is not None:
         idle.close_all()
@@ -261,11 +137,7 @@ def _quiet(sock: socket.socket) -> bool:
     return not readable
 
 
-class _StaleConnection(Exception):
-    """A kept connection was closed by the server before any byte of the answer came."""
-
-
-class _DirectResponse:
+class DirectResponse:
     """Status and headers parsed by h11; the body read by :meth:`chunks`."""
 
     status_code: int
@@ -295,17 +167,19 @@ class _DirectResponse:
         url: httpx.URL,
         headers: httpx.Headers,
         timeout: httpx.Timeout,
-        idle: _IdleConnections | None = None,
-    ) -> _DirectResponse:
-        origin = (url.scheme, url.host, _port(url))
+        idle: IdleConnections | None = None,
+    ) -> DirectResponse:
+        origin = (url.scheme, url.host, port_of(url))
         keep = functools.partial(idle.put, origin) if idle is not None else None
         kept = idle.take(origin) if idle is not None else None
         if kept is not None:
-            try:
-                return cls._exchange(kept, url, headers, timeout, keep, reused=True)
-            except _StaleConnection:
-                pass  # closed by the server meanwhile: the request never reached it
-        return cls._exchange(_connect(url, timeout), url, headers, timeout, keep, reused=False)
+            answer = cls._exchange(kept, url, headers, timeout, keep, reused=True)
+            if answer is not None:
+                return answer
+            # None: closed by the server meanwhile, the request never reached it
+        answer = cls._exchange(_connect(url, timeout), url, headers, timeout, keep, reused=False)
+        assert answer is not None  # only a reused connection can be stale
+        return answer
 
     @classmethod
     def _exchange(
@@ -317,7 +191,9 @@ class _DirectResponse:
         keep: Callable[[socket.socket], None] | None,
         *,
         reused: bool,
-    ) -> _DirectResponse:
+    ) -> DirectResponse | None:
+        """The answer's head, or None when a ``reused`` connection turned out closed before
+        any byte of the answer came (the caller sends the request on a fresh one)."""
         try:
             conn = h11.Connection(h11.CLIENT)
             head = [(b"Host", url.netloc), *headers.raw]
@@ -327,9 +203,10 @@ class _DirectResponse:
             try:
                 _send(sock, data, timeout)
                 response = _read_head(sock, conn, seen)
-            except (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+            except (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError):
                 if reused and not seen[0]:
-                    raise _StaleConnection() from exc
+                    sock.close()
+                    return None
                 raise
             return cls(sock, conn, response, keep)
         except h11.LocalProtocolError as exc:  # a header value h11 refuses to send
@@ -410,8 +287,8 @@ def _thread_buffers() -> list[memoryview]:
     """The ``BUFFERS`` read buffers of the calling thread, made once per thread.
 
     A download thread fetches one body at a time (a helper hashing a view is joined before
-    the body ends), so its buffers can serve every file it fetches; fresh ones per file cost
-    2 MiB of page faults and zeroing each time, ~0.4 ms of CPU per file.
+    the body ends), so its buffers can serve every file it fetches instead of faulting in
+    and zeroing fresh ones per file.
     """
     kept: list[memoryview] | None = getattr(_buffers, "views", None)
     if kept is None:
@@ -428,12 +305,10 @@ class _Filler:
 
     On Linux, plain TCP: a blocking ``recv_into`` with ``MSG_WAITALL`` and an
     ``SO_RCVTIMEO`` of 0.25 s fills the whole buffer (``READ_BUFFER``) instead of returning each
-    time a few segments arrive (about 100 KiB on loopback). Eight 10 MiB downloads from nginx
-    measured 1.7-1.9 against 2.2 CPU s/GiB and 1020-1140 against 880 MB/s (alternating
-    runs): fewer reads, fewer GIL hand-overs. A read that waited 0.25 s returns what came
-    (a slow server still makes progress); one that got nothing returns -1, and the read
-    timeout counts from the last byte. TLS and other systems: ``recv_into`` with the
-    socket timeout, as httpcore does; over TLS then also the records already received.
+    time a few segments arrive: fewer reads, fewer GIL hand-overs. A read that waited 0.25 s
+    returns what came (a slow server still makes progress); one that got nothing returns
+    -1, and the read timeout counts from the last byte. TLS and other systems: ``recv_into``
+    with the socket timeout, as httpcore does; over TLS then also the records already received.
     """
 
     def __init__(self, sock: socket.socket) -> None:
@@ -472,8 +347,7 @@ class _Filler:
 
     def _drain(self, buffer: memoryview, count: int, want: int) -> int:
         """TLS: add the records already here without waiting (a read yields one record, at
-        most 16 KiB). 512 MiB from a loopback TLS server in the same process: 350-470
-        against 210-220 MB/s, 3.3-3.5 against 5.5-5.7 CPU s/GiB (server included)."""
+        most 16 KiB), so a TLS read fills the buffer as a plain one does."""
         sock = self._sock
         sock.settimeout(0.0)
         try:
@@ -491,7 +365,7 @@ class _Filler:
 
 def _connect(url: httpx.URL, timeout: httpx.Timeout) -> socket.socket:
     try:
-        sock = socket.create_connection((url.host, _port(url)), timeout=timeout.connect)
+        sock = socket.create_connection((url.host, port_of(url)), timeout=timeout.connect)
     except TimeoutError as exc:
         raise httpx.ConnectTimeout(str(exc) or "timed out") from exc
     except OSError as exc:

@@ -17,13 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crateq.core import http_body
+from crateq.api import transport_conn
+from crateq.api.errors import PoolRateLimited
 from crateq.core.download_transfer import (
-    TransferInterrupted,
     TransferResult,
     TransferState,
     transfer,
 )
+from crateq.core.errors import TransferInterrupted
 from tls_cert import self_signed
 
 BODY = bytes(range(256)) * 2048  # 512 KiB
@@ -194,8 +195,9 @@ def test_an_error_page_left_unread_closes_its_connection(
     busy = ["HTTP/1.1 503 Busy", f"Content-Length: {len(page)}", "Retry-After: 1", "", ""]
     server = serve(lambda n: (["\r\n".join(busy).encode(), page], True) if n == 1 else
                    (answer(), True))  # fmt: skip
-    with pytest.raises(Exception, match="503"):
+    with pytest.raises(PoolRateLimited) as busy_answer:
         fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part")
+    assert busy_answer.value.status == 503
     assert fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part").sha256 == sha(BODY)
     assert server.connections == [1, 2]
 
@@ -206,7 +208,7 @@ def test_connections_idle_longer_than_the_limit_are_not_reused(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(http_body, "IDLE_SECONDS", 0.0)  # every kept connection is too old
+    monkeypatch.setattr(transport_conn, "IDLE_SECONDS", 0.0)  # every kept connection is too old
     server = serve(lambda _: (answer(), True))
     fetch(direct_client, f"{server.url}/a.mp3", tmp_path / "a.part")
     fetch(direct_client, f"{server.url}/b.mp3", tmp_path / "b.part")
@@ -222,7 +224,7 @@ def test_https_connections_are_reused_too(
     # Over TLS a reused connection also saves the handshake (the case of real pools).
     cert_path, key_path = self_signed(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
-    monkeypatch.setattr(http_body, "_tls_context", None)  # built again, from the env
+    monkeypatch.setattr(transport_conn, "_tls_context", None)  # built again, from the env
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     server = serve(lambda _: (answer(), True), tls=context)

@@ -1,104 +1,52 @@
-"""The direct body path of downloads against a scripted HTTP server on loopback.
+"""The one download transport (``crateq.api.transport``) against a scripted server on loopback.
 
 Each test scripts the exact bytes a server sends (chunked framing, redirects, a 200 to a
 Range request, a body shorter than its Content-Length, an HTML error page, headers split
-over many small writes) and runs the real ``transfer()`` over a real socket. The server
-records every request head, so tests also check what the client sent.
+over many small writes) and runs the real ``transfer()`` or ``open_download()`` over a real
+socket. The server records every request head, so tests also check what the client sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import socket
+import json
 import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpcore
 import httpx
 import pytest
 
-from crateq.api.errors import DownloadTokenExpired, PoolRateLimited, PoolUnavailable
-from crateq.core import http_body
+from crateq.api import transport_conn
+from crateq.api.errors import (
+    DownloadTokenExpired,
+    PoolAuthError,
+    PoolError,
+    PoolForbidden,
+    PoolKeyError,
+    PoolRateLimited,
+    PoolUnavailable,
+)
+from crateq.api.pool import PoolClient
+from crateq.api.transport import PROXY_READ, BodyResponse, direct_possible, open_download
 from crateq.core.download_transfer import (
-    RestartTransfer,
-    TransferInterrupted,
     TransferResult,
     TransferState,
     transfer,
 )
-from crateq.core.http_body import direct_possible
+from crateq.core.downloads import DownloadEngine
+from crateq.core.errors import RestartTransfer, TransferInterrupted
+from crateq.core.store import Store
+from scripted_server import ScriptedServer, head
 from tls_cert import self_signed
 
 BODY = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
 Packets = list[bytes]
-
-
-class ScriptedServer:
-    """Answers each connection with ``script(request_head)``: the packets to send, in
-    order, each its own write; then closes (or, with ``hold``, waits for the client to)."""
-
-    def __init__(
-        self,
-        script: Callable[[str], Iterable[bytes]],
-        *,
-        hold: bool = False,
-        tls: ssl.SSLContext | None = None,
-    ) -> None:
-        self.script, self.hold, self.tls = script, hold, tls
-        self.alpn: list[str | None] = []
-        self.refused: list[str] = []
-        self.requests: list[str] = []
-        self.client_closed = threading.Event()
-        self._closing = False
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            conn, _ = self._listener.accept()
-            if self._closing:
-                conn.close()
-                return
-            if self.tls is not None:
-                try:
-                    conn = self.tls.wrap_socket(conn, server_side=True)
-                except ssl.SSLError as exc:  # the client refused our certificate
-                    self.refused.append(exc.reason or str(exc))
-                    conn.close()
-                    continue
-                self.alpn.append(conn.selected_alpn_protocol())
-            with conn:
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    data = conn.recv(4096)
-                    if not data:
-                        break
-                    head += data
-                request = head.decode("latin-1")
-                self.requests.append(request)
-                try:
-                    for packet in self.script(request):
-                        conn.sendall(packet)
-                    if self.hold:
-                        while conn.recv(4096):
-                            pass
-                        self.client_closed.set()
-                except OSError:
-                    self.client_closed.set()
-
-    def close(self) -> None:
-        if self._closing:
-            return
-        self._closing = True
-        socket.create_connection(("127.0.0.1", self.port)).close()  # wakes accept()
-        self._thread.join(5)
-        self._listener.close()
 
 
 @pytest.fixture
@@ -117,11 +65,6 @@ def serve() -> Iterator[Callable[..., ScriptedServer]]:
 @pytest.fixture
 def client(direct_client: httpx.Client) -> httpx.Client:
     return direct_client
-
-
-def head(status: str, *headers: str) -> bytes:
-    lines = [f"HTTP/1.1 {status}", *headers, "", ""]
-    return "\r\n".join(lines).encode()
 
 
 def whole(body: bytes = BODY, *extra: str) -> Packets:
@@ -273,7 +216,7 @@ def test_an_html_500_page_is_a_pool_outage(
     server = serve(lambda _: [head("500 Internal Server Error", "Content-Type: text/html",
                                    f"Content-Length: {len(page)}"), page])  # fmt: skip
     part = tmp_path / "e.part"
-    with pytest.raises(PoolUnavailable, match="answered HTTP 500") as caught:
+    with pytest.raises(PoolUnavailable, match="HTTP 500") as caught:
         fetch(client, server.url + "/e", part)
     assert caught.value.status == 500
     assert not part.exists()  # nothing written for an error answer
@@ -329,6 +272,24 @@ def test_an_environment_proxy_sends_the_request_through_httpx(
         result = fetch(proxied, "http://pool.invalid/f.mp3", tmp_path / "f.part")
     assert result.sha256 == sha(BODY)
     assert proxy.requests[0].startswith("GET http://pool.invalid/f.mp3 HTTP/1.1")
+
+
+def test_the_proxy_path_reads_in_the_transports_chunks_and_patches_no_library_class(
+    serve: Callable[..., ScriptedServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    read_size = httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES
+    store = Store(tmp_path / "crateq.sqlite3")
+    asyncio.run(DownloadEngine(store, {}).shutdown())  # an engine made and stopped, as the app
+    store.close()
+    proxy = serve(lambda _: answer())
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    url = "http://pool.invalid/f.mp3"
+    with httpx.Client(timeout=30.0) as proxied, open_download(proxied, url, {}, pool="p") as got:
+        sizes = [len(chunk) for chunk in got.chunks()]
+    assert sum(sizes) == len(BODY) and set(sizes[:-1]) == {PROXY_READ}
+    assert read_size == httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES
 
 
 def test_two_transfers_at_once_hash_in_order_when_the_hashing_mode_changes(
@@ -388,7 +349,7 @@ def tls_server_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.S
     direct path honours as httpx does); the server offers h2 and HTTP/1.1 by ALPN."""
     cert_path, key_path = self_signed(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
-    monkeypatch.setattr(http_body, "_tls_context", None)  # built again, from the env
+    monkeypatch.setattr(transport_conn, "_tls_context", None)  # built again, from the env
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     context.set_alpn_protocols(["h2", "http/1.1"])
@@ -427,3 +388,93 @@ def test_an_untrusted_certificate_is_refused(
         fetch(client, secure.url + "/tls.mp3", tmp_path / "u.part")
     secure.close()  # the handshake's outcome is recorded before the next accept
     assert secure.refused and not secure.requests
+
+
+# -- the pool's answers through open_download (what PoolClient's own download path did) --
+
+
+def read_all(response: BodyResponse) -> bytes:
+    return b"".join(bytes(chunk) for chunk in response.chunks())
+
+
+async def test_a_resumed_download_sends_range_and_the_pools_credentials(
+    serve: Callable[..., ScriptedServer], client: httpx.Client
+) -> None:
+    server = serve(lambda _: [head("206 Partial Content", "Content-Length: 5",
+                                   "Content-Range: bytes 6-10/11"), b"world"])  # fmt: skip
+    pool = PoolClient("p", server.url, "k", token="t")
+    headers = {**pool.auth_headers(), "Range": "bytes=6-"}
+    with open_download(client, pool.download_url(12, "dl"), headers, pool="p") as response:
+        assert (response.status_code, read_all(response)) == (206, b"world")
+    await pool.aclose()
+    request_line, *lines = server.requests[0].split("\r\n")
+    target = urlsplit(request_line.split()[1])
+    assert target.path == "/api/Content/Download/12"
+    assert parse_qs(target.query) == {"key": ["k"], "token": ["dl"]}
+    sent = dict(line.lower().split(": ", 1) for line in lines if ": " in line)
+    assert sent["range"] == "bytes=6-"
+    assert sent["authorization"] == "bearer t"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Download token expired.", DownloadTokenExpired),
+        ("Your subscription is expired. Renew at https://x", PoolForbidden),
+        ("Invalid API key.", PoolKeyError),
+    ],
+)
+def test_download_403s_are_told_apart(
+    serve: Callable[..., ScriptedServer],
+    client: httpx.Client,
+    message: str,
+    expected: type[PoolError],
+) -> None:
+    body = json.dumps({"status": 403, "message": message}).encode()
+    server = serve(lambda _: [head("403 Forbidden", f"Content-Length: {len(body)}"), body])
+    with pytest.raises(expected) as err, open_download(client, server.url + "/d", {}, pool="p"):
+        pytest.fail("an error must be raised before the body is yielded")
+    assert type(err.value) is expected and err.value.pool == "p"
+
+
+async def test_a_401_on_a_download_is_an_auth_error_and_after_a_login_the_file_streams(
+    serve: Callable[..., ScriptedServer], client: httpx.Client
+) -> None:
+    # Logging in again is the engine's decision (download_runner); the wire tells it why.
+    def script(request: str) -> Packets:
+        close = "Connection: close"  # each connection ends with its answer
+        if request.startswith("POST /api/Auth/Login"):
+            login = b'[{"token": "t2", "status": "active"}]'
+            return [head("200 OK", "Content-Type: application/json",
+                         f"Content-Length: {len(login)}", close), login]  # fmt: skip
+        if "authorization: bearer t2" in request.lower():
+            return [head("200 OK", "Content-Length: 4", close), b"file"]
+        denied = b'{"status": 401, "message": "Denied"}'
+        return [head("401 Unauthorized", f"Content-Length: {len(denied)}", close), denied]
+
+    async def password() -> str:
+        return "pw"
+
+    server = serve(script, hold=True)  # a login's body is read before its connection closes
+    pool = PoolClient("p", server.url, "k", token="old", password_provider=password)
+    url = pool.download_url(1, "dl")
+    with pytest.raises(PoolAuthError), open_download(client, url, pool.auth_headers(), pool="p"):
+        pytest.fail("an error must be raised before the body is yielded")
+    await pool.login()
+    with open_download(client, url, pool.auth_headers(), pool="p") as response:
+        assert read_all(response) == b"file"
+    await pool.aclose()
+
+
+def test_a_connection_dropped_mid_body_is_unavailable(
+    serve: Callable[..., ScriptedServer], client: httpx.Client
+) -> None:
+    server = serve(lambda _: [head("200 OK", "Content-Length: 10"), b"abc"])  # then closes
+    received = b""
+    with (
+        pytest.raises(PoolUnavailable, match="broke during the download"),
+        open_download(client, server.url + "/d", {}, pool="p") as response,
+    ):
+        for chunk in response.chunks():
+            received += bytes(chunk)
+    assert received == b"abc"

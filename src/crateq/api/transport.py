@@ -1,0 +1,189 @@
+"""The one download transport: a GET whose body the caller reads from reused buffers.
+
+Every download of the app goes through :func:`open_download`: it sends the GET (with the
+client's headers, timeouts and redirect policy), raises the typed error of
+:mod:`crateq.api.errors` for any answer but 200/206 and for any network failure, and hands
+the caller the body as views into a few reused buffers (:mod:`crateq.api.transport_conn`
+reads the socket itself: no allocation or copy per chunk under the GIL). The caller writes
+and hashes each view before it asks for the next ``BUFFERS - 1``.
+
+When a proxy is configured in the environment (httpx honours ``HTTP(S)_PROXY``/
+``ALL_PROXY``) the request goes through the httpx client instead, read in ``PROXY_READ``
+chunks through httpx's public streaming API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import urllib.request
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import Protocol
+
+import httpx
+
+from crateq.api.errors import PoolUnavailable
+from crateq.api.pool_wire import answer_error
+from crateq.api.transport_conn import (
+    BUFFERS,
+    DEFAULT_PORTS,
+    READ_BUFFER,
+    DirectResponse,
+    close_idle,
+    idle_for,
+    port_of,
+)
+
+__all__ = ["BUFFERS", "READ_BUFFER", "BodyResponse", "close_idle", "direct_possible"]
+__all__ += ["open_download", "open_get"]
+
+PROXY_READ = 256 << 10
+"""Chunk size of a body read through httpx (the proxy path)."""
+_ERROR_HEAD = 2048  # bytes of an error answer's body read for its message
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class BodyResponse(Protocol):
+    """What a download needs from an answer, whichever path fetched it."""
+
+    status_code: int
+    headers: httpx.Headers
+
+    def head_of_body(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes of the body (an error page); b"" when unreadable."""
+        ...
+
+    def chunks(self) -> Iterator[memoryview | bytes]:
+        """The raw body; a yielded view stays valid while ``BUFFERS - 1`` more are read."""
+        ...
+
+
+@contextlib.contextmanager
+def open_download(
+    client: httpx.Client, url: str, headers: Mapping[str, str], *, pool: str
+) -> Iterator[BodyResponse]:
+    """GET a file of ``pool``; yields only a 200 or 206 answer.
+
+    Any other status raises the pool's typed error before the body is yielded (a 416 is
+    :class:`~crateq.api.errors.PoolRangeRefused`); a network failure, also one while the
+    caller reads the body inside the ``with``, raises :class:`PoolUnavailable`.
+    """
+    try:
+        with open_get(client, url, headers) as response:
+            if response.status_code not in (200, 206):
+                body = response.head_of_body(_ERROR_HEAD)
+                raise answer_error(
+                    response.status_code,
+                    response.headers,
+                    body,
+                    pool,
+                    had_token=any(k.lower() == "authorization" for k in headers),
+                    download=True,
+                )
+            yield response
+    except httpx.TransportError as exc:
+        raise PoolUnavailable(
+            f"The connection to {pool} broke during the download ({exc.__class__.__name__}).",
+            pool=pool,
+        ) from exc
+
+
+@contextlib.contextmanager
+def open_get(client: httpx.Client, url: str, headers: Mapping[str, str]) -> Iterator[BodyResponse]:
+    """GET ``url`` with the client's headers, timeouts and redirect policy; any status.
+
+    The client's transport is used only on the proxy path: a client built with its own
+    transport, proxy or mounts would be bypassed (the engine's plain client has none).
+    Network failures are raised as httpx exceptions.
+    """
+    parsed = httpx.URL(url)  # once per file: parsing is a noticeable part of its CPU
+    if not direct_possible(client, parsed):
+        with client.stream("GET", parsed, headers=headers) as response:
+            yield _HttpxResponse(response)
+        return
+    answer = _request_following(client, parsed, headers)
+    try:
+        yield answer
+    finally:
+        answer.close()
+
+
+def direct_possible(client: httpx.Client, url: str | httpx.URL) -> bool:
+    """False when httpx would route ``url`` through a proxy (or the scheme is unusual).
+
+    Any HTTP(S)/ALL proxy in the environment counts (NO_PROXY is left to httpx): such
+    setups are rare on a DJ laptop and httpx then does exactly what it did before.
+    """
+    if (url if isinstance(url, httpx.URL) else httpx.URL(url)).scheme not in DEFAULT_PORTS:
+        return False
+    if not client.trust_env:
+        return True
+    with _proxied_lock:
+        proxied = _proxied.get(client)
+    if proxied is None:
+        proxied = _environment_proxied()
+        with _proxied_lock:
+            _proxied[client] = proxied
+    return not proxied
+
+
+_proxied: weakref.WeakKeyDictionary[httpx.Client, bool] = weakref.WeakKeyDictionary()
+"""Per client, as httpx reads the proxy settings once, when a client is made (looking them
+up per request walks the whole environment)."""
+_proxied_lock = threading.Lock()
+
+
+def _environment_proxied() -> bool:
+    found = urllib.request.getproxies()  # what httpx reads too (environment, OS settings)
+    if "*" in (host.strip() for host in found.get("no", "").split(",")):
+        return False
+    return any(found.get(scheme) for scheme in ("http", "https", "all"))
+
+
+class _HttpxResponse:
+    """An httpx streaming response seen through :class:`BodyResponse`."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+
+    def head_of_body(self, limit: int) -> bytes:
+        try:
+            return self._response.read()[:limit]
+        except httpx.HTTPError:
+            return b""
+
+    def chunks(self) -> Iterator[memoryview | bytes]:
+        return self._response.iter_raw(PROXY_READ)
+
+
+def _request_following(
+    client: httpx.Client, url: httpx.URL, headers: Mapping[str, str]
+) -> DirectResponse:
+    sent = httpx.Headers(client.headers)
+    sent.update(headers)
+    sent["Accept-Encoding"] = "identity"  # the file's own bytes: they are hashed as they come
+    idle = idle_for(client)
+    for _ in range(client.max_redirects + 1):
+        answer = DirectResponse.fetch(url, sent, client.timeout, idle)
+        location = answer.headers.get("Location")
+        if not (client.follow_redirects and answer.status_code in _REDIRECTS and location):
+            return answer
+        answer.close()
+        target = url.join(location)
+        if not _same_origin(url, target) and not _https_upgrade(url, target):
+            sent.pop("Authorization", None)  # as httpx: credentials stay with their origin
+        url = target
+    raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.")
+
+
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    return a.scheme == b.scheme and a.host == b.host and port_of(a) == port_of(b)
+
+
+def _https_upgrade(a: httpx.URL, b: httpx.URL) -> bool:
+    return (
+        a.host == b.host and a.scheme == "http" and port_of(a) == 80 and b.scheme == "https"
+    ) and port_of(b) == 443
