@@ -24,7 +24,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar
 
 import click
 from pydantic import BaseModel
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from crateq.core.accounts import Accounts
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+JSONValue: TypeAlias = str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
 
 
 def error(message: str) -> None:
@@ -48,41 +49,44 @@ def warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
-def cli_errors(func: F) -> F:
+def cli_errors(func: Callable[P, T]) -> Callable[P, T]:
     """Map the app's errors to one stderr line + exit 1; click's own errors pass through."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return func(*args, **kwargs)
         except CrateQError as exc:
             error(str(exc))
             sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+def run(coro: Coroutine[Any, Any, T]) -> T:  # Any: asyncio.run's parameter (an async def)
     """Run async core code to completion from a click callback."""
     return asyncio.run(coro)
 
 
-def _default(value: Any) -> Any:
+def _default(value: object) -> JSONValue:
+    """What ``json.dumps`` cannot write itself: pydantic models, dates, sets and tuples."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if hasattr(value, "isoformat"):  # dates, times, datetimes
+        iso: str = value.isoformat()
+        return iso
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def print_json(obj: Any) -> None:
-    """One JSON document on stdout (the ``--json`` contract)."""
+def print_json(obj: object) -> None:
+    """One JSON document on stdout (the ``--json`` contract): JSON values, or anything
+    ``_default`` turns into one."""
     click.echo(json.dumps(obj, default=_default, indent=2, ensure_ascii=False))
 
 
-def print_json_line(obj: Any) -> None:
+def print_json_line(obj: object) -> None:
     """One compact JSON object per line, for streamed output."""
     click.echo(json.dumps(obj, default=_default, ensure_ascii=False))
 
@@ -95,7 +99,7 @@ def console(*, stderr: bool = False) -> Console:
 
 
 def print_table(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None
+    columns: Sequence[str], rows: Iterable[Sequence[object]], *, title: str | None = None
 ) -> None:
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:

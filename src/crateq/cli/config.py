@@ -8,8 +8,6 @@ model rejects, with nothing written). ``config set-secret`` stores a secret sett
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from crateq.api.errors import ConfigError
@@ -90,12 +88,12 @@ def show(as_json: bool) -> None:
             {"settings": values, "secrets": states, "pools": [p.name for p in settings.pools]}
         )
         return
-    rows: list[tuple[str, Any]] = [(key, _show(value)) for key, value in values.items()]
+    rows: list[tuple[str, str]] = [(key, _show(value)) for key, value in values.items()]
     rows += [(key, "(set in keyring)" if ok else "(not set)") for key, ok in states.items()]
     print_table(("Setting", "Value"), rows)
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -14,10 +14,9 @@ import contextlib
 import signal
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.progress import (
@@ -212,7 +211,7 @@ async def _download(
     return _summary(engine.jobs(), errors, as_json, interrupted)
 
 
-async def _race(work: Any, stop: asyncio.Event) -> None:
+async def _race(work: Awaitable[object], stop: asyncio.Event) -> None:
     """Run ``work`` until it ends or ``stop`` is set (Ctrl-C)."""
     task = asyncio.ensure_future(work)
     stopper = asyncio.ensure_future(stop.wait())

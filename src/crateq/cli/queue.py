@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import Any
+from typing import TypedDict
 
 import click
 
@@ -44,6 +44,14 @@ _PASSWORD_STDIN = click.option(
 @click.group("queue")
 def command() -> None:
     """List, add to and remove from the pools' download queues."""
+
+
+class _Change(TypedDict):
+    """One track's outcome in ``queue add`` / ``queue remove`` (also its ``--json`` form)."""
+
+    key: str
+    changed: bool
+    state: str
 
 
 async def _close(clients: dict[str, PoolClient]) -> None:
@@ -127,8 +135,8 @@ async def _source_name(client: PoolClient, queued: list[MediaRow]) -> str:
 
 async def _change(
     clients: dict[str, PoolClient], by_pool: dict[str, list[int]], add: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    results: list[dict[str, Any]] = []
+) -> tuple[list[_Change], list[dict[str, str]]]:
+    results: list[_Change] = []
     errors: list[dict[str, str]] = []
 
     async def one_pool(name: str, ids: list[int]) -> None:
@@ -174,10 +182,10 @@ def _run_change(keys: tuple[str, ...], add: bool, as_json: bool, password_stdin:
     if as_json:
         print_json({"results": results, "errors": errors})
     else:
-        for item in results:
-            click.echo(f"{item['key']}: {item['state']}.")
-        for item in errors:
-            error(f"{item['key']}: {item['error']}")
+        for result in results:
+            click.echo(f"{result['key']}: {result['state']}.")
+        for failure in errors:
+            error(f"{failure['key']}: {failure['error']}")
     if errors:
         raise SystemExit(1)
 

@@ -10,7 +10,7 @@ stderr next to the others' results — exit 0 when at least one pool answered, 1
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +18,7 @@ from crateq.api.errors import FilterError, PoolError
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.cli._common import (
+    JSONValue,
     cli_errors,
     error,
     hold_stdin_password,
@@ -33,6 +34,9 @@ from crateq.core.search import (
     group_versions,
     query_from_filters,
 )
+
+if TYPE_CHECKING:
+    from crateq.core.search import Song
 
 SORT_FIELDS: tuple[str, ...] = tuple(
     sorted(
@@ -65,24 +69,22 @@ def build_query(
     page: int,
 ) -> MediaQuery:
     """The pool query for the options, or a click.BadParameter (exit 2) before any request."""
-    fields: dict[str, Any] = {
-        "keywords": " ".join(keywords),
-        "artist": artist,
-        "title": title,
-        "editor": editor,
-        "bpm": bpm,
-        "release_year": year,
-        "mix": _list(mix),
-        "advisory": advisory,
-        "media": media,
-        "page": page,
-        "size": limit,
-        "dir": "asc" if asc else "desc",
-    }
-    if sort:
-        fields["sort"] = sort
     try:
-        return query_from_filters(**fields)
+        return query_from_filters(  # a blank value (no sort, no artist…) is left out
+            keywords=" ".join(keywords),
+            artist=artist,
+            title=title,
+            editor=editor,
+            bpm=bpm,
+            release_year=year,
+            mix=_list(mix),
+            advisory=advisory,
+            media=media,
+            page=page,
+            size=limit,
+            dir="asc" if asc else "desc",
+            sort=sort,
+        )
     except FilterError as exc:
         option = {"release_year": "year", "size": "limit"}.get(exc.code or "", exc.code)
         raise click.BadParameter(str(exc), param_hint=f"--{option}" if option else None) from exc
@@ -130,11 +132,11 @@ async def _search(
     return rows, errors
 
 
-def row_json(row: MediaRow) -> dict[str, Any]:
+def row_json(row: MediaRow) -> dict[str, JSONValue]:
     """A row for ``--json``: the wire fields plus ``pool`` and ``key``; never the download
     token (``auth``), which is per user and short-lived. ``crateq search --json`` adds
     ``song``: rows with the same ``song`` are versions of one song, best version first."""
-    data = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
+    data: dict[str, JSONValue] = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
     data["key"] = row.key
     return data
 
@@ -174,23 +176,39 @@ def row_json(row: MediaRow) -> dict[str, Any]:
 def command(
     keywords: tuple[str, ...],
     pools: tuple[str, ...],
+    artist: str | None,
+    title: str | None,
+    editor: str | None,
     genre: str | None,
+    bpm: str | None,
+    year: str | None,
+    mix: str | None,
+    advisory: str | None,
+    media: str | None,
+    sort: str | None,
+    asc: bool,
     limit: int,
+    page: int,
     as_json: bool,
     password_stdin: bool,
-    **filters: Any,
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters."""
-    sort = filters.pop("sort")
     if sort:
         sort = next(f for f in SORT_FIELDS if f.lower() == sort.lower())
-    advisory = filters.pop("advisory")
     query = build_query(
         keywords,
-        limit=limit,
-        sort=sort,
+        artist=artist,
+        title=title,
+        editor=editor,
+        bpm=bpm,
+        year=year,
+        mix=mix,
         advisory=advisory.capitalize() if advisory else None,
-        **filters,
+        media=media,
+        sort=sort,
+        asc=asc,
+        limit=limit,
+        page=page,
     )
     accounts = make_accounts()
     clients = accounts.clients(pools or None)
@@ -221,8 +239,8 @@ def command(
         raise SystemExit(1)
 
 
-def _table_rows(songs: list[Any]) -> list[tuple[Any, ...]]:
-    out: list[tuple[Any, ...]] = []
+def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:
+    out: list[tuple[str | int | float, ...]] = []
     for song in songs:
         for index, row in enumerate(song.versions):
             first = index == 0
