@@ -9,16 +9,15 @@ stderr next to the others' results — exit 0 when at least one pool answered, 1
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 import click
 
 from crateq.api.errors import FilterError, PoolError
-from crateq.api.pool import PoolClient
-from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.cli._common import (
     JSONValue,
+    LazyChoice,
     cli_errors,
     error,
     hold_stdin_password,
@@ -27,24 +26,29 @@ from crateq.cli._common import (
     print_table,
     run,
 )
-from crateq.core.search import (
-    PoolFailed,
-    PoolRows,
-    federated_search,
-    group_versions,
-    query_from_filters,
-)
 
+# pydantic (under the row models), httpx (under PoolClient) and the core are imported where
+# a search runs, not for --help.
 if TYPE_CHECKING:
+    from crateq.api.pool import PoolClient
+    from crateq.api.pool_models import MediaQuery, MediaRow
     from crateq.core.search import Song
 
-SORT_FIELDS: tuple[str, ...] = tuple(
-    sorted(
-        (f.alias or name)
-        for name, f in MediaRow.model_fields.items()
-        if name not in {"pool", "auth"}  # not a wire field / a per-user token
+
+@functools.cache
+def sort_fields() -> tuple[str, ...]:
+    """What ``--sort`` accepts: the row's wire fields, in their wire spelling."""
+    from crateq.api.pool_models import MediaRow
+
+    return tuple(
+        sorted(
+            (f.alias or name)
+            for name, f in MediaRow.model_fields.items()
+            if name not in {"pool", "auth"}  # not a wire field / a per-user token
+        )
     )
-)
+
+
 COLUMNS = ("Artist", "Title", "Mix", "BPM", "Genre", "Year", "Pool", "POOL:ID")
 
 
@@ -69,6 +73,8 @@ def build_query(
     page: int,
 ) -> MediaQuery:
     """The pool query for the options, or a click.BadParameter (exit 2) before any request."""
+    from crateq.core.search import query_from_filters
+
     try:
         return query_from_filters(  # a blank value (no sort, no artist…) is left out
             keywords=" ".join(keywords),
@@ -100,6 +106,10 @@ async def _genre_ids(client: PoolClient, name: str) -> list[int]:
 async def _search(
     clients: dict[str, PoolClient], query: MediaQuery, genre: str | None, limit: int
 ) -> tuple[list[MediaRow], list[tuple[str, str]]]:
+    import asyncio
+
+    from crateq.core.search import PoolFailed, PoolRows, federated_search
+
     rows: list[MediaRow] = []
     errors: list[tuple[str, str]] = []
 
@@ -161,7 +171,7 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
 @click.option("--video", "media", flag_value="video", help="Video only.")
 @click.option(
     "--sort",
-    type=click.Choice(SORT_FIELDS, case_sensitive=False),
+    type=LazyChoice(sort_fields, case_sensitive=False),
     metavar="FIELD",
     help="Order by a row field: date (default), bpm, artist, title, releaseYear…",
 )
@@ -193,8 +203,10 @@ def command(
     password_stdin: bool,
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters."""
+    from crateq.core.search import group_versions
+
     if sort:
-        sort = next(f for f in SORT_FIELDS if f.lower() == sort.lower())
+        sort = next(f for f in sort_fields() if f.lower() == sort.lower())
     query = build_query(
         keywords,
         artist=artist,
