@@ -15,29 +15,32 @@ What a command may rely on:
 * ``make_accounts()`` builds the ``Accounts`` service over the system keyring;
   ``hold_stdin_password(accounts, names)`` implements ``--password-stdin`` for a command.
 * ``parse_track_key("POOL:ID")`` → ``(pool, media_id)``, a BadParameter otherwise.
+* ``LazyChoice(load)``: a ``click.Choice`` whose choices come from the core on first use,
+  so that defining the option (and ``--help``) does not import the core.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar
 
 import click
-from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
 
 from crateq.core.errors import CrateQError, exit_code, user_message
 
+# asyncio, pydantic and rich are imported where they are used: every command module imports
+# this one, and `crateq --help` / `crateq CMD --help` need none of them.
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from crateq.core.accounts import Accounts
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+JSONValue: TypeAlias = str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
 
 
 def error(message: str) -> None:
@@ -48,55 +51,86 @@ def warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
-def cli_errors(func: F) -> F:
+def cli_errors(func: Callable[P, T]) -> Callable[P, T]:
     """Map the app's errors to one stderr line + exit 1; click's own errors pass through."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return func(*args, **kwargs)
         except CrateQError as exc:
             error(user_message(exc))
             sys.exit(exit_code(exc))
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+class LazyChoice(click.Choice[str]):
+    """A ``click.Choice`` over ``load()``, called the first time click needs the choices
+    (a value to check, a usage line that lists them), not when the option is defined."""
+
+    def __init__(self, load: Callable[[], Iterable[str]], *, case_sensitive: bool = True) -> None:
+        self._load = load
+        self._choices: tuple[str, ...] | None = None
+        super().__init__((), case_sensitive=case_sensitive)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            self._choices = tuple(self._load())
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: tuple[str, ...]) -> None:
+        """``click.Choice.__init__`` assigns the (empty) tuple it was given: ignored."""
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:  # Any: asyncio.run's parameter (an async def)
     """Run async core code to completion from a click callback."""
+    import asyncio
+
     return asyncio.run(coro)
 
 
-def _default(value: Any) -> Any:
+def _default(value: object) -> JSONValue:
+    """What ``json.dumps`` cannot write itself: pydantic models, dates, sets and tuples."""
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if hasattr(value, "isoformat"):  # dates, times, datetimes
+        iso: str = value.isoformat()
+        return iso
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def print_json(obj: Any) -> None:
-    """One JSON document on stdout (the ``--json`` contract)."""
+def print_json(obj: object) -> None:
+    """One JSON document on stdout (the ``--json`` contract): JSON values, or anything
+    ``_default`` turns into one."""
     click.echo(json.dumps(obj, default=_default, indent=2, ensure_ascii=False))
 
 
-def print_json_line(obj: Any) -> None:
+def print_json_line(obj: object) -> None:
     """One compact JSON object per line, for streamed output."""
     click.echo(json.dumps(obj, default=_default, ensure_ascii=False))
 
 
 def console(*, stderr: bool = False) -> Console:
     """A rich console on the *current* stdout/stderr (so click's test runner captures it)."""
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     return Console(file=stream, width=None if tty else 200, no_color=not tty, highlight=False)
 
 
 def print_table(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None
+    columns: Sequence[str], rows: Iterable[Sequence[object]], *, title: str | None = None
 ) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
         table.add_column(column, overflow="fold")

@@ -8,22 +8,16 @@ model rejects, with nothing written). ``config set-secret`` stores a secret sett
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from crateq.api.errors import ConfigError
 from crateq.cli._common import cli_errors, print_json, print_table, read_secret
-from crateq.core import secrets
-from crateq.core.secrets import SecretStore
-from crateq.core.settings import (
-    SECRET_KEYS,
-    get_value,
-    load_settings,
-    save_settings,
-    set_value,
-    settable_keys,
-)
+
+# The settings model (pydantic) and the keyring load when a command runs, not for --help.
+if TYPE_CHECKING:
+    from crateq.core.secrets import SecretStore
 
 
 @click.group("config")
@@ -32,6 +26,9 @@ def command() -> None:
 
 
 def _secret_states(store: SecretStore) -> dict[str, bool]:
+    from crateq.core import secrets
+    from crateq.core.settings import SECRET_KEYS
+
     return {key: store.get(secrets.config_secret(key)) is not None for key in sorted(SECRET_KEYS)}
 
 
@@ -41,6 +38,8 @@ def _secret_states(store: SecretStore) -> dict[str, bool]:
 @cli_errors
 def set_(key: str, value: str) -> None:
     """Set KEY (e.g. downloads.folder, downloads.per_pool_jobs, crate.url) to VALUE."""
+    from crateq.core.settings import get_value, load_settings, save_settings, set_value
+
     settings = load_settings()
     try:
         updated = set_value(settings, key, value)
@@ -55,6 +54,8 @@ def set_(key: str, value: str) -> None:
 @cli_errors
 def get(key: str) -> None:
     """Print the value of KEY."""
+    from crateq.core.settings import get_value, load_settings
+
     try:
         value = get_value(load_settings(), key)
     except ConfigError as exc:
@@ -68,6 +69,10 @@ def get(key: str) -> None:
 def set_secret(key: str) -> None:
     """Store secret KEY (e.g. crate.api_key) in the keyring; the value is read from stdin
     when it is not a terminal, else from a hidden prompt."""
+    from crateq.core import secrets
+    from crateq.core.secrets import SecretStore
+    from crateq.core.settings import SECRET_KEYS
+
     if key not in SECRET_KEYS:
         raise click.UsageError(
             f"{key!r} is not a secret setting. Secret settings: {', '.join(sorted(SECRET_KEYS))}."
@@ -82,6 +87,9 @@ def set_secret(key: str) -> None:
 @cli_errors
 def show(as_json: bool) -> None:
     """Print every setting (secrets only as set / not set)."""
+    from crateq.core.secrets import SecretStore
+    from crateq.core.settings import get_value, load_settings, settable_keys
+
     settings = load_settings()
     values = {key: get_value(settings, key) for key in settable_keys()}
     states = _secret_states(SecretStore())
@@ -90,12 +98,12 @@ def show(as_json: bool) -> None:
             {"settings": values, "secrets": states, "pools": [p.name for p in settings.pools]}
         )
         return
-    rows: list[tuple[str, Any]] = [(key, _show(value)) for key, value in values.items()]
+    rows: list[tuple[str, str]] = [(key, _show(value)) for key, value in values.items()]
     rows += [(key, "(set in keyring)" if ok else "(not set)") for key, ok in states.items()]
     print_table(("Setting", "Value"), rows)
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

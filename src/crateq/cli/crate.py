@@ -8,21 +8,24 @@ an empty argument is a usage error, exit 2. ``--json`` prints the same view mode
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from crateq.api.errors import CrateInputError
-from crateq.cli._common import cli_errors, print_json, print_table, run
-from crateq.core.crate_service import (
-    DISCOVERY_KINDS,
-    ArtistCard,
-    CrateService,
-    DiscoveryKind,
-    DiscoveryList,
-    LabelMomentum,
-    Neighbour,
-)
+from crateq.cli._common import LazyChoice, cli_errors, print_json, print_table, run
+
+# The crate service (its client, httpx, the pydantic models) loads when a command runs or
+# its choices are checked, not for `crateq --help`.
+if TYPE_CHECKING:
+    from crateq.core.crate_service import (
+        ArtistCard,
+        CrateService,
+        DiscoveryKind,
+        DiscoveryList,
+        LabelMomentum,
+        Neighbour,
+    )
 
 T = TypeVar("T")
 NOT_KNOWN = "not known"
@@ -33,7 +36,15 @@ _VERIFICATION = {
 }
 
 
+def _discovery_kinds() -> tuple[DiscoveryKind, ...]:
+    from crateq.core.crate_service import DISCOVERY_KINDS
+
+    return DISCOVERY_KINDS
+
+
 def _with_service(use: Callable[[CrateService], Awaitable[T]]) -> T:
+    from crateq.core.crate_service import CrateService
+
     async def go() -> T:
         service = CrateService.from_settings()
         try:
@@ -110,7 +121,7 @@ def _print_card(card: ArtistCard) -> None:
 
 
 @click.command("discover")
-@click.argument("kind", type=click.Choice(DISCOVERY_KINDS))
+@click.argument("kind", type=LazyChoice(_discovery_kinds))
 @click.option("--limit", type=click.IntRange(1, 200), default=None, help="At most this many.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @cli_errors

@@ -9,30 +9,18 @@ rich progress bars. The exit code is 1 when any track failed.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from crateq.api.errors import CrateQError
-from crateq.api.pool import PoolClient
-from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.cli._common import (
     cli_errors,
     console,
@@ -44,16 +32,26 @@ from crateq.cli._common import (
     print_table,
     run,
 )
-from crateq.core.autodownload import AutoDownloader
-from crateq.core.download_jobs import JobEvent, JobSnapshot, JobState
-from crateq.core.downloads import DownloadEngine
-from crateq.core.store import Store
+
+# asyncio, rich's progress bars, httpx (under PoolClient) and the download engine are
+# imported where a download runs: `crateq download --help` needs none of them.
+if TYPE_CHECKING:
+    import asyncio
+
+    from rich.progress import Progress, TaskID
+
+    from crateq.api.pool import PoolClient
+    from crateq.api.pool_models import MediaRow
+    from crateq.core.autodownload import AutoDownloader
+    from crateq.core.download_jobs import JobEvent, JobSnapshot
 
 SEARCH_PAGES = 20  # a mediaId not in the queue is looked for in this many search pages
 
 
 async def find_row(client: PoolClient, pool: str, media_id: int) -> MediaRow | None:
     """The pool's row for a mediaId (fresh ``auth``): its queue first, then its catalog."""
+    from crateq.api.pool_models import MediaQuery
+
     for row in await client.queue_all():
         if row.media_id == media_id:
             row.pool = row.pool or pool
@@ -79,6 +77,15 @@ class _Display:
         self._total: TaskID | None = None
         self._sizes: dict[int, tuple[int, int | None]] = {}
         if not as_json and console().is_terminal:
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
             self.progress = Progress(
                 TextColumn("{task.description}", justify="left"),
                 BarColumn(),
@@ -90,6 +97,8 @@ class _Display:
             self._total = self.progress.add_task("[bold]Total", total=None)
 
     def __call__(self, event: JobEvent) -> None:
+        from crateq.core.download_jobs import JobState
+
         job = event.job
         if self.as_json:
             print_json_line(event.as_dict())
@@ -101,6 +110,8 @@ class _Display:
         self._bar(job)
 
     def _bar(self, job: JobSnapshot) -> None:
+        from crateq.core.download_jobs import JobState
+
         assert self.progress is not None
         task = self._tasks.get(job.id)
         label = f"{job.artist} - {job.title}"[:40]
@@ -138,6 +149,12 @@ async def _download(
     remove: bool | None,
     password_stdin: bool,
 ) -> int:
+    import asyncio
+
+    from crateq.core.autodownload import AutoDownloader
+    from crateq.core.downloads import DownloadEngine
+    from crateq.core.store import Store
+
     accounts = make_accounts()
     settings = accounts.settings().downloads
     if jobs:
@@ -212,8 +229,10 @@ async def _download(
     return _summary(engine.jobs(), errors, as_json, interrupted)
 
 
-async def _race(work: Any, stop: asyncio.Event) -> None:
+async def _race(work: Awaitable[object], stop: asyncio.Event) -> None:
     """Run ``work`` until it ends or ``stop`` is set (Ctrl-C)."""
+    import asyncio
+
     task = asyncio.ensure_future(work)
     stopper = asyncio.ensure_future(stop.wait())
     await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -229,6 +248,8 @@ async def _race(work: Any, stop: asyncio.Event) -> None:
 def _summary(
     jobs: list[JobSnapshot], errors: dict[str, str], as_json: bool, interrupted: bool
 ) -> int:
+    from crateq.core.download_jobs import JobState
+
     counts: dict[str, int] = defaultdict(int)
     for job in jobs:
         counts["skipped" if job.skipped else str(job.state)] += 1

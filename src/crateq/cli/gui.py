@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from crateq.launch import MODES  # not from crateq.ui: `crateq <other command>` never loads Qt
+from crateq.ui.shell.mode_names import MODES  # Qt-free: `crateq <other command>` never loads Qt
 
 
 @click.command("gui")

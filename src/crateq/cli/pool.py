@@ -8,11 +8,11 @@ keyring (``pool/<name>/password``, ``pool/<name>/jwt``). Passwords come from std
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from crateq.api.errors import CrateQError
-from crateq.api.pool_models import LoginResult
 from crateq.cli._common import (
     cli_errors,
     error,
@@ -23,7 +23,10 @@ from crateq.cli._common import (
     run,
     warn,
 )
-from crateq.core.accounts import Accounts
+
+if TYPE_CHECKING:  # the accounts service (httpx, pydantic, keyring) loads when a command runs
+    from crateq.api.pool_models import LoginResult
+    from crateq.core.accounts import Accounts
 
 _PASSWORD_STDIN = click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."

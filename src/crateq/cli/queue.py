@@ -13,15 +13,12 @@ server checks the id itself (an unknown one answers 404, reported for that key).
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import click
 
 from crateq.api.errors import CrateQError
-from crateq.api.pool import PoolClient
-from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.cli._common import (
     cli_errors,
     error,
@@ -33,6 +30,11 @@ from crateq.cli._common import (
     run,
 )
 from crateq.cli.search import row_json
+
+# asyncio and httpx (under PoolClient) load when a command runs, not for --help.
+if TYPE_CHECKING:
+    from crateq.api.pool import PoolClient
+    from crateq.api.pool_models import MediaRow
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 _PASSWORD_STDIN = click.option(
@@ -46,7 +48,17 @@ def command() -> None:
     """List, add to and remove from the pools' download queues."""
 
 
+class _Change(TypedDict):
+    """One track's outcome in ``queue add`` / ``queue remove`` (also its ``--json`` form)."""
+
+    key: str
+    changed: bool
+    state: str
+
+
 async def _close(clients: dict[str, PoolClient]) -> None:
+    import asyncio
+
     await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
 
 
@@ -70,6 +82,8 @@ def list_(pools: tuple[str, ...], as_json: bool, password_stdin: bool) -> None:
     clients = _clients(list(pools) or None, password_stdin)
 
     async def fetch() -> list[list[MediaRow] | BaseException]:
+        import asyncio
+
         try:
             return await asyncio.gather(
                 *(c.queue_all() for c in clients.values()), return_exceptions=True
@@ -118,6 +132,8 @@ def _group(keys: tuple[str, ...]) -> dict[str, list[int]]:
 
 async def _source_name(client: PoolClient, queued: list[MediaRow]) -> str:
     """The pool's ``source`` name, from a row it served: its queue, else one search hit."""
+    from crateq.api.pool_models import MediaQuery
+
     for row in queued:
         if row.source:
             return row.source
@@ -127,8 +143,12 @@ async def _source_name(client: PoolClient, queued: list[MediaRow]) -> str:
 
 async def _change(
     clients: dict[str, PoolClient], by_pool: dict[str, list[int]], add: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    results: list[dict[str, Any]] = []
+) -> tuple[list[_Change], list[dict[str, str]]]:
+    import asyncio
+
+    from crateq.api.pool_models import MediaRow
+
+    results: list[_Change] = []
     errors: list[dict[str, str]] = []
 
     async def one_pool(name: str, ids: list[int]) -> None:
@@ -174,10 +194,10 @@ def _run_change(keys: tuple[str, ...], add: bool, as_json: bool, password_stdin:
     if as_json:
         print_json({"results": results, "errors": errors})
     else:
-        for item in results:
-            click.echo(f"{item['key']}: {item['state']}.")
-        for item in errors:
-            error(f"{item['key']}: {item['error']}")
+        for result in results:
+            click.echo(f"{result['key']}: {result['state']}.")
+        for failure in errors:
+            error(f"{failure['key']}: {failure['error']}")
     if errors:
         raise SystemExit(1)
 

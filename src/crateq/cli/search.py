@@ -9,15 +9,15 @@ stderr next to the others' results — exit 0 when at least one pool answered, 1
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+import functools
+from typing import TYPE_CHECKING
 
 import click
 
 from crateq.api.errors import FilterError, PoolError
-from crateq.api.pool import PoolClient
-from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.cli._common import (
+    JSONValue,
+    LazyChoice,
     cli_errors,
     error,
     hold_stdin_password,
@@ -26,21 +26,29 @@ from crateq.cli._common import (
     print_table,
     run,
 )
-from crateq.core.search import (
-    PoolFailed,
-    PoolRows,
-    federated_search,
-    group_versions,
-    query_from_filters,
-)
 
-SORT_FIELDS: tuple[str, ...] = tuple(
-    sorted(
-        (f.alias or name)
-        for name, f in MediaRow.model_fields.items()
-        if name not in {"pool", "auth"}  # not a wire field / a per-user token
+# pydantic (under the row models), httpx (under PoolClient) and the core are imported where
+# a search runs, not for --help.
+if TYPE_CHECKING:
+    from crateq.api.pool import PoolClient
+    from crateq.api.pool_models import MediaQuery, MediaRow
+    from crateq.core.search import Song
+
+
+@functools.cache
+def sort_fields() -> tuple[str, ...]:
+    """What ``--sort`` accepts: the row's wire fields, in their wire spelling."""
+    from crateq.api.pool_models import MediaRow
+
+    return tuple(
+        sorted(
+            (f.alias or name)
+            for name, f in MediaRow.model_fields.items()
+            if name not in {"pool", "auth"}  # not a wire field / a per-user token
+        )
     )
-)
+
+
 COLUMNS = ("Artist", "Title", "Mix", "BPM", "Genre", "Year", "Pool", "POOL:ID")
 
 
@@ -65,24 +73,24 @@ def build_query(
     page: int,
 ) -> MediaQuery:
     """The pool query for the options, or a click.BadParameter (exit 2) before any request."""
-    fields: dict[str, Any] = {
-        "keywords": " ".join(keywords),
-        "artist": artist,
-        "title": title,
-        "editor": editor,
-        "bpm": bpm,
-        "release_year": year,
-        "mix": _list(mix),
-        "advisory": advisory,
-        "media": media,
-        "page": page,
-        "size": limit,
-        "dir": "asc" if asc else "desc",
-    }
-    if sort:
-        fields["sort"] = sort
+    from crateq.core.search import query_from_filters
+
     try:
-        return query_from_filters(**fields)
+        return query_from_filters(  # a blank value (no sort, no artist…) is left out
+            keywords=" ".join(keywords),
+            artist=artist,
+            title=title,
+            editor=editor,
+            bpm=bpm,
+            release_year=year,
+            mix=_list(mix),
+            advisory=advisory,
+            media=media,
+            page=page,
+            size=limit,
+            dir="asc" if asc else "desc",
+            sort=sort,
+        )
     except FilterError as exc:
         option = {"release_year": "year", "size": "limit"}.get(exc.code or "", exc.code)
         raise click.BadParameter(str(exc), param_hint=f"--{option}" if option else None) from exc
@@ -98,6 +106,10 @@ async def _genre_ids(client: PoolClient, name: str) -> list[int]:
 async def _search(
     clients: dict[str, PoolClient], query: MediaQuery, genre: str | None, limit: int
 ) -> tuple[list[MediaRow], list[tuple[str, str]]]:
+    import asyncio
+
+    from crateq.core.search import PoolFailed, PoolRows, federated_search
+
     rows: list[MediaRow] = []
     errors: list[tuple[str, str]] = []
 
@@ -130,11 +142,11 @@ async def _search(
     return rows, errors
 
 
-def row_json(row: MediaRow) -> dict[str, Any]:
+def row_json(row: MediaRow) -> dict[str, JSONValue]:
     """A row for ``--json``: the wire fields plus ``pool`` and ``key``; never the download
     token (``auth``), which is per user and short-lived. ``crateq search --json`` adds
     ``song``: rows with the same ``song`` are versions of one song, best version first."""
-    data = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
+    data: dict[str, JSONValue] = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
     data["key"] = row.key
     return data
 
@@ -159,7 +171,7 @@ def row_json(row: MediaRow) -> dict[str, Any]:
 @click.option("--video", "media", flag_value="video", help="Video only.")
 @click.option(
     "--sort",
-    type=click.Choice(SORT_FIELDS, case_sensitive=False),
+    type=LazyChoice(sort_fields, case_sensitive=False),
     metavar="FIELD",
     help="Order by a row field: date (default), bpm, artist, title, releaseYear…",
 )
@@ -174,23 +186,41 @@ def row_json(row: MediaRow) -> dict[str, Any]:
 def command(
     keywords: tuple[str, ...],
     pools: tuple[str, ...],
+    artist: str | None,
+    title: str | None,
+    editor: str | None,
     genre: str | None,
+    bpm: str | None,
+    year: str | None,
+    mix: str | None,
+    advisory: str | None,
+    media: str | None,
+    sort: str | None,
+    asc: bool,
     limit: int,
+    page: int,
     as_json: bool,
     password_stdin: bool,
-    **filters: Any,
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters."""
-    sort = filters.pop("sort")
+    from crateq.core.search import group_versions
+
     if sort:
-        sort = next(f for f in SORT_FIELDS if f.lower() == sort.lower())
-    advisory = filters.pop("advisory")
+        sort = next(f for f in sort_fields() if f.lower() == sort.lower())
     query = build_query(
         keywords,
-        limit=limit,
-        sort=sort,
+        artist=artist,
+        title=title,
+        editor=editor,
+        bpm=bpm,
+        year=year,
+        mix=mix,
         advisory=advisory.capitalize() if advisory else None,
-        **filters,
+        media=media,
+        sort=sort,
+        asc=asc,
+        limit=limit,
+        page=page,
     )
     accounts = make_accounts()
     clients = accounts.clients(pools or None)
@@ -221,8 +251,8 @@ def command(
         raise SystemExit(1)
 
 
-def _table_rows(songs: list[Any]) -> list[tuple[Any, ...]]:
-    out: list[tuple[Any, ...]] = []
+def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:
+    out: list[tuple[str | int | float, ...]] = []
     for song in songs:
         for index, row in enumerate(song.versions):
             first = index == 0
