@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar
 
 import click
 
-from crateq.core.errors import CrateQError, exit_code, user_message
-
 # asyncio, pydantic and rich are imported where they are used: every command module imports
 # this one, and `crateq --help` / `crateq CMD --help` need none of them.
 if TYPE_CHECKING:
@@ -58,7 +56,12 @@ def cli_errors(func: Callable[P, T]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return func(*args, **kwargs)
-        except CrateQError as exc:
+        except Exception as exc:
+            # the error tree is imported only when something failed: --help stays light
+            from crateq.core.errors import CrateQError, exit_code, user_message
+
+            if not isinstance(exc, CrateQError):
+                raise
             error(user_message(exc))
             sys.exit(exit_code(exc))
 
