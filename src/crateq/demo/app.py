@@ -11,7 +11,6 @@ the hand-off (figures: docs/PERFORMANCE.md, "Demo servers").
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 import secrets
@@ -30,7 +29,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from crateq.demo import catalog
-from crateq.demo.auth import DEMO_API_KEY, DemoAccount, TokenAuthority, find_account
+from crateq.demo.auth import DEMO_API_KEY, DemoAccount, TokenAuthority, clock, find_account
 from crateq.demo.catalog import PoolSpec
 from crateq.demo.faults import PoolFaults, RateLimiter
 from crateq.demo.filters import BadRequest, SearchQuery, int_list, parse_paging, parse_search
@@ -194,7 +193,7 @@ class PoolApp:
         self, request: Request, account: DemoAccount, query: SearchQuery, total: int,
         rows: list[sqlite3.Row], with_queue_date: bool = False,
     ) -> JSONResponse:  # fmt: skip
-        now = dt.datetime.now(dt.UTC).timestamp()
+        now = clock()
         base = str(request.base_url)
         data = [self._row(base, row, account, now) for row in rows]
         if with_queue_date:
@@ -214,7 +213,7 @@ class PoolApp:
         if timeout is not None:
             await asyncio.sleep(timeout)
             return JSONResponse([])
-        now = dt.datetime.now(dt.UTC).timestamp()
+        now = clock()
         total, rows = self.state.store.search_json(
             query, account.user_id, self.state.tokens, str(request.base_url), now
         )

@@ -63,6 +63,11 @@ def account_by_id(user_id: str) -> DemoAccount | None:
     return next((a for a in DEMO_ACCOUNTS if a.user_id == user_id), None)
 
 
+def clock() -> float:
+    """Seconds since the epoch, the one clock that signs links (tests freeze ``time`` here)."""
+    return time.time()
+
+
 class TokenAuthority:
     """Signs and checks this pool's JWTs, download tokens and preview tokens."""
 
