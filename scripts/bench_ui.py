@@ -122,7 +122,7 @@ def synthetic_rows(count: int, seed: int = 1) -> list[MediaRow]:
 
 
 def bench_grid(app: QApplication, count: int, repeats: int) -> None:
-    from crateq.ui.columns import COLUMN_INDEX
+    from crateq.ui.search.columns import RESULT_COLUMN_INDEX as COLUMN_INDEX
     from crateq.ui.search.results_model import ResultsModel
     from crateq.ui.search.results_view import ResultsView
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from crateq.api.pool_models import MediaRow
-from crateq.ui.columns import COLUMN_INDEX, COLUMNS
+from crateq.ui.search.columns import RESULT_COLUMN_INDEX as COLUMN_INDEX
+from crateq.ui.search.columns import RESULT_COLUMNS as COLUMNS
 from crateq.ui.search.results_model import ResultsModel
 
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
@@ -53,7 +54,7 @@ def test_data_comes_from_the_column_table(qapp: object) -> None:
     model = ResultsModel()
     model.append_rows([row(1, bpm="124", releaseYear=2019, length="3:21", title="Song")])
     for section, col in enumerate(COLUMNS):
-        assert model.data(model.index(0, section)) == col.formatter(
+        assert model.data(model.index(0, section)) == col.text(
             model.row_at(model.index(0, 0)), model.place_of(model.row_at(model.index(0, 0)))
         )
     assert model.data(model.index(0, COLUMN_INDEX["bpm"])) == "124"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crateq.demo.cluster import DemoCluster
-from crateq.ui.columns import COLUMN_INDEX
+from crateq.ui.search.columns import RESULT_COLUMN_INDEX as COLUMN_INDEX
 from crateq.ui.search.results_view import copy_title
 from crateq.ui.search.saved_searches import SavedSearches
 from crateq.ui.shell.app import GuiApp

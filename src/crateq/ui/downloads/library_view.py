@@ -10,14 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QProcess,
     QSortFilterProxyModel,
     Qt,
@@ -38,94 +35,80 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.core.store import LibraryEntry, Store
+from crateq.ui.columns import BASE_ROLES, SORT_ROLE, Column, ColumnTable
 from crateq.ui.downloads.file_drag import DragPlan, FileDragFilter
 
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+if TYPE_CHECKING:
+    from crateq.ui.downloads.engine_bridge import EngineBridge
+
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 MISSING_COLOUR = QColor("#ff9b9b")
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-def _size(entry: LibraryEntry, _present: bool) -> str:
-    return f"{entry.size / 1_000_000:.1f} MB" if entry.size else ""
+class LibraryRow(NamedTuple):
+    """One library entry and whether its file was on disk at the last refresh."""
+
+    entry: LibraryEntry
+    present: bool
 
 
-def _added(entry: LibraryEntry, _present: bool) -> str:
-    return dt.datetime.fromtimestamp(entry.added).strftime("%Y-%m-%d %H:%M")
+def _size(row: LibraryRow) -> str:
+    return f"{row.entry.size / 1_000_000:.1f} MB" if row.entry.size else ""
 
 
-def _tag(name: str, fallback: Callable[[LibraryEntry], str] | None = None) -> Any:
-    def get(entry: LibraryEntry, _present: bool) -> str:
-        value = str(entry.tags.get(name, "") or "")
-        return value or (fallback(entry) if fallback else "")
+def _added(row: LibraryRow) -> str:
+    return dt.datetime.fromtimestamp(row.entry.added).strftime("%Y-%m-%d %H:%M")
+
+
+def _tag(
+    name: str, fallback: Callable[[LibraryEntry], str] | None = None
+) -> Callable[[LibraryRow], str]:
+    def get(row: LibraryRow) -> str:
+        value = str(row.entry.tags.get(name, "") or "")
+        return value or (fallback(row.entry) if fallback else "")
 
     return get
 
 
-@dataclass(frozen=True)
-class LibraryColumn:
-    """One library column, declared as data like the results grid's columns."""
-
-    key: str
-    title: str
-    width: int
-    formatter: Callable[[LibraryEntry, bool], str]
-
-
-COLUMNS: tuple[LibraryColumn, ...] = (
-    LibraryColumn("state", "", 80, lambda _e, present: "" if present else "missing"),
-    LibraryColumn("artist", "Artist", 200, _tag("artist")),
-    LibraryColumn("title", "Title", 240, _tag("title", lambda e: e.path.stem)),
-    LibraryColumn("mix", "Mix", 110, _tag("grouping")),
-    LibraryColumn("bpm", "BPM", 56, _tag("bpm")),
-    LibraryColumn("genre", "Genre", 110, _tag("genre")),
-    LibraryColumn("pool", "Pool", 110, lambda e, _p: e.pool),
-    LibraryColumn("size", "Size", 80, _size),
-    LibraryColumn("added", "Added", 130, _added),
-    LibraryColumn("path", "File", 360, lambda e, _p: str(e.path)),
+# Sorted by their text (the view's sort proxy reads SORT_ROLE).
+LIBRARY_COLUMNS: tuple[Column[LibraryRow], ...] = (
+    Column("state", "", lambda r: "" if r.present else "missing", width=80),
+    Column("artist", "Artist", _tag("artist"), width=200),
+    Column("title", "Title", _tag("title", lambda e: e.path.stem), width=240),
+    Column("mix", "Mix", _tag("grouping"), width=110),
+    Column("bpm", "BPM", _tag("bpm"), width=56),
+    Column("genre", "Genre", _tag("genre"), width=110),
+    Column("pool", "Pool", lambda r: r.entry.pool, width=110),
+    Column("size", "Size", _size, width=80),
+    Column("added", "Added", _added, width=130),
+    Column("path", "File", lambda r: str(r.entry.path), width=360),
 )
 
 
-class LibraryModel(QAbstractTableModel):
+class LibraryModel(ColumnTable[LibraryRow]):
     """Library entries with their on-disk state (checked at ``set_entries``)."""
 
+    roles = BASE_ROLES | {ENTRY_ROLE, Qt.ItemDataRole.ForegroundRole}
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.entries: list[LibraryEntry] = []
-        self.present: list[bool] = []
+        super().__init__(LIBRARY_COLUMNS, parent)
 
     def set_entries(self, entries: Sequence[LibraryEntry]) -> None:
-        self.beginResetModel()
-        self.entries = list(reversed(entries))  # newest first
-        self.present = [e.present for e in self.entries]
-        self.endResetModel()
+        self.set_rows([LibraryRow(e, e.present) for e in reversed(entries)])  # newest first
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.entries)
+    def missing_count(self) -> int:
+        return sum(not row.present for row in self.rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        entry, present = self.entries[index.row()], self.present[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()].formatter(entry, present)
+    # Any: Qt's data() role values (the entry, a colour, a tooltip)
+    def row_data(self, row: LibraryRow, role: int) -> Any:
         if role == ENTRY_ROLE:
-            return entry
-        if role == Qt.ItemDataRole.ForegroundRole and not present:
+            return row.entry
+        if role == Qt.ItemDataRole.ForegroundRole and not row.present:
             return MISSING_COLOUR
         if role == Qt.ItemDataRole.ToolTipRole:
-            if not present:
-                return f"Missing on disk (moved or deleted): {entry.path}"
-            return str(entry.path)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].title
+            if not row.present:
+                return f"Missing on disk (moved or deleted): {row.entry.path}"
+            return str(row.entry.path)
         return None
 
 
@@ -175,7 +158,7 @@ class LibraryView(QWidget):
         store: Store,
         parent: QWidget | None = None,
         *,
-        reveal: Callable[[Path], Any] = reveal_in_folder,
+        reveal: Callable[[Path], object] = reveal_in_folder,
     ) -> None:
         super().__init__(parent)
         self.store = store
@@ -185,6 +168,7 @@ class LibraryView(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setSortRole(SORT_ROLE)
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search the library: artist, title, mix, pool, file…")
@@ -200,7 +184,7 @@ class LibraryView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for i, column in enumerate(COLUMNS):
+        for i, column in enumerate(LIBRARY_COLUMNS):
             self.table.setColumnWidth(i, column.width)
         self.table.doubleClicked.connect(lambda _i: self.reveal_selected())
         self.drag = FileDragFilter(self.table, self._plan)
@@ -231,13 +215,13 @@ class LibraryView(QWidget):
     def refresh(self) -> None:
         """Re-read the library and check each file on disk."""
         self.model.set_entries(self.store.library())
-        missing = self.model.present.count(False)
-        total = len(self.model.entries)
+        missing = self.model.missing_count()
+        total = len(self.model.rows)
         text = f"{total} track(s) downloaded"
         self.summary.setText(text + (f", {missing} missing on disk" if missing else ""))
         self.forget_button.setEnabled(missing > 0)
 
-    def watch(self, bridge: Any) -> None:
+    def watch(self, bridge: EngineBridge) -> None:
         """Refresh whenever an engine bridge reports a finished download."""
         bridge.jobChanged.connect(
             lambda snap: self.refresh() if str(snap.state) == "done" and not snap.skipped else None

@@ -9,11 +9,9 @@ Reordering moves jobs in the engine's queue (buttons, or Ctrl+Up/Down).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QMimeData,
     QModelIndex,
@@ -48,25 +46,24 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.core.download_jobs import JobSnapshot, JobState
+from crateq.ui.columns import BASE_ROLES, ROW_ROLE, ColumnTable
 from crateq.ui.downloads.engine_bridge import EngineBridge
+from crateq.ui.downloads.job_columns import (
+    COLUMN,
+    JOB_COLUMNS,
+    action_for,
+    human_bytes,
+    status_text,
+)
+from crateq.ui.downloads.job_columns import human_eta as human_eta  # re-exported: callers' name
+from crateq.ui.shell.mode_names import APP
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-JOB_ROLE = Qt.ItemDataRole.UserRole + 1
+JOB_ROLE = ROW_ROLE
 FRACTION_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 JOBS_MIME = "application/x-crateq-jobs"
 
-STATE_WORDS = {
-    JobState.QUEUED: "Waiting",
-    JobState.CONNECTING: "Connecting",
-    JobState.DOWNLOADING: "Downloading",
-    JobState.VERIFYING: "Checking",
-    JobState.TAGGING: "Tagging",
-    JobState.DONE: "Done",
-    JobState.PAUSED: "Paused",
-    JobState.FAILED: "Failed",
-    JobState.CANCELLED: "Cancelled",
-}
 VCENTER_LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 STATE_COLOURS = {
     JobState.DOWNLOADING: QColor("#bcd0ff"),
@@ -77,129 +74,51 @@ STATE_COLOURS = {
 }
 
 
-def human_bytes(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1000
-    return ""
-
-
-def human_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(seconds + 0.5)
-    if seconds >= 3600:
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def action_for(job: JobSnapshot) -> str:
-    """The row's one button: what a click on the action cell does."""
-    if job.state is JobState.FAILED:
-        return "Retry"
-    if job.state is JobState.PAUSED:
-        return "Resume"
-    if job.state is JobState.QUEUED or job.state.active:
-        return "Pause"
-    return ""
-
-
-def status_text(job: JobSnapshot) -> str:
-    """State in words, with the engine's reason (the error, or why it waits)."""
-    word = STATE_WORDS.get(job.state, str(job.state))
-    if job.skipped:
-        return f"{word}: {job.reason}" if job.reason else word
-    reason = job.reason.strip()
-    if reason.rstrip(".").casefold() == word.casefold():
-        return word
-    if reason and job.state in (JobState.FAILED, JobState.PAUSED, JobState.CONNECTING):
-        return f"{word}: {reason}"
-    if job.state is JobState.DONE and job.reason:
-        return f"{word} ({job.reason})"
-    return word
-
-
-@dataclass(frozen=True)
-class JobColumn:
-    key: str
-    title: str
-    width: int
-    formatter: Callable[[JobSnapshot], str]
-    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-
-
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-COLUMNS: tuple[JobColumn, ...] = (
-    JobColumn("track", "Track", 300, lambda j: f"{j.artist} - {j.title}"),
-    JobColumn("mix", "Mix", 100, lambda j: j.tool),
-    JobColumn("pool", "Pool", 120, lambda j: j.pool),
-    JobColumn("progress", "Progress", 150, lambda j: ""),
-    JobColumn(
-        "speed", "Speed", 90, lambda j: f"{human_bytes(j.speed)}/s" if j.speed else "", RIGHT
-    ),
-    JobColumn("eta", "ETA", 64, lambda j: human_eta(j.eta), RIGHT),
-    JobColumn(
-        "size", "Size", 80, lambda j: human_bytes(j.total_bytes) if j.total_bytes else "", RIGHT
-    ),
-    JobColumn("action", "", 96, action_for, Qt.AlignmentFlag.AlignCenter),
-)
-COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
 # The theme draws no check box indicator; a dark square on a dark stage would vanish.
 CHECKBOX_QSS = (
     "QCheckBox::indicator { width: 16px; height: 16px; border: 1px solid #5b8ff0;"
     " border-radius: 4px; background: #0d0f12; }"
     "QCheckBox::indicator:checked { background: #2f6fdf; image: none; }"
 )
-# Widest text each short column shows: its width follows the theme's font, never elides.
-WIDTH_SAMPLES = {
-    "mix": "Instrumental",
-    "pool": "urban-beats",
-    "speed": "888.8 MB/s",
-    "eta": "88:88",
-    "size": "888.8 MB",
-    "action": "Resume____",
-    "progress": "___100 %___",
-}
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(ColumnTable[JobSnapshot]):
     """Job snapshots in queue order; rows are updated in place as events arrive."""
 
+    roles = BASE_ROLES | {FRACTION_ROLE, STATUS_ROLE}
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.jobs: list[JobSnapshot] = []
+        super().__init__(JOB_COLUMNS, parent)
         self._row: dict[int, int] = {}
 
+    @property
+    def jobs(self) -> list[JobSnapshot]:
+        return self.rows
+
     def reset(self, jobs: list[JobSnapshot]) -> None:
-        self.beginResetModel()
-        self.jobs = list(jobs)
-        self._row = {j.id: i for i, j in enumerate(self.jobs)}
-        self.endResetModel()
+        self._row = {j.id: i for i, j in enumerate(jobs)}
+        self.set_rows(jobs)
 
     def upsert(self, job: JobSnapshot) -> None:
         row = self._row.get(job.id)
         if row is None:
-            self.beginInsertRows(QModelIndex(), len(self.jobs), len(self.jobs))
-            self._row[job.id] = len(self.jobs)
-            self.jobs.append(job)
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
+            self._row[job.id] = len(self.rows)
+            self.rows.append(job)
             self.endInsertRows()
             return
-        self.jobs[row] = job
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        self.rows[row] = job
+        self.row_changed(row)
 
     def reorder(self, order: list[int]) -> None:
         rank = {job_id: i for i, job_id in enumerate(order)}
         self.layoutAboutToBeChanged.emit()
-        self.jobs.sort(key=lambda j: rank.get(j.id, len(rank)))
-        self._row = {j.id: i for i, j in enumerate(self.jobs)}
+        self.rows.sort(key=lambda j: rank.get(j.id, len(rank)))
+        self._row = {j.id: i for i, j in enumerate(self.rows)}
         self.layoutChanged.emit()
 
     def row_of(self, job_id: int) -> int | None:
         return self._row.get(job_id)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.jobs)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -212,35 +131,17 @@ class JobsModel(QAbstractTableModel):
         """The dragged jobs' ids (a drag inside the panel reorders the engine's queue)."""
         rows = sorted({i.row() for i in indexes if i.isValid()})
         mime = QMimeData()
-        mime.setData(JOBS_MIME, ",".join(str(self.jobs[r].id) for r in rows).encode())
+        mime.setData(JOBS_MIME, ",".join(str(self.rows[r].id) for r in rows).encode())
         return mime
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        job, column = self.jobs[index.row()], COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.formatter(job)
-        if role == JOB_ROLE:
-            return job
+    # Any: Qt's data() role values (a fraction, a status line)
+    def row_data(self, job: JobSnapshot, role: int) -> Any:
         if role == FRACTION_ROLE:
             return 1.0 if job.state is JobState.DONE else job.fraction
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.align
         if role == STATUS_ROLE:
             return status_text(job)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{status_text(job)}\n{job.path}" if job.path else status_text(job)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].title
         return None
 
 
@@ -250,7 +151,7 @@ class ProgressDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         job: JobSnapshot = index.data(JOB_ROLE)
         fraction = index.data(FRACTION_ROLE)
-        rect = _centred(option, option.fontMetrics.height() + 8)  # type: ignore[attr-defined]
+        rect = _centred(option, option.fontMetrics.height() + 8)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -272,7 +173,7 @@ class ProgressDelegate(QStyledItemDelegate):
 
 def _centred(option: QStyleOptionViewItem, height: int) -> QRect:
     """A bar of ``height`` pixels centred vertically in the cell, with side margins."""
-    cell = QRect(option.rect)  # type: ignore[attr-defined]
+    cell = QRect(option.rect)
     height = min(height, cell.height() - 8)
     return QRect(cell.left() + 6, cell.center().y() - height // 2 + 1, cell.width() - 12, height)
 
@@ -287,17 +188,17 @@ class TrackDelegate(QStyledItemDelegate):
         job: JobSnapshot = index.data(JOB_ROLE)
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        opt.text = ""  # type: ignore[attr-defined]
-        style = opt.widget.style() if opt.widget else None  # type: ignore[attr-defined]
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
         if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)  # type: ignore[attr-defined]
-        rect = QRect(option.rect).adjusted(8, 4, -8, -4)  # type: ignore[attr-defined]
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        rect = QRect(option.rect).adjusted(8, 4, -8, -4)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         top, bottom = QRect(rect), QRect(rect)
         top.setHeight(rect.height() // 2)
         bottom.setTop(rect.top() + rect.height() // 2)
         painter.save()
-        font = QFont(option.font)  # type: ignore[attr-defined]
+        font = QFont(option.font)
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("#ffffff") if selected else QColor("#eef0f3"))
@@ -306,7 +207,7 @@ class TrackDelegate(QStyledItemDelegate):
         painter.drawText(
             top, VCENTER_LEFT, metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, top.width())
         )
-        small = QFont(option.font)  # type: ignore[attr-defined]
+        small = QFont(option.font)
         painter.setFont(small)
         colour = STATE_COLOURS.get(job.state, QColor("#aab2bf"))
         painter.setPen(QColor("#ffffff") if selected else colour)
@@ -326,7 +227,7 @@ class ActionDelegate(QStyledItemDelegate):
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if not text:
             return
-        rect = _centred(option, option.fontMetrics.height() + 12)  # type: ignore[attr-defined]
+        rect = _centred(option, option.fontMetrics.height() + 12)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QColor("#5b8ff0" if text == "Retry" else "#3b4250"))
@@ -369,10 +270,9 @@ class QueuePanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(48)
         metrics = self.table.fontMetrics()
-        for i, column in enumerate(COLUMNS):
-            sample = WIDTH_SAMPLES.get(column.key)
-            width = metrics.horizontalAdvance(sample) + 28 if sample else column.width
-            self.table.setColumnWidth(i, max(width, metrics.horizontalAdvance(column.title) + 28))
+        for i, column in enumerate(JOB_COLUMNS):
+            width = column.width_in(APP, metrics)
+            self.table.setColumnWidth(i, max(width, metrics.horizontalAdvance(column.header) + 28))
         header.setSectionResizeMode(COLUMN["track"], QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.table.setItemDelegateForColumn(COLUMN["track"], TrackDelegate(self.table))
@@ -472,7 +372,7 @@ class QueuePanel(QWidget):
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.jobs[r] for r in rows]
 
-    def _each(self, command: Callable[[int], Any], states: tuple[JobState, ...]) -> None:
+    def _each(self, command: Callable[[int], object], states: tuple[JobState, ...]) -> None:
         for job in self.selected_jobs():
             if job.id > 0 and (not states or job.state in states):
                 command(job.id)

@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -34,18 +27,27 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.api.pool_models import MediaRow
+from crateq.ui.columns import Column, ColumnTable, column_index
 from crateq.ui.downloads.engine_bridge import Runner, relay, user_message
+from crateq.ui.shell.mode_names import APP
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("pool", "Pool", 110),
-    ("artist", "Artist", 200),
-    ("title", "Title", 240),
-    ("tool", "Mix", 110),
-    ("bpm", "BPM", 56),
-    ("queue_date", "Queued", 150),
-)
+
+def _field(name: str) -> Callable[[MediaRow], str]:
+    return lambda row: str(getattr(row, name) or "")
+
+
+SERVER_QUEUE_COLUMNS: tuple[Column[MediaRow], ...] = (
+    Column("pool", "Pool", _field("pool"), width=110),
+    Column("artist", "Artist", _field("artist"), width=200),
+    Column("title", "Title", _field("title"), width=240),
+    Column("tool", "Mix", _field("tool"), width=110),
+    Column("bpm", "BPM", _field("bpm"), width=56),
+    Column(
+        "queue_date", "Queued", lambda r: str(r.queue_date).replace("T", " ")[:16],
+        width=150, sample="8888-88-88 88:88",
+    ),
+)  # fmt: skip
+SERVER_QUEUE_COLUMN = column_index(SERVER_QUEUE_COLUMNS)
 
 
 @dataclass
@@ -56,41 +58,9 @@ class QueueSnapshot:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-class ServerQueueModel(QAbstractTableModel):
+class ServerQueueModel(ColumnTable[MediaRow]):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[MediaRow] = []
-
-    def set_rows(self, rows: Sequence[MediaRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = getattr(row, COLUMNS[index.column()][0])
-            if COLUMNS[index.column()][0] == "queue_date":
-                return str(value).replace("T", " ")[:16]
-            return str(value or "")
-        if role == ROW_ROLE:
-            return row
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        return None
+        super().__init__(SERVER_QUEUE_COLUMNS, parent)
 
 
 class ServerQueuePanel(QWidget):
@@ -131,13 +101,12 @@ class ServerQueuePanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         metrics = self.table.fontMetrics()
-        for i, (_key, _title, width) in enumerate(COLUMNS):
-            self.table.setColumnWidth(i, width)
-        self.table.setColumnWidth(
-            len(COLUMNS) - 1, metrics.horizontalAdvance("8888-88-88 88:88") + 28
-        )
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for i, column in enumerate(SERVER_QUEUE_COLUMNS):
+            self.table.setColumnWidth(i, column.width_in(APP, metrics))
+        for stretched in ("artist", "title"):
+            header.setSectionResizeMode(
+                SERVER_QUEUE_COLUMN[stretched], QHeaderView.ResizeMode.Stretch
+            )
 
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.clicked.connect(self.refresh)

@@ -1,13 +1,13 @@
 """The results grid's model: one table of songs whose versions unfold in place.
 
-One ``QAbstractTableModel`` for the whole grid. Columns come from
-``crateq.ui.columns.COLUMNS`` and ``data()`` looks them up by index. Rows of one pool that
+One ``ColumnTable`` for the whole grid: its columns are ``RESULT_COLUMNS``
+(``crateq.ui.search.columns``) and ``data()`` looks them up by index. Rows of one pool that
 share a ``groupId`` are versions of one song: the song shows as one row (its first version)
 and ``toggle_expanded`` inserts its other versions right below it.
 
 Why a flat table rather than a tree: ``QTreeView`` lays out every top-level row through
-Python calls (``index``/``flags``) on each insert or sort, which costs about a second at 100k
-rows; ``QTableView`` only asks for the rows it paints. Appending is one ``beginInsertRows``
+Python calls (``index``/``flags``) on each insert or sort (figures: docs/PERFORMANCE.md,
+"Columns"); ``QTableView`` only asks for the rows it paints. Appending is one ``beginInsertRows``
 per batch, and sorting is a stable multi-key sort over precomputed keys (no proxy model
 re-mapping 100k indexes on every batch).
 """
@@ -18,19 +18,16 @@ import gc
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
-from crateq.ui.columns import COLUMN_INDEX, COLUMNS, RowPlace
+from crateq.ui.columns import BASE_ROLES, ColumnTable, RowPlace, sort_rows
+from crateq.ui.search.columns import RESULT_COLUMN_INDEX, RESULT_COLUMNS
 from crateq.ui.shell.core_loop import GUI_TURN
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-_R = Qt.ItemDataRole
-_ROLES = frozenset({_R.DisplayRole, _R.TextAlignmentRole, _R.ToolTipRole, _R.FontRole, ROW_ROLE})
-_NO_PLACE = RowPlace(1, False, False)
 _ANY_INDEX = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 GroupKey = tuple[str, int]
@@ -41,15 +38,18 @@ def song_key(row: MediaRow) -> GroupKey:
     return (row.pool, row.group_id) if row.group_id else (row.pool, -row.media_id)
 
 
-class ResultsModel(QAbstractTableModel):
-    """Streaming results with version groups and multi-column sort."""
+class ResultsModel(ColumnTable["MediaRow"]):
+    """Streaming results with version groups and multi-column sort.
 
+    ``rows`` is what the view shows: the songs' first versions plus the unfolded versions.
+    """
+
+    roles = BASE_ROLES | {Qt.ItemDataRole.FontRole}
     sort_keys_changed = Signal()
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(RESULT_COLUMNS, parent)
         self._heads: list[MediaRow] = []  # one per song, in display order
-        self._flat: list[MediaRow] = []  # what the view shows: heads + unfolded versions
         self._groups: dict[GroupKey, list[MediaRow]] = {}
         self._seen: set[tuple[str, int]] = set()
         self._expanded: set[GroupKey] = set()
@@ -63,12 +63,6 @@ class ResultsModel(QAbstractTableModel):
         self._bold.setBold(True)
 
     # -- shape -----------------------------------------------------------------------------
-    def rowCount(self, parent: _ANY_INDEX = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._flat)
-
-    def columnCount(self, parent: _ANY_INDEX = _ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
     def flags(self, index: _ANY_INDEX) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
@@ -87,48 +81,23 @@ class ResultsModel(QAbstractTableModel):
             self.fetch_more_rows()
 
     # -- data ------------------------------------------------------------------------------
-    def row_at(self, index: _ANY_INDEX) -> MediaRow | None:
-        """The version a grid row shows (a song row shows its first version)."""
-        if not index.isValid() or index.row() >= len(self._flat):
-            return None
-        return self._flat[index.row()]
-
     def place_of(self, row: MediaRow) -> RowPlace:
         group = self._groups[song_key(row)]
         gkey = song_key(row)
         in_library = row.key in self._library
         return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
 
-    def data(self, index: _ANY_INDEX, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # the delegate asks ~8 roles per cell per paint; answer the ones we never set first
-        if role not in _ROLES:
-            return None
-        row = self.row_at(index)
-        if row is None:
-            return None
-        col = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            place = self.place_of(row) if col.uses_place else _NO_PLACE
-            return col.formatter(row, place)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return col.align
-        if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
-            return col.tooltip(row) or None
-        if role == ROW_ROLE:
-            return row
+    # Any: Qt's data() role values (here a QFont)
+    def row_data(self, row: MediaRow, role: int) -> Any:
         if role == Qt.ItemDataRole.FontRole and row.queue_id:
             return self._bold
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        col = COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return col.title + self._sort_marker(section)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (col.title or col.key.title()) + ": click to sort, Shift+click adds a key"
-        return None
+    def header_text(self, section: int) -> str:
+        return self.columns[section].header + self._sort_marker(section)
+
+    def header_tooltip(self, section: int) -> str:
+        return self.columns[section].name + ": click to sort, Shift+click adds a key"
 
     def _sort_marker(self, section: int) -> str:
         for rank, (sec, order) in enumerate(self._sort, start=1):
@@ -142,7 +111,7 @@ class ResultsModel(QAbstractTableModel):
         with GUI_TURN:  # the view's reset work calls back into Python: see GuiTurn
             self.beginResetModel()
             self._heads.clear()
-            self._flat.clear()
+            self.rows.clear()
             self._groups.clear()
             self._seen.clear()
             self._expanded.clear()
@@ -170,9 +139,9 @@ class ResultsModel(QAbstractTableModel):
             if self._sort or (grew & self._expanded):
                 self._relayout()  # sorted or unfolded groups changed: one layout change
             elif new_heads:
-                first = len(self._flat)
+                first = len(self.rows)
                 self.beginInsertRows(_ROOT, first, first + len(new_heads) - 1)
-                self._flat.extend(new_heads)
+                self.rows.extend(new_heads)
                 self.endInsertRows()
             if grew and not self._sort:
                 self._refresh_heads(grew)
@@ -214,8 +183,7 @@ class ResultsModel(QAbstractTableModel):
     def _refresh_heads(self, _gkeys: set[GroupKey]) -> None:
         """Repaint the version counts: one signal over the column (the view only repaints
         what is on screen), cheaper than finding each grown song among 100k rows."""
-        if self._flat:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._flat) - 1, 0))
+        self.column_changed(RESULT_COLUMN_INDEX["versions"])
 
     def is_expanded(self, row: MediaRow) -> bool:
         return song_key(row) in self._expanded
@@ -230,22 +198,22 @@ class ResultsModel(QAbstractTableModel):
         want = (gkey not in self._expanded) if expand is None else expand
         if len(group) < 2 or want == (gkey in self._expanded):
             return
-        head_pos = self._flat.index(group[0])
+        head_pos = self.rows.index(group[0])
         if want:
             self.beginInsertRows(_ROOT, head_pos + 1, head_pos + len(group) - 1)
-            self._flat[head_pos + 1 : head_pos + 1] = group[1:]
+            self.rows[head_pos + 1 : head_pos + 1] = group[1:]
             self._expanded.add(gkey)
             self.endInsertRows()
         else:
             self.beginRemoveRows(_ROOT, head_pos + 1, head_pos + len(group) - 1)
-            del self._flat[head_pos + 1 : head_pos + len(group)]
+            del self.rows[head_pos + 1 : head_pos + len(group)]
             self._expanded.discard(gkey)
             self.endRemoveRows()
         self.dataChanged.emit(self.index(head_pos, 0), self.index(head_pos, 0))
 
     def index_of_key(self, key: str) -> QModelIndex:
         """The grid index (column 0) showing media ``POOL:ID``, if it is on screen."""
-        for pos, row in enumerate(self._flat):
+        for pos, row in enumerate(self.rows):
             if row.key == key:
                 return self.index(pos, 0)
         return QModelIndex()
@@ -260,11 +228,9 @@ class ResultsModel(QAbstractTableModel):
     def mark_in_library(self, keys: Iterable[str]) -> None:
         """Show the library badge on these versions (their files are on disk)."""
         self._library.update(keys)
-        if self._flat:
-            col = COLUMN_INDEX["state"]
-            self.dataChanged.emit(self.index(0, col), self.index(len(self._flat) - 1, col))
+        self.column_changed(RESULT_COLUMN_INDEX["state"])
 
-    def update_row(self, key: str, changes: dict[str, Any]) -> None:
+    def update_row(self, key: str, changes: dict[str, object]) -> None:
         """Change fields of one version (e.g. ``queue_id`` after a queue toggle)."""
         row = self.find_row(key)
         if row is None:
@@ -273,7 +239,7 @@ class ResultsModel(QAbstractTableModel):
             setattr(row, name, value)
         index = self.index_of_key(key)
         if index.isValid():
-            self.dataChanged.emit(index, index.siblingAtColumn(len(COLUMNS) - 1))
+            self.dataChanged.emit(index, index.siblingAtColumn(len(self.columns) - 1))
 
     # -- sorting ---------------------------------------------------------------------------
     @property
@@ -282,7 +248,7 @@ class ResultsModel(QAbstractTableModel):
 
     def set_sort_keys(self, keys: Iterable[tuple[int, Qt.SortOrder]]) -> None:
         self._sort = [(int(sec), Qt.SortOrder(order)) for sec, order in keys]
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
         self.sort_keys_changed.emit()
         if self._sort:
             self._relayout()
@@ -306,33 +272,22 @@ class ResultsModel(QAbstractTableModel):
             keys = [(section, asc)]
         self.set_sort_keys(keys)
 
-    def _sorted_heads(self) -> list[MediaRow]:
-        heads = self._heads
-        order = list(range(len(heads)))
-        for section, direction in reversed(self._sort):
-            keys = list(map(COLUMNS[section].sort_key, heads))
-            reverse = direction == Qt.SortOrder.DescendingOrder
-            order.sort(key=keys.__getitem__, reverse=reverse)
-            heads = [heads[i] for i in order]
-            order = list(range(len(heads)))
-        return heads
-
     def _relayout(self) -> None:
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
-        remembered = [(p, self._flat[p.row()]) for p in persistent if p.row() < len(self._flat)]
+        remembered = [(p, self.rows[p.row()]) for p in persistent if p.row() < len(self.rows)]
         if self._sort:
-            self._heads = self._sorted_heads()
+            self._heads = sort_rows(self._heads, [(self.columns[s], o) for s, o in self._sort])
         if self._expanded:
             flat: list[MediaRow] = []
             for head in self._heads:
                 gkey = song_key(head)
                 flat.extend(self._groups[gkey] if gkey in self._expanded else (head,))
-            self._flat = flat
+            self.rows = flat
         else:
-            self._flat = list(self._heads)
+            self.rows = list(self._heads)
         if remembered:
-            where = {id(row): pos for pos, row in enumerate(self._flat)}
+            where = {id(row): pos for pos, row in enumerate(self.rows)}
             old = [QModelIndex(p) for p, _ in remembered]
             new = [
                 self.index(where[id(row)], p.column()) if id(row) in where else QModelIndex()

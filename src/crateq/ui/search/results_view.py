@@ -13,7 +13,8 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from crateq.ui.columns import COLUMN_INDEX, COLUMNS, WIDGET_MODE_COLUMNS, WIDGET_MODE_WIDTHS
+from crateq.ui.columns import apply_default_layout
+from crateq.ui.search.columns import RESULT_COLUMN_INDEX, RESULT_COLUMNS
 from crateq.ui.search.results_model import ResultsModel
 from crateq.ui.shell.core_loop import GUI_TURN
 from crateq.ui.shell.ui_state import UiState
@@ -65,33 +66,27 @@ class ResultsView(QTableView):
 
     # -- columns -------------------------------------------------------------------------------
     def apply_default_layout(self, mode: str) -> None:
-        header = self.horizontalHeader()
-        wanted = set(WIDGET_MODE_COLUMNS) if mode == "widget" else None
-        widths = WIDGET_MODE_WIDTHS if mode == "widget" else {}
-        for section, col in enumerate(COLUMNS):
-            header.moveSection(header.visualIndex(section), section)
-            header.resizeSection(section, widths.get(col.key, col.width))
-            shown = col.key in wanted if wanted is not None else col.visible_by_default
-            header.setSectionHidden(section, not shown)
+        """The declared columns' order, widths and visibility for ``mode``."""
+        apply_default_layout(self.horizontalHeader(), RESULT_COLUMNS, mode)
 
     def visible_columns(self) -> list[str]:
         """Keys of the shown columns, in on-screen order."""
         header = self.horizontalHeader()
-        order = sorted(range(len(COLUMNS)), key=header.visualIndex)
-        return [COLUMNS[s].key for s in order if not header.isSectionHidden(s)]
+        order = sorted(range(len(RESULT_COLUMNS)), key=header.visualIndex)
+        return [RESULT_COLUMNS[s].id for s in order if not header.isSectionHidden(s)]
 
     def set_column_visible(self, key: str, visible: bool) -> None:
         header = self.horizontalHeader()
-        section = COLUMN_INDEX[key]
+        section = RESULT_COLUMN_INDEX[key]
         if not visible and len(self.visible_columns()) <= 1:
             return  # never hide the last column: the header menu would be unreachable
         header.setSectionHidden(section, not visible)
         if visible and header.sectionSize(section) < 20:
-            header.resizeSection(section, COLUMNS[section].width)
+            header.resizeSection(section, RESULT_COLUMNS[section].width)
 
     def move_column(self, key: str, to_visual: int) -> None:
         header = self.horizontalHeader()
-        header.moveSection(header.visualIndex(COLUMN_INDEX[key]), to_visual)
+        header.moveSection(header.visualIndex(RESULT_COLUMN_INDEX[key]), to_visual)
 
     def save_layout(self, state: UiState, mode: str) -> None:
         header = self.horizontalHeader()
@@ -111,21 +106,25 @@ class ResultsView(QTableView):
         header = self.horizontalHeader()
         menu = QMenu(self)
         shown = set(self.visible_columns())
-        for col in sorted(COLUMNS, key=lambda c: header.visualIndex(COLUMN_INDEX[c.key])):
-            action = QAction(col.title or col.key.title(), menu)
+        on_screen = sorted(
+            RESULT_COLUMNS, key=lambda c: header.visualIndex(RESULT_COLUMN_INDEX[c.id])
+        )
+        for col in on_screen:
+            action = QAction(col.name, menu)
             action.setCheckable(True)
-            action.setChecked(col.key in shown)
-            action.toggled.connect(lambda on, key=col.key: self.set_column_visible(key, on))
+            action.setChecked(col.id in shown)
+            action.toggled.connect(lambda on, key=col.id: self.set_column_visible(key, on))
             menu.addAction(action)
         section = header.logicalIndexAt(pos)
         if section >= 0:
             menu.addSeparator()
-            key = COLUMNS[section].key
+            key = RESULT_COLUMNS[section].id
             here = header.visualIndex(section)
             left = menu.addAction("Move column left")
             left.triggered.connect(lambda: self.move_column(key, max(0, here - 1)))
             right = menu.addAction("Move column right")
-            right.triggered.connect(lambda: self.move_column(key, min(len(COLUMNS) - 1, here + 1)))
+            last = len(RESULT_COLUMNS) - 1
+            right.triggered.connect(lambda: self.move_column(key, min(last, here + 1)))
         menu.addSeparator()
         menu.addAction("Reset columns").triggered.connect(lambda: self.apply_default_layout("app"))
         menu.popup(header.mapToGlobal(pos))
@@ -142,12 +141,13 @@ class ResultsView(QTableView):
         picked = sorted({i.row() for i in self.selectionModel().selectedRows()})
         rows = [self.results.row_at(self.results.index(r, 0)) for r in picked]
         found = [r for r in rows if r is not None]
-        if not found and self.current_row() is not None:
-            found = [self.current_row()]  # type: ignore[list-item]
+        current = self.current_row()
+        if not found and current is not None:
+            found = [current]
         return found
 
     def _cell_clicked(self, index: QModelIndex) -> None:
-        if COLUMNS[index.column()].key == "versions":
+        if RESULT_COLUMNS[index.column()].id == "versions":
             self.results.toggle_expanded(index)
 
     def paintEvent(self, event: QPaintEvent) -> None:

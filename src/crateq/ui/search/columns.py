@@ -1,0 +1,110 @@
+"""The results grid's columns, declared once as data (rows: ``MediaRow``, one per version).
+
+The model answers ``data()`` and ``headerData()`` from this tuple, sorting uses each
+column's sort key, the header's context menu offers exactly these columns, and a mode's
+fresh layout shows the columns whose ``shown_in`` names it (widget mode: the slim set, with
+its own widths). Adding a column is one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+from crateq.ui.columns import (
+    CENTER,
+    LARGE_MODES,
+    NO_MODE,
+    NO_PLACE,
+    RIGHT,
+    Column,
+    RowPlace,
+    column_index,
+)
+from crateq.ui.shell.mode_names import WIDGET
+
+if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
+
+
+def _folded(attr: str) -> Callable[[MediaRow], str]:
+    return lambda row: getattr(row, attr).casefold()
+
+
+def _number(attr: str) -> Callable[[MediaRow], str]:
+    return lambda row: str(getattr(row, attr) or "")
+
+
+def _badges(row: MediaRow, place: RowPlace) -> str:
+    """Short glyphs readable at arm's length; the tooltip spells them out."""
+    marks = []
+    if place.in_library:
+        marks.append("♪")
+    elif row.downloaded:
+        marks.append("⬇")
+    if row.queue_id:
+        marks.append("Q")
+    return " ".join(marks)
+
+
+def _badges_tooltip(row: MediaRow) -> str:
+    words = []
+    if row.downloaded:
+        words.append("downloaded from the pool before")
+    if row.queue_id:
+        words.append("in the pool's download queue")
+    return ", ".join(words).capitalize()
+
+
+def _badge_rank(row: MediaRow) -> int:
+    return (4 if row.queue_id else 0) + (2 if row.downloaded else 0)
+
+
+def _kind(row: MediaRow) -> str:
+    return "Video" if row.video else "Audio"
+
+
+def _versions(_row: MediaRow, place: RowPlace) -> str:
+    if place.is_child:
+        return "  ↳"
+    if place.versions < 2:
+        return ""
+    return f"{'▾' if place.expanded else '▸'} {place.versions}"
+
+
+def _versions_tooltip(_row: MediaRow) -> str:
+    return "Versions of this song: click or press → to show them, ← to fold"
+
+
+def _no_place_badges(row: MediaRow) -> str:
+    return _badges(row, NO_PLACE)
+
+
+Col = Column  # short, for the table below (a subscripted alias would not construct)
+_text = attrgetter
+_WIDE, _NONE = LARGE_MODES, NO_MODE
+
+RESULT_COLUMNS: tuple[Column[MediaRow], ...] = (
+    Col("versions", "", lambda _r: "", lambda _r: 0, width=50, widths={WIDGET: 48},
+        tooltip=_versions_tooltip, placed=_versions),
+    Col("state", "", _no_place_badges, _badge_rank, CENTER, 56, widths={WIDGET: 40},
+        tooltip=_badges_tooltip, placed=_badges),
+    Col("artist", "Artist", _text("artist"), _folded("artist"), width=220, widths={WIDGET: 150}),
+    Col("title", "Title", _text("title"), _folded("title"), width=260, widths={WIDGET: 190}),
+    Col("tool", "Mix", _text("tool"), _folded("tool"), width=130, widths={WIDGET: 104}),
+    Col("bpm", "BPM", _number("bpm"), attrgetter("bpm"), RIGHT, 60, widths={WIDGET: 58}),
+    Col("genre", "Genre", _text("genre"), _folded("genre"), width=130, shown_in=_WIDE),
+    Col("release_year", "Year", _number("release_year"), attrgetter("release_year"), RIGHT, 60,
+        _WIDE),
+    Col("editor", "Editor", _text("editor"), _folded("editor"), width=130, shown_in=_WIDE),
+    Col("length", "Length", _text("length"), lambda r: r.length_seconds or 0, RIGHT, 70, _WIDE),
+    Col("size", "Size", _text("size"), lambda r: r.size_bytes or 0, RIGHT, 90, _NONE),
+    Col("quality", "Quality", _text("quality"), _folded("quality"), width=80, shown_in=_NONE),
+    Col("kind", "Type", _kind, width=64, shown_in=_NONE),
+    Col("advisory", "Advisory", _text("advisory"), _folded("advisory"), width=80, shown_in=_WIDE),
+    Col("date", "Date", _text("date"), width=100, shown_in=_WIDE),
+    Col("pool", "Pool", _text("pool"), _folded("pool"), width=120, widths={WIDGET: 110}),
+)  # fmt: skip
+
+RESULT_COLUMN_INDEX: dict[str, int] = column_index(RESULT_COLUMNS)
