@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -32,6 +32,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QWidget
 
+if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
+    from crateq.core.store import LibraryEntry
+
 GNOME_FILES = "x-special/gnome-copied-files"
 
 
@@ -42,7 +46,7 @@ def file_mime_data(paths: Sequence[Path]) -> QMimeData:
     mime = QMimeData()
     mime.setUrls(urls)
     mime.setText("\n".join(str(p) for p in files))
-    gnome = "copy\n" + "\n".join(bytes(u.toEncoded()).decode("ascii") for u in urls)
+    gnome = "copy\n" + "\n".join(bytes(u.toEncoded().data()).decode("ascii") for u in urls)
     mime.setData(GNOME_FILES, gnome.encode("utf-8"))
     return mime
 
@@ -80,7 +84,7 @@ class DragPlan:
     """What a drag of some rows means: files to drag, and rows to download first."""
 
     paths: list[Path] = field(default_factory=list)
-    pending: list[Any] = field(default_factory=list)  # rows without a file on disk
+    pending: list[MediaRow] = field(default_factory=list)  # rows without a file on disk
 
 
 Resolver = Callable[[list[QModelIndex]], DragPlan]
@@ -158,7 +162,15 @@ class FileDragFilter(QObject):
         return False
 
 
-def library_plan(rows: Sequence[Any], store: Any) -> DragPlan:
+class LibraryFiles(Protocol):
+    """What a drag needs of the download ``Store`` (``crateq.core.store.Store``)."""
+
+    def have(self, pool: str, media_id: int) -> LibraryEntry | None:
+        """The library entry of a version whose file is still on disk."""
+        ...
+
+
+def library_plan(rows: Sequence[MediaRow], store: LibraryFiles) -> DragPlan:
     """Catalog rows (``MediaRow``) to files: the store's library file when it is still on
     disk, else the row goes to ``pending`` (to be downloaded)."""
     plan = DragPlan()
@@ -172,7 +184,9 @@ def library_plan(rows: Sequence[Any], store: Any) -> DragPlan:
 
 
 def results_file_drag(
-    view: QAbstractItemView, row_at: Callable[[QModelIndex], Any], store: Any
+    view: QAbstractItemView,
+    row_at: Callable[[QModelIndex], MediaRow | None],
+    store: LibraryFiles,
 ) -> FileDragFilter:
     """File drags out of the search results: ``row_at(index)`` gives the row's MediaRow,
     ``store`` is the download ``Store``. Connect ``downloadRequested`` to the engine."""

@@ -8,15 +8,29 @@ tests) the same sentence goes to ``notice`` for the status bar.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from crateq.core.download_jobs import JobSnapshot
 
 GATHER_MS = 1500  # failures within this window make one notice
 SHOW_MS = 6000
+
+
+class DownloadEvents(Protocol):
+    """The signals a notifier listens to (``crateq.ui.downloads.engine_bridge.EngineBridge``)."""
+
+    @property
+    def batchFinished(self) -> SignalInstance:
+        """``(done, failed)`` counts when the queue runs empty."""
+        ...
+
+    @property
+    def jobFailed(self) -> SignalInstance:
+        """The ``JobSnapshot`` of a job that just failed."""
+        ...
 
 
 class DownloadNotifier(QObject):
@@ -29,7 +43,7 @@ class DownloadNotifier(QObject):
     notice = Signal(str)
 
     def __init__(
-        self, bridge: Any, tray: QSystemTrayIcon | None, parent: QObject | None = None
+        self, bridge: DownloadEvents, tray: QSystemTrayIcon | None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.tray = tray

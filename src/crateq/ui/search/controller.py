@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -126,7 +126,7 @@ class AppController(QObject):
             self.core.submit(_close_all(old))
 
     # -- search --------------------------------------------------------------------------------
-    def search(self, spec: dict[str, Any], pools: Sequence[str] | None = None) -> int:
+    def search(self, spec: Mapping[str, object], pools: Sequence[str] | None = None) -> int:
         """Start a search (cancelling the running one); returns its run number."""
         self.current_run += 1
         run = self.current_run

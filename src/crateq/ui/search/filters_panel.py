@@ -1,15 +1,16 @@
 """The filter panel: every search filter the pools understand, as one query spec.
 
-``spec()`` returns a plain dict keyed by ``MediaQuery`` field names (only the filters that
-narrow anything), ``set_spec()`` restores one (saved searches). Genre, category, mix and
-quality lists are filled from the pools' look-up lists when they arrive. Any change emits
-``changed`` so the search re-runs.
+``spec()`` returns a :class:`QuerySpec`, a plain dict keyed by ``MediaQuery`` field names
+(only the filters that narrow anything); ``set_spec()`` restores one (saved searches).
+Genre, category, mix and quality lists are filled from the pools' look-up lists when they
+arrive. Any change emits ``changed`` so the search re-runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Generic, Protocol, TypedDict, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,12 +25,54 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+if TYPE_CHECKING:
+    from superqt import QRangeSlider
+
+    from crateq.api.pool_models import Genre, GenreCategory, VideoQuality
+
 BPM_RANGE = (60, 200)
 YEAR_RANGE = (1960, dt.date.today().year)
 _ID_ROLE = Qt.ItemDataRole.UserRole
+Ident = TypeVar("Ident", int, str)
 
 
-class CheckList(QListWidget):
+class QuerySpec(TypedDict, total=False):
+    """A search as plain ``MediaQuery`` fields: what ``spec()`` gives and saved searches keep.
+
+    A key is present only when it narrows the search; ``keywords`` is the search field's
+    text, added by the main window.
+    """
+
+    keywords: str
+    genre_ids: list[int]
+    category_ids: list[int]
+    quality_ids: list[int]
+    mix: list[str]
+    bpm: str  # "120" or "80-90"
+    release_year: str  # "1999" or "1990-1999"
+    editor: str
+    advisory: str  # "Clean" or "Dirty"
+    media: str  # "audio" or "video"
+    days: int
+
+
+class LookupLists(Protocol):
+    """The pools' look-up lists (``crateq.ui.search.controller.Lookups``)."""
+
+    @property
+    def genres(self) -> Sequence[Genre]: ...
+
+    @property
+    def categories(self) -> Sequence[GenreCategory]: ...
+
+    @property
+    def qualities(self) -> Sequence[VideoQuality]: ...
+
+    @property
+    def mixes(self) -> Sequence[str]: ...
+
+
+class CheckList(QListWidget, Generic[Ident]):
     """A compact list of checkable items; ``checked()`` gives their ids."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -38,7 +81,7 @@ class CheckList(QListWidget):
         self.setMaximumHeight(132)
         self.setUniformItemSizes(True)
 
-    def fill(self, items: list[tuple[Any, str]]) -> None:
+    def fill(self, items: list[tuple[Ident, str]]) -> None:
         kept = set(self.checked())
         was_blocked = self.blockSignals(True)
         self.clear()
@@ -50,14 +93,14 @@ class CheckList(QListWidget):
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         self.blockSignals(was_blocked)
 
-    def checked(self) -> list[Any]:
+    def checked(self) -> list[Ident]:
         return [
             self.item(i).data(_ID_ROLE)
             for i in range(self.count())
             if self.item(i).checkState() == Qt.CheckState.Checked
         ]
 
-    def set_checked(self, idents: list[Any]) -> None:
+    def set_checked(self, idents: list[Ident]) -> None:
         wanted = set(idents)
         for i in range(self.count()):
             item = self.item(i)
@@ -69,9 +112,10 @@ class RangeFilter(QWidget):
     """A range slider with a number box at each end; ``text()`` is the wire form.
 
     The number boxes hold the value; the slider (superqt's ``QRangeSlider``) mirrors them
-    and is added by ``add_slider()``: importing superqt costs about half a second (it pulls
-    in qtpy and QtOpenGL), so the app adds it after its first paint. ``changed`` fires when
-    the user lets go of a handle or finishes typing a number, not on every pixel of a drag.
+    and is added by ``add_slider()``: importing superqt is slow (it pulls in qtpy and
+    QtOpenGL; docs/PERFORMANCE.md), so the app adds it after its first paint. ``changed``
+    fires when the user lets go of a handle or finishes typing a number, not on every pixel
+    of a drag.
     """
 
     changed = Signal()
@@ -79,7 +123,7 @@ class RangeFilter(QWidget):
     def __init__(self, bounds: tuple[int, int], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bounds = bounds
-        self.slider: Any = None
+        self.slider: QRangeSlider | None = None
         self._emitted = bounds
         self.low, self.high = QSpinBox(self), QSpinBox(self)
         for box, value in ((self.low, bounds[0]), (self.high, bounds[1])):
@@ -100,14 +144,16 @@ class RangeFilter(QWidget):
             return
         from superqt import QRangeSlider
 
-        self.slider = QRangeSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setRange(*self.bounds)
-        self.slider.setValue(self.value())
-        self.slider.setMinimumSize(90, 28)
+        # superqt's constructor has no annotations (it takes QSlider's arguments)
+        slider = QRangeSlider(Qt.Orientation.Horizontal, self)  # type: ignore[no-untyped-call]
+        self.slider = slider
+        slider.setRange(*self.bounds)
+        slider.setValue(self.value())
+        slider.setMinimumSize(90, 28)
         self._layout.takeAt(1)  # the stretch that kept its place
-        self._layout.insertWidget(1, self.slider, 1)
-        self.slider.valueChanged.connect(self._slid)
-        self.slider.sliderReleased.connect(self._released)
+        self._layout.insertWidget(1, slider, 1)
+        slider.valueChanged.connect(self._slid)
+        slider.sliderReleased.connect(self._released)
 
     def value(self) -> tuple[int, int]:
         return self.low.value(), self.high.value()
@@ -163,11 +209,11 @@ class FiltersPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.pools = CheckList(self)
-        self.genres = CheckList(self)
-        self.categories = CheckList(self)
-        self.mixes = CheckList(self)
-        self.qualities = CheckList(self)
+        self.pools: CheckList[str] = CheckList(self)
+        self.genres: CheckList[int] = CheckList(self)
+        self.categories: CheckList[int] = CheckList(self)
+        self.mixes: CheckList[str] = CheckList(self)
+        self.qualities: CheckList[int] = CheckList(self)
         self.bpm = RangeFilter(BPM_RANGE, self)
         self.year = RangeFilter(YEAR_RANGE, self)
         self.editor = QLineEdit(self)
@@ -223,7 +269,7 @@ class FiltersPanel(QWidget):
         self.pools.set_checked(names)
         self.pools.blockSignals(was_blocked)
 
-    def set_lookups(self, lookups: Any) -> None:
+    def set_lookups(self, lookups: LookupLists) -> None:
         self.genres.fill([(g.genre_id, g.title) for g in lookups.genres])
         self.categories.fill([(c.category_id, c.title) for c in lookups.categories])
         self.mixes.fill([(m, m) for m in lookups.mixes])
@@ -233,23 +279,32 @@ class FiltersPanel(QWidget):
         return [str(n) for n in self.pools.checked()]
 
     # -- the query spec ------------------------------------------------------------------------
-    def spec(self) -> dict[str, Any]:
+    def spec(self) -> QuerySpec:
         """The filters as MediaQuery fields; only those that narrow the search."""
-        spec: dict[str, Any] = {
-            "genre_ids": self.genres.checked(),
-            "category_ids": self.categories.checked(),
-            "quality_ids": self.qualities.checked(),
-            "mix": self.mixes.checked(),
-            "bpm": self.bpm.text(),
-            "release_year": self.year.text(),
-            "editor": self.editor.text().strip(),
-            "advisory": self.advisory.currentText() if self.advisory.currentIndex() else None,
-            "media": self.media.currentText().lower() if self.media.currentIndex() else None,
-            "days": self.days.value() or None,
-        }
-        return {k: v for k, v in spec.items() if v not in (None, "", [])}
+        spec: QuerySpec = {}
+        if genre_ids := self.genres.checked():
+            spec["genre_ids"] = genre_ids
+        if category_ids := self.categories.checked():
+            spec["category_ids"] = category_ids
+        if quality_ids := self.qualities.checked():
+            spec["quality_ids"] = quality_ids
+        if mix := self.mixes.checked():
+            spec["mix"] = mix
+        if bpm := self.bpm.text():
+            spec["bpm"] = bpm
+        if release_year := self.year.text():
+            spec["release_year"] = release_year
+        if editor := self.editor.text().strip():
+            spec["editor"] = editor
+        if self.advisory.currentIndex():
+            spec["advisory"] = self.advisory.currentText()
+        if self.media.currentIndex():
+            spec["media"] = self.media.currentText().lower()
+        if days := self.days.value():
+            spec["days"] = days
+        return spec
 
-    def set_spec(self, spec: dict[str, Any]) -> None:
+    def set_spec(self, spec: QuerySpec) -> None:
         was_blocked = self.blockSignals(True)
         try:
             self.genres.set_checked(spec.get("genre_ids", []))

@@ -9,7 +9,7 @@ DJs send previews to the headphone/cue output, so the output device is a choice 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
@@ -81,30 +81,31 @@ class PreviewPlayer(QWidget):
         self.devices.setMinimumContentsLength(10)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        widget: QWidget
         for widget in (self.play_button, self.title):
             layout.addWidget(widget)
         layout.addWidget(self.seek, 1)
         for widget in (self.time, self.volume, self.devices):
             layout.addWidget(widget)
 
-        self.player: Any = None
-        self.audio: Any = None
+        self.player: QMediaPlayer | None = None  # both None when QtMultimedia cannot load
+        self.audio: QAudioOutput | None = None
         if QMediaPlayer is None:
             self._disable(f"Previews are unavailable: {MULTIMEDIA_ERROR}")
             return
-        self.player = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.audio.setVolume(volume)
-        self.player.setAudioOutput(self.audio)
+        self.player = player = QMediaPlayer(self)
+        self.audio = audio = QAudioOutput(self)
+        audio.setVolume(volume)
+        player.setAudioOutput(audio)
         self._fill_devices(device)
         self.play_button.clicked.connect(self.toggle)
-        self.seek.sliderMoved.connect(self.player.setPosition)
+        self.seek.sliderMoved.connect(player.setPosition)
         self.volume.valueChanged.connect(self._set_volume)
         self.devices.currentIndexChanged.connect(self._pick_device)
-        self.player.durationChanged.connect(lambda ms: self.seek.setRange(0, ms))
-        self.player.positionChanged.connect(self._position)
-        self.player.playbackStateChanged.connect(self._state)
-        self.player.errorOccurred.connect(self._error)
+        player.durationChanged.connect(lambda ms: self.seek.setRange(0, ms))
+        player.positionChanged.connect(self._position)
+        player.playbackStateChanged.connect(self._state)
+        player.errorOccurred.connect(self._error)
 
     @property
     def available(self) -> bool:
@@ -125,6 +126,8 @@ class PreviewPlayer(QWidget):
         self._pick_device(self.devices.currentIndex(), announce=False)
 
     def _pick_device(self, _index: int, announce: bool = True) -> None:
+        if self.audio is None:  # connected only when it exists
+            return
         wanted = self.devices.currentData() or ""
         for dev in QMediaDevices.audioOutputs():
             if dev.description() == wanted:
@@ -136,13 +139,16 @@ class PreviewPlayer(QWidget):
             self.device_changed.emit(wanted)
 
     def _set_volume(self, value: int) -> None:
+        if self.audio is None:  # connected only when it exists
+            return
         self.audio.setVolume(value / 100)
         self.volume_changed.emit(value / 100)
 
     # -- playback ------------------------------------------------------------------------------
     def play(self, row: MediaRow) -> None:
         """Preview a row; the same row again pauses/resumes (one preview at a time)."""
-        if not self.available:
+        player = self.player
+        if player is None:
             return
         if self.row is not None and self.row.key == row.key:
             self.toggle()
@@ -150,26 +156,27 @@ class PreviewPlayer(QWidget):
         self.row = row
         self.title.setText(f"{row.artist} - {row.title}")
         self.title.setToolTip(f"{row.artist} - {row.title} ({row.tool or 'original'})")
-        self.player.stop()
-        self.player.setSource(QUrl(row.preview))
-        self.player.play()
+        player.stop()
+        player.setSource(QUrl(row.preview))
+        player.play()
 
     def toggle(self) -> None:
-        if not self.available or self.row is None:
+        player = self.player
+        if player is None or self.row is None:
             return
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            self.player.pause()
+        if player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            player.pause()
         else:
-            self.player.play()
+            player.play()
 
     def stop(self) -> None:
-        if self.available:
+        if self.player is not None:
             self.player.stop()
             self.player.setSource(QUrl())
 
     def is_playing(self) -> bool:
         return (
-            self.available
+            self.player is not None
             and self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
         )
 
@@ -178,11 +185,11 @@ class PreviewPlayer(QWidget):
             self.seek.setValue(ms)
         self.time.setText(_mmss(ms))
 
-    def _state(self, state: Any) -> None:
+    def _state(self, state: QMediaPlayer.PlaybackState) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
         self.play_button.setIcon(self._icons[playing])
 
-    def _error(self, _error: Any, message: str) -> None:
+    def _error(self, _error: QMediaPlayer.Error, message: str) -> None:
         log.info("preview failed: %s", message)
         self.title.setText("Preview failed")
         self.title.setToolTip(message or "The preview could not be played.")

@@ -10,9 +10,19 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from crateq.core import paths
+
+if TYPE_CHECKING:
+    from crateq.ui.search.filters_panel import QuerySpec
+
+
+class SavedSearch(TypedDict, total=False):
+    """One entry of the file; read leniently, so either key may be missing."""
+
+    spec: QuerySpec  # the filters plus ``keywords``
+    pools: list[str]  # the pools checked when it was saved
 
 
 class SavedSearches:
@@ -21,22 +31,24 @@ class SavedSearches:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.config_dir() / "saved-searches.json"
 
-    def load(self) -> dict[str, dict[str, Any]]:
+    def load(self) -> dict[str, SavedSearch]:
+        """The entries in the file's order; one that is not a JSON object is skipped."""
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         if not isinstance(raw, dict):
             return {}
-        return {str(k): v for k, v in raw.items() if isinstance(v, dict)}
+        # trusted to hold what ``save`` wrote; only the shape of each entry is checked
+        return {str(k): cast("SavedSearch", v) for k, v in raw.items() if isinstance(v, dict)}
 
     def names(self) -> list[str]:
         return list(self.load())
 
-    def get(self, name: str) -> dict[str, Any] | None:
+    def get(self, name: str) -> SavedSearch | None:
         return self.load().get(name)
 
-    def save(self, name: str, spec: dict[str, Any]) -> None:
+    def save(self, name: str, spec: SavedSearch) -> None:
         data = self.load()
         data[name] = spec
         self._write(data)
@@ -46,7 +58,7 @@ class SavedSearches:
         if data.pop(name, None) is not None:
             self._write(data)
 
-    def _write(self, data: dict[str, dict[str, Any]]) -> None:
+    def _write(self, data: dict[str, SavedSearch]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".saved-", suffix=".json", dir=self.path.parent)
         try:

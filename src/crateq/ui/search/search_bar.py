@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.shell.window_modes
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from crateq.ui.search.controller import SEARCHING
@@ -101,7 +102,7 @@ class SearchBar(QWidget):
         self.field.clear()
         self.text_committed.emit("")
 
-    def keyPressEvent(self, event):  # type: ignore[no-untyped-def]
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == QtCore.Qt.Key.Key_Escape:
             self.clear()
             return

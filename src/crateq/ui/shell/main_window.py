@@ -50,7 +50,7 @@ from crateq.ui.shell.window_modes import (
 
 if TYPE_CHECKING:
     from crateq.core.settings import Settings
-    from crateq.ui.search.filters_panel import FiltersPanel
+    from crateq.ui.search.filters_panel import FiltersPanel, QuerySpec
     from crateq.ui.search.preview import PreviewPlayer
     from crateq.ui.search.results_model import ResultsModel
     from crateq.ui.search.results_view import ResultsView
@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         return action
 
     # -- search --------------------------------------------------------------------------------
-    def query_spec(self) -> dict[str, Any]:
+    def query_spec(self) -> QuerySpec:
         spec = self.filters.spec()
         if self.search_bar.text():
             spec["keywords"] = self.search_bar.text()

@@ -4,7 +4,7 @@ A DJ reads the grid at arm's length in a dark booth: the default theme is dark w
 contrast and an 11 pt base font; ``high-contrast`` and ``large-text`` push both further.
 
 A style sheet makes Qt style every widget through its style-sheet engine, which costs more
-at start-up than building the window (about 30 ms measured). So the first frame is painted
+at start-up than building the window (docs/PERFORMANCE.md). So the first frame is painted
 with ``apply_palette`` — the same theme's colours and font as a palette, read from the QSS
 file's own rules, so nothing flashes white in a dark booth — and ``apply_theme`` adds the
 full style sheet right after it.

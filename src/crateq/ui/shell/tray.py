@@ -6,47 +6,78 @@ window's own toolbar offers the same actions, so nothing depends on the tray.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMenu, QSystemTrayIcon, QWidget
 
-from crateq.ui.shell.main_window import MainWindow
 from crateq.ui.shell.window_modes import MODE_SPECS, MODES
 
 
-def make_tray(window: MainWindow, icon: QIcon) -> QSystemTrayIcon | None:
+class TrayWindow(Protocol):
+    """What the tray drives (``crateq.ui.shell.main_window.MainWindow``)."""
+
+    def window(self) -> QWidget:
+        """The top-level widget itself: the parent of the icon and its menu."""
+        ...
+
+    def isVisible(self) -> bool: ...
+
+    def hide(self) -> None: ...
+
+    def set_mode(self, mode: str) -> None: ...
+
+    def raise_to_front(self) -> None: ...
+
+
+class DownloadSwitches(Protocol):
+    """The queue panel's buttons the tray mirrors (``QueuePanel``)."""
+
+    @property
+    def download_all(self) -> QAbstractButton: ...
+
+    @property
+    def auto(self) -> QAbstractButton: ...
+
+
+def make_tray(window: TrayWindow, icon: QIcon) -> QSystemTrayIcon | None:
     """A tray icon for ``window``, or None when the platform has no tray."""
     if not QSystemTrayIcon.isSystemTrayAvailable() or icon.isNull():
         return None
-    tray = QSystemTrayIcon(icon, window)
+    parent = window.window()
+    tray = QSystemTrayIcon(icon, parent)
     tray.setToolTip("CrateQ")
-    menu = QMenu(window)
+    menu = QMenu(parent)
     menu.addAction("Show / hide").triggered.connect(lambda: toggle_visible(window))
+
+    def show_mode(mode: str) -> None:
+        window.set_mode(mode)
+        window.raise_to_front()
+
     modes = menu.addMenu("Mode")
     for mode in MODES:
         modes.addAction(MODE_SPECS[mode].title).triggered.connect(
-            lambda _on=False, m=mode: (window.set_mode(m), window.raise_to_front())
+            lambda _on=False, m=mode: show_mode(m)
         )
     menu.addSeparator()
     menu.addAction("Quit").triggered.connect(QApplication.quit)
     tray.setContextMenu(menu)
-    tray.activated.connect(
-        lambda reason: (
-            toggle_visible(window) if reason == QSystemTrayIcon.ActivationReason.Trigger else None
-        )
-    )
+
+    def activated(reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            toggle_visible(window)
+
+    tray.activated.connect(activated)
     tray.show()
     return tray
 
 
-def add_download_actions(menu: QMenu, queue: Any) -> QAction:
+def add_download_actions(menu: QMenu, queue: DownloadSwitches) -> QAction:
     """ "Download all queued" and an auto-download switch kept in step with the queue panel's.
 
     The panel's check box stays the one source of truth (it persists the choice and tells the
     engine); the tray action only mirrors it, so the two can never disagree.
     """
-    first = menu.actions()[0] if menu.actions() else None
     download_all = QAction("Download all queued", menu)
     download_all.triggered.connect(queue.download_all.click)
     auto = QAction("Auto-download the pools' queues", menu)
@@ -54,12 +85,17 @@ def add_download_actions(menu: QMenu, queue: Any) -> QAction:
     auto.setChecked(queue.auto.isChecked())
     auto.toggled.connect(queue.auto.setChecked)
     queue.auto.toggled.connect(auto.setChecked)
-    menu.insertActions(first, [download_all, auto])
-    menu.insertSeparator(first)
+    if menu.actions():  # on top of what the menu already offers
+        first = menu.actions()[0]
+        menu.insertActions(first, [download_all, auto])
+        menu.insertSeparator(first)
+    else:
+        menu.addActions([download_all, auto])
+        menu.addSeparator()
     return auto
 
 
-def toggle_visible(window: MainWindow) -> None:
+def toggle_visible(window: TrayWindow) -> None:
     if window.isVisible():
         window.hide()
     else:

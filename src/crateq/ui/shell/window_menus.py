@@ -1,24 +1,74 @@
-"""The main window's menus that are not about searching itself: view and saved searches."""
+"""The main window's menus that are not about searching itself: view and saved searches.
+
+They reach the window through the small protocols below, not ``MainWindow`` itself: the main
+window imports this module, so this one must not import the main window.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QActionGroup
-from PySide6.QtWidgets import QInputDialog, QMenu
+from PySide6.QtWidgets import QInputDialog, QMenu, QStatusBar, QWidget
 
 from crateq.ui.search.saved_searches import SavedSearches
 from crateq.ui.shell.theme import theme_names
 
 if TYPE_CHECKING:
-    from crateq.ui.shell.main_window import MainWindow
+    from crateq.core.settings import Settings
+    from crateq.ui.search.filters_panel import FiltersPanel, QuerySpec
+    from crateq.ui.search.saved_searches import SavedSearch
+    from crateq.ui.search.search_bar import SearchBar
 
 
-def view_menu(window: MainWindow) -> QMenu:
+class ViewWindow(Protocol):
+    """What the view menu changes (``crateq.ui.shell.main_window.MainWindow``)."""
+
+    def window(self) -> QWidget:
+        """The top-level widget itself: the parent of the menu."""
+        ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def set_theme(self, name: str) -> None: ...
+
+    def set_widget_opacity(self, value: float) -> None: ...
+
+
+class PoolNames(Protocol):
+    """The controller's list of enabled pools (``AppController.pool_names``)."""
+
+    def pool_names(self) -> list[str]: ...
+
+
+class SearchWindow(Protocol):
+    """What saved searches read and restore (``crateq.ui.shell.main_window.MainWindow``)."""
+
+    def window(self) -> QWidget:
+        """The top-level widget itself: the parent of the menu and the name dialog."""
+        ...
+
+    @property
+    def search_bar(self) -> SearchBar: ...
+
+    @property
+    def filters(self) -> FiltersPanel: ...
+
+    @property
+    def controller(self) -> PoolNames: ...
+
+    def query_spec(self) -> QuerySpec: ...
+
+    def statusBar(self) -> QStatusBar: ...
+
+
+def view_menu(window: ViewWindow) -> QMenu:
     """Theme and widget opacity."""
-    menu = QMenu(window)
+    parent = window.window()
+    menu = QMenu(parent)
     themes = menu.addMenu("Theme")
-    group = QActionGroup(window)
+    group = QActionGroup(parent)
     for name in theme_names():
         action = themes.addAction(name.replace("-", " ").capitalize())
         action.setCheckable(True)
@@ -36,13 +86,13 @@ def view_menu(window: MainWindow) -> QMenu:
 class SavedSearchesUi:
     """Save the current search (text, filters, pools) under a name; recall or delete it."""
 
-    def __init__(self, window: MainWindow, store: SavedSearches) -> None:
+    def __init__(self, window: SearchWindow, store: SavedSearches) -> None:
         self.window = window
         self.store = store
 
     def show_menu(self) -> None:
         window, button = self.window, self.window.search_bar.saved_button
-        menu = QMenu(window)
+        menu = QMenu(window.window())
         menu.addAction("Save this search…").triggered.connect(self.ask_name_and_save)
         names = self.store.names()
         if names:
@@ -59,15 +109,18 @@ class SavedSearchesUi:
     def ask_name_and_save(self) -> None:
         window = self.window
         name, ok = QInputDialog.getText(
-            window, "Save search", "Name:", text=window.search_bar.text()
+            window.window(), "Save search", "Name:", text=window.search_bar.text()
         )
         if ok and name.strip():
             self.save(name.strip())
 
     def save(self, name: str) -> None:
         window = self.window
-        spec = {"spec": window.query_spec(), "pools": window.filters.selected_pools()}
-        self.store.save(name, spec)
+        entry: SavedSearch = {
+            "spec": window.query_spec(),
+            "pools": window.filters.selected_pools(),
+        }
+        self.store.save(name, entry)
         window.statusBar().showMessage(f"Saved search “{name}”", 5000)
 
     def recall(self, name: str) -> None:
@@ -76,7 +129,7 @@ class SavedSearchesUi:
         entry = self.store.get(name)
         if entry is None:
             return
-        spec = dict(entry.get("spec", {}))
+        spec = entry.get("spec", {}).copy()
         window.search_bar.field.setText(str(spec.pop("keywords", "")))
         pools = window.filters.pools
         was_blocked = pools.blockSignals(True)

@@ -6,8 +6,8 @@ the DJ clicks into it. It is moved by dragging its handle, snaps to screen edges
 resized by a size grip. App mode is a normal window; fullscreen is app mode without frame.
 
 ``Qt`` is reached as ``QtCore.Qt`` when used, not imported: PySide builds the Python enums
-of the whole ``Qt`` namespace (~90 of them) when it is first touched, ~15 ms that app and
-fullscreen mode no longer spend before their first frame (widget mode needs its flags).
+of the whole ``Qt`` namespace when it is first touched, time that app and fullscreen mode no
+longer spend before their first frame (widget mode needs its flags; docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
