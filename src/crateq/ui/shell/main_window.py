@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QMainWindow,
     QMenu,
     QScrollArea,
     QSizeGrip,
@@ -38,6 +37,7 @@ from crateq.ui.search.controller import AppController
 from crateq.ui.search.search_bar import SearchBar
 from crateq.ui.shell.theme import apply_theme
 from crateq.ui.shell.ui_state import UiState
+from crateq.ui.shell.window_face import WindowFace
 from crateq.ui.shell.window_modes import (
     APP,
     FULLSCREEN,
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 NO_POOLS = "No record pool is selected or set up: add one under ☰ → Accounts…"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowFace):
     """The one window of the app; ``set_mode`` switches between widget, app and fullscreen."""
 
     model: ResultsModel
@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         return action
 
     # -- search --------------------------------------------------------------------------------
-    def query_spec(self) -> dict[str, Any]:
+    def query_spec(self) -> dict[str, Any]:  # Any: the filter panel's values, as it gives them
         spec = self.filters.spec()
         if self.search_bar.text():
             spec["keywords"] = self.search_bar.text()

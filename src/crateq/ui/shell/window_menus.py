@@ -11,7 +11,7 @@ from crateq.ui.search.saved_searches import SavedSearches
 from crateq.ui.shell.theme import theme_names
 
 if TYPE_CHECKING:
-    from crateq.ui.shell.main_window import MainWindow
+    from crateq.ui.shell.window_face import WindowFace as MainWindow
 
 
 def view_menu(window: MainWindow) -> QMenu:
