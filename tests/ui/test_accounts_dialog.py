@@ -14,9 +14,9 @@ from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
 from crateq.core.accounts import Accounts
 from crateq.core.settings import load_settings
+from crateq.core_loop import CoreLoop
 from crateq.demo.cluster import DemoCluster
 from crateq.ui.accounts.accounts_dialog import AccountsDialog, describe_login
-from crateq.ui.shell.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
 
 

@@ -19,11 +19,11 @@ from pytestqt.qtbot import QtBot
 from crateq.core.accounts import Accounts
 from crateq.core.secrets import config_secret
 from crateq.core.settings import load_settings, save_settings
+from crateq.core_loop import CoreLoop
 from crateq.demo.crate_data import GAP_LABEL, DemoArtist, DemoCrateData
 from crateq.demo.crate_server import CrateStandIn
 from crateq.ui.crate import artist_card as ac
 from crateq.ui.crate.crate_controller import CrateController, primary_artist
-from crateq.ui.shell.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
 
 WAIT_MS = 15_000

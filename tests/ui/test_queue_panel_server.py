@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 from cli_harness import using_keyring
 from crateq.api.pool_models import MediaRow
 from crateq.core.accounts import Accounts
+from crateq.core_loop import CoreLoop
 from crateq.demo.cluster import DemoCluster
 from crateq.ui.downloads.server_queue_panel import ServerQueuePanel
-from crateq.ui.shell.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
 
 POOL = "club-edits"

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from crateq.api.errors import CrateAuthError, CrateKeyMissing, CrateQError
 from crateq.api.pool_models import MediaRow
 from crateq.core.crate_service import ArtistCard, CrateService, DiscoveryKind
-from crateq.ui.shell.core_loop import CoreLoop, TaskGroup
+from crateq.core_loop import CoreLoop, TaskGroup
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The GUI's one door into the core: widgets call methods here, results come back as signals.
 
 Widgets hold no ``async def``. Every method starts a named task on the core loop
-(``crateq.ui.shell.core_loop``); a newer search cancels the older one. Results are emitted as Qt
+(``crateq.core_loop``); a newer search cancels the older one. Results are emitted as Qt
 signals from the core thread, which Qt queues into the GUI thread. Every signal of a search
 carries its run number so rows of a cancelled run that were already queued are dropped by
 the receiver (``current_run``). Failures become one readable sentence on the pool's chip or
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from crateq.ui.shell.core_loop import CoreLoop, TaskGroup
+from crateq.core_loop import CoreLoop, TaskGroup
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
+from crateq.core_loop import GUI_TURN
 from crateq.ui.columns import COLUMN_INDEX, COLUMNS, RowPlace
-from crateq.ui.shell.core_loop import GUI_TURN
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow

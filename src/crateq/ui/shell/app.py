@@ -3,7 +3,7 @@
 Threads and loops. The GUI thread runs Qt's event loop as the asyncio loop (qasync), so the
 app has one main loop and Qt-side code may schedule coroutines on it. The core — searches,
 queue calls, look-up lists — runs on a second asyncio loop in a worker thread
-(``crateq.ui.shell.core_loop``); results come back as Qt signals, which Qt queues into the GUI
+(``crateq.core_loop``); results come back as Qt signals, which Qt queues into the GUI
 thread. Two reasons: httpx on the Qt loop was measured to freeze the window for 300-500 ms
 at a time (DESIGN.md), and tests stay simple and robust: pytest-qt's ``qtbot.waitUntil`` /
 ``waitSignal`` spin the Qt loop, the core loop runs by itself, so a test drives the real
@@ -49,8 +49,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
+from crateq.core_loop import CoreLoop
 from crateq.ui.search.controller import AppController
-from crateq.ui.shell.core_loop import CoreLoop
 from crateq.ui.shell.main_window import MainWindow
 from crateq.ui.shell.theme import apply_palette, apply_theme, resources_dir
 from crateq.ui.shell.window_modes import APP, MODES, WIDGET
