@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from crateq.launch import MODES  # not from crateq.ui: `crateq <other command>` never loads Qt
+from crateq.launch import MODES, start_gui_demo  # not crateq.ui: other commands never load Qt
 
 
 @click.command("gui")
@@ -27,4 +27,4 @@ def command(demo: bool, mode: str | None, quit_after: int | None) -> None:
     """Open CrateQ Desktop: widget, app or fullscreen mode."""
     from crateq.ui.shell.app import run
 
-    sys.exit(run(demo=demo, mode=mode, quit_after_ms=quit_after))
+    sys.exit(run(demo=start_gui_demo if demo else None, mode=mode, quit_after_ms=quit_after))
