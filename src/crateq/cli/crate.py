@@ -13,7 +13,7 @@ from typing import TypeVar
 import click
 
 from crateq.api.errors import CrateInputError
-from crateq.cli._common import cli_errors, print_json, print_table, run
+from crateq.cli._common import cli_errors, cli_services, print_json, print_table, run
 from crateq.core.crate_service import (
     DISCOVERY_KINDS,
     ArtistCard,
@@ -35,7 +35,7 @@ _VERIFICATION = {
 
 def _with_service(use: Callable[[CrateService], Awaitable[T]]) -> T:
     async def go() -> T:
-        service = CrateService.from_settings()
+        service = cli_services().crate_service()
         try:
             return await use(service)
         finally:

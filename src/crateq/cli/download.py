@@ -35,10 +35,10 @@ from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.cli._common import (
     cli_errors,
+    cli_services,
     console,
     error,
     hold_stdin_password,
-    make_accounts,
     parse_track_key,
     print_json_line,
     print_table,
@@ -46,8 +46,6 @@ from crateq.cli._common import (
 )
 from crateq.core.autodownload import AutoDownloader
 from crateq.core.download_jobs import JobEvent, JobSnapshot, JobState
-from crateq.core.downloads import DownloadEngine
-from crateq.core.store import Store
 
 SEARCH_PAGES = 20  # a mediaId not in the queue is looked for in this many search pages
 
@@ -138,7 +136,8 @@ async def _download(
     remove: bool | None,
     password_stdin: bool,
 ) -> int:
-    accounts = make_accounts()
+    services = cli_services()
+    accounts = services.accounts
     settings = accounts.settings().downloads
     if jobs:
         settings = settings.model_copy(
@@ -154,8 +153,7 @@ async def _download(
         raise click.BadParameter(f"No pool named {missing[0]!r} is configured.")
     if password_stdin:
         hold_stdin_password(accounts, clients)
-    store = Store()
-    engine = DownloadEngine(store, clients, settings)
+    engine = services.download_engine(clients, settings)
     display = _Display(as_json)
     engine.subscribe(display)
     stop = asyncio.Event()
@@ -208,7 +206,7 @@ async def _download(
             await auto.drain()  # removals from server queues for what did finish
             auto.close()
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
-        store.close()
+        services.shutdown()  # closes the store
     return _summary(engine.jobs(), errors, as_json, interrupted)
 
 
