@@ -212,17 +212,17 @@ def show(label: str, lag: dict[str, Any]) -> None:
 
 def bench_lag(app: QApplication, rows_wanted: int, download_mb: int) -> None:
     from crateq.demo.app import DEMO_API_KEY
-    from crateq.ui.shell.app import build, demo_accounts
+    from crateq.services import PoolSeed, Services, SettingsSeed
+    from crateq.ui.shell.app import build
 
     home = tempfile.TemporaryDirectory(prefix="crateq-bench-")
     os.environ["CRATEQ_HOME"] = home.name
     server, urls = serve_demo_pools(rows_wanted // 3 + 200, download_mb * 1_000_000)
     try:
-        accounts = demo_accounts()
-        for name, url in urls.items():
-            accounts.add(name, url, DEMO_API_KEY, "demo")
-            accounts.hold_password(name, "demo")
-        gui = build(accounts=accounts, mode="app")
+        services = Services(in_process_secrets=True)  # the demo's way: no OS keyring
+        pools = [PoolSeed(name, url, DEMO_API_KEY, "demo", "demo") for name, url in urls.items()]
+        services.seed(SettingsSeed(pools))
+        gui = build(services=services, mode="app")
         controller, window = gui.controller, gui.window
         controller.result_limit = rows_wanted // 3 + 1
         window.show()
@@ -240,7 +240,7 @@ def bench_lag(app: QApplication, rows_wanted: int, download_mb: int) -> None:
             seconds += lag["seconds"]
         pooled = summarize(drift) | {"seconds": seconds}
         show(f"while {window.model.version_count()} rows stream in (x{STREAM_RUNS})", pooled)
-        engine = gui.panels.engine if gui.panels is not None else None
+        engine = gui.downloads.engine if gui.downloads is not None else None
         if engine is None:
             print("lag during downloads: skipped (no download engine)")
         else:

@@ -84,10 +84,11 @@ def save_small(image: object, path: Path, width: int) -> int:
 def capture(out: Path, query: str) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from crateq.cli.demo_seed import start_gui_demo
     from crateq.ui.shell.app import build
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    gui = build(demo=True, mode="app")
+    gui = build(demo=start_gui_demo, mode="app")
     window = gui.window
     out.mkdir(parents=True, exist_ok=True)
     try:

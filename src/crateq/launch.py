@@ -5,6 +5,9 @@ painted window: its few options are read here and click (tens of milliseconds of
 before Qt even loads) is skipped. Any other command, ``--help``, or an option this reader
 does not know goes to :mod:`crateq.cli`, which parses the full command line as always (so
 ``crateq gui --mode bogus`` still gets click's usage error).
+
+``crateq gui --demo`` starts the demo servers through ``crateq.cli.demo_seed``: the GUI only
+receives their URLs and keys as settings.
 """
 
 from __future__ import annotations
@@ -56,9 +59,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args[:1] == ["gui"]:
         options = gui_options(args[1:])
         if options is not None:
+            from crateq.cli.demo_seed import start_gui_demo
             from crateq.ui.shell.app import run
 
-            sys.exit(run(demo=options.demo, mode=options.mode, quit_after_ms=options.quit_after_ms))
+            demo = start_gui_demo if options.demo else None
+            sys.exit(run(demo=demo, mode=options.mode, quit_after_ms=options.quit_after_ms))
     from crateq.cli import main as cli
 
     cli(args=args)

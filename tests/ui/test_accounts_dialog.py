@@ -14,9 +14,10 @@ from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
 from crateq.core.accounts import Accounts
 from crateq.core.settings import load_settings
+from crateq.core_loop import CoreLoop
 from crateq.demo.cluster import DemoCluster
+from crateq.services import Services
 from crateq.ui.accounts.accounts_dialog import AccountsDialog, describe_login
-from crateq.ui.shell.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
 
 
@@ -48,7 +49,7 @@ def fill(dialog: AccountsDialog, name: str, url: str, key: str, user: str, pw: s
 def test_password_goes_to_the_keyring_never_to_the_config(
     qtbot: QtBot, crateq_home: Path, memory_keyring: MemoryKeyring, core: CoreLoop
 ) -> None:
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     fill(dialog, "my-pool", "http://127.0.0.1:9", "KEY-123", "dj", "s3cret-Pa55")
     with qtbot.waitSignal(dialog.poolsChanged):
@@ -68,7 +69,7 @@ def test_password_goes_to_the_keyring_never_to_the_config(
 def test_remove_forgets_pool_and_password(
     qtbot: QtBot, crateq_home: Path, memory_keyring: MemoryKeyring, core: CoreLoop
 ) -> None:
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     fill(dialog, "gone", "http://127.0.0.1:9/", "K", "dj", "pw")
     assert dialog.save_pool()
@@ -81,7 +82,7 @@ def test_remove_forgets_pool_and_password(
 def test_renaming_a_pool_moves_its_password(
     qtbot: QtBot, crateq_home: Path, memory_keyring: MemoryKeyring, core: CoreLoop
 ) -> None:
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     fill(dialog, "old-name", "http://127.0.0.1:9/", "K", "dj", "pw-1")
     assert dialog.save_pool()
@@ -94,7 +95,7 @@ def test_renaming_a_pool_moves_its_password(
 def test_bad_input_is_explained_and_nothing_saved(
     qtbot: QtBot, crateq_home: Path, memory_keyring: MemoryKeyring, core: CoreLoop
 ) -> None:
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     fill(dialog, "x", "not a url", "K", "dj", "pw")
     assert not dialog.save_pool()
@@ -106,7 +107,7 @@ def test_bad_input_is_explained_and_nothing_saved(
 def test_crate_key_to_keyring_and_url_to_settings(
     qtbot: QtBot, crateq_home: Path, memory_keyring: MemoryKeyring, core: CoreLoop
 ) -> None:
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     dialog.crate_url.setText("http://127.0.0.1:7000")
     dialog.crate_key.setText("crate-secret-key")
@@ -140,7 +141,7 @@ def test_sign_in_shows_the_pools_status_and_message(
     demo_cluster: DemoCluster,
 ) -> None:
     handle = demo_cluster.pools["club-edits"]
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     fill(dialog, "club-edits", handle.url, handle.api_key, "expired", "expired")
     with qtbot.waitSignal(dialog.signedIn, timeout=20_000) as signed:
@@ -162,7 +163,7 @@ def test_wrong_password_is_said_plainly(
     demo_cluster: DemoCluster,
 ) -> None:
     handle = demo_cluster.pools["urban-beats"]
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     fill(dialog, "urban-beats", handle.url, handle.api_key, "demo", "not-the-password")
     dialog.sign_in()
@@ -178,7 +179,7 @@ def test_test_connection_saves_nothing(
     demo_cluster: DemoCluster,
 ) -> None:
     handle = demo_cluster.pools["vj-vault"]
-    dialog = AccountsDialog(Accounts(), core.submit)
+    dialog = AccountsDialog(Services(accounts=Accounts(), core=core))
     qtbot.addWidget(dialog)
     fill(dialog, "vj-vault", handle.url, handle.api_key, "dj2", "dj2")
     dialog.test_connection()

@@ -21,9 +21,9 @@ from crateq.core.secrets import config_secret
 from crateq.core.settings import load_settings, save_settings
 from crateq.demo.crate_data import GAP_LABEL, DemoArtist, DemoCrateData
 from crateq.demo.crate_server import CrateStandIn
+from crateq.services import Services
 from crateq.ui.crate import artist_card as ac
 from crateq.ui.crate.crate_controller import CrateController, primary_artist
-from crateq.ui.shell.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
 
 WAIT_MS = 15_000
@@ -44,11 +44,11 @@ def set_key(accounts: Accounts, key: str) -> None:
 
 @pytest.fixture
 def controller(accounts: Accounts) -> Iterator[CrateController]:
-    core = CoreLoop()
-    crate = CrateController(core, None, accounts=accounts)
+    services = Services(accounts=accounts)
+    crate = CrateController(services)
     yield crate
     crate.shutdown()
-    core.stop()
+    services.shutdown()
 
 
 @pytest.fixture

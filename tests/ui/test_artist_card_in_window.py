@@ -20,28 +20,25 @@ from crateq.demo.cluster import DemoCluster
 from crateq.demo.crate_server import CrateStandIn
 from crateq.ui.crate import artist_card as ac
 from crateq.ui.crate import discovery_panel as dp
-from crateq.ui.crate.crate_controller import CrateController, attach, default_service_factory
+from crateq.ui.crate.crate_feature import CrateFeature
 from crateq.ui.shell.app import GuiApp
 
 WAIT_MS = 20_000
 
 
 @pytest.fixture
-def crate_gui(gui: GuiApp, crate_server: CrateStandIn) -> Iterator[tuple[GuiApp, CrateController]]:
-    """The window with the crate panels attached as the app does, keyed for the stand-in."""
+def crate_gui(gui: GuiApp, crate_server: CrateStandIn) -> Iterator[tuple[GuiApp, CrateFeature]]:
+    """The window with the app's own crate panels, keyed for the stand-in."""
     crate_server.control.reset()
     settings = load_settings()
     settings.crate.url = crate_server.url
     save_settings(settings)
-    accounts = gui.controller.accounts
-    accounts.secrets.set(config_secret("crate.api_key"), crate_server.api_key)
-    factory = default_service_factory(accounts, max_retries=0)  # a 5xx shows at once
-    wired: CrateController | None = getattr(gui, "crate", None)  # the app's own, if wired
-    crate = wired or attach(gui.window, gui.controller)
-    crate.set_service_factory(factory)
+    gui.services.accounts.secrets.set(config_secret("crate.api_key"), crate_server.api_key)
+    factory = gui.services.crate_factory(max_retries=0)  # a 5xx shows at once
+    crate = gui.crate
+    assert crate is not None
+    crate.controller.set_service_factory(factory)
     yield gui, crate
-    if wired is None:
-        crate.shutdown()
     crate_server.control.reset()
 
 
@@ -58,12 +55,12 @@ def search(gui: GuiApp, qtbot: QtBot, text: str) -> None:
     qtbot.waitUntil(lambda: settled(gui) and gui.window.model.rowCount() > 0, timeout=WAIT_MS)
 
 
-def card_of(crate: CrateController) -> ac.ArtistCardPanel:
-    return crate.card  # type: ignore[attr-defined,no-any-return]
+def card_of(crate: CrateFeature) -> ac.ArtistCardPanel:
+    return crate.card
 
 
 def test_selecting_a_row_shows_its_artist_and_a_card_click_searches_the_pools(
-    qtbot: QtBot, crate_gui: tuple[GuiApp, CrateController]
+    qtbot: QtBot, crate_gui: tuple[GuiApp, CrateFeature]
 ) -> None:
     gui, crate = crate_gui
     window, card = gui.window, card_of(crate)
@@ -88,13 +85,13 @@ def test_selecting_a_row_shows_its_artist_and_a_card_click_searches_the_pools(
 
 def test_a_503_from_crate_stays_on_the_crate_panels_while_the_grid_works(
     qtbot: QtBot,
-    crate_gui: tuple[GuiApp, CrateController],
+    crate_gui: tuple[GuiApp, CrateFeature],
     crate_server: CrateStandIn,
     demo_cluster: DemoCluster,
 ) -> None:
     gui, crate = crate_gui
     window, card = gui.window, card_of(crate)
-    discovery: dp.DiscoveryPanel = crate.discovery  # type: ignore[attr-defined]
+    discovery = crate.discovery
     qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)
     search(gui, qtbot, "love")
     crate_server.control.set_fault("503")  # every crate request, until reset
@@ -116,7 +113,7 @@ def test_a_503_from_crate_stays_on_the_crate_panels_while_the_grid_works(
 
 
 def test_the_card_steps_aside_in_widget_mode_and_catches_up_after(
-    qtbot: QtBot, crate_gui: tuple[GuiApp, CrateController]
+    qtbot: QtBot, crate_gui: tuple[GuiApp, CrateFeature]
 ) -> None:
     gui, crate = crate_gui
     window, card = gui.window, card_of(crate)

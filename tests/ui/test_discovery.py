@@ -13,9 +13,9 @@ from crateq.core.accounts import Accounts
 from crateq.core.secrets import config_secret
 from crateq.core.settings import load_settings, save_settings
 from crateq.demo.crate_server import CrateStandIn
+from crateq.services import Services
 from crateq.ui.crate import discovery_panel as dp
-from crateq.ui.crate.crate_controller import CrateController, default_service_factory
-from crateq.ui.shell.core_loop import CoreLoop
+from crateq.ui.crate.crate_controller import CrateController
 from memory_keyring import MemoryKeyring
 
 WAIT_MS = 15_000
@@ -33,16 +33,16 @@ def accounts(crateq_home: Path, ui_keyring: MemoryKeyring, crate: CrateStandIn) 
 
 @pytest.fixture
 def panel(qtbot: QtBot, accounts: Accounts) -> Iterator[dp.DiscoveryPanel]:
-    core = CoreLoop()
+    services = Services(accounts=accounts)
     # no retries: a 5xx is shown at once (the retry policy has its own tests)
-    factory = default_service_factory(accounts, max_retries=0)
-    crate = CrateController(core, None, service_factory=factory)
+    factory = services.crate_factory(max_retries=0)
+    crate = CrateController(services, service_factory=factory)
     widget = dp.DiscoveryPanel(crate)
     qtbot.addWidget(widget)
     widget.resize(1300, 320)
     yield widget
     crate.shutdown()
-    core.stop()
+    services.shutdown()
 
 
 def settled(panel: dp.DiscoveryPanel) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,12 +13,7 @@ from crateq.core.secrets import config_secret
 from crateq.core.settings import load_settings, save_settings
 from crateq.demo.crate_server import CrateStandIn
 from crateq.ui.crate import discovery_panel as dp
-from crateq.ui.crate.crate_controller import (
-    CrateController,
-    attach,
-    default_service_factory,
-    primary_artist,
-)
+from crateq.ui.crate.crate_controller import primary_artist
 from crateq.ui.shell.app import GuiApp
 
 WAIT_MS = 30_000
@@ -33,18 +27,16 @@ def panel(
     settings = load_settings()
     settings.crate.url = crate_server.url
     save_settings(settings)
-    gui.controller.accounts.secrets.set(config_secret("crate.api_key"), crate_server.api_key)
-    wired: CrateController | None = getattr(gui, "crate", None)  # the app's own, if wired
-    crate = wired or attach(gui.window, gui.controller)
-    crate.set_service_factory(default_service_factory(gui.controller.accounts))
-    discovery: dp.DiscoveryPanel = crate.discovery  # type: ignore[attr-defined]
+    gui.services.accounts.secrets.set(config_secret("crate.api_key"), crate_server.api_key)
+    crate = gui.crate  # the app's own crate feature
+    assert crate is not None
+    crate.controller.set_service_factory(gui.services.crate_factory())
+    discovery = crate.discovery
     discovery.load()
     qtbot.waitUntil(
         lambda: all(v.state == dp.READY for v in discovery.lists.values()), timeout=WAIT_MS
     )
     yield gui, discovery
-    if wired is None:
-        crate.shutdown()
 
 
 def queued(gui: GuiApp) -> dict[str, MediaRow]:
@@ -52,21 +44,21 @@ def queued(gui: GuiApp) -> dict[str, MediaRow]:
 
     async def read() -> dict[str, MediaRow]:
         found: dict[str, MediaRow] = {}
-        for client in gui.controller._pool_clients().values():
+        for client in gui.services.pool_clients().values():
             for row in await client.queue_all():
                 found[row.key] = row
         return found
 
-    return gui.core.call(read(), timeout=30)  # type: ignore[no-any-return]
+    return gui.services.core.call(read(), timeout=30)
 
 
 def unqueue(gui: GuiApp, rows: list[MediaRow]) -> None:
     async def remove() -> None:
-        clients: dict[str, Any] = gui.controller._pool_clients()
+        clients = gui.services.pool_clients()
         for row in rows:
             await clients[row.pool].queue_remove(row.media_id)
 
-    gui.core.call(remove(), timeout=30)
+    gui.services.core.call(remove(), timeout=30)
 
 
 def test_find_in_pools_searches_the_grid_for_that_artist(

@@ -21,6 +21,7 @@ from crateq.core.download_jobs import JobState
 from crateq.core.settings import Settings
 from crateq.core.store import Store
 from crateq.demo.cluster import DemoCluster
+from crateq.services import Services
 from crateq.ui.downloads.engine_bridge import EngineBridge, start_engine
 from crateq.ui.downloads.notifications import DownloadNotifier
 from crateq.ui.downloads.queue_panel import (
@@ -46,7 +47,7 @@ def bridge(crateq_home: Path, demo_cluster: DemoCluster, qtbot: QtBot) -> Iterat
         settings = Settings()
         settings.downloads.folder = str(crateq_home / "downloads")
         store = Store()
-        engine = start_engine(accounts, store, settings)
+        engine = start_engine(Services(accounts=accounts, store=store), settings)
         yield engine
         engine.stop()
         store.close()

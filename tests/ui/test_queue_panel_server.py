@@ -12,9 +12,10 @@ from pytestqt.qtbot import QtBot
 from cli_harness import using_keyring
 from crateq.api.pool_models import MediaRow
 from crateq.core.accounts import Accounts
+from crateq.core_loop import CoreLoop
 from crateq.demo.cluster import DemoCluster
+from crateq.services import Services
 from crateq.ui.downloads.server_queue_panel import ServerQueuePanel
-from crateq.ui.shell.core_loop import CoreLoop
 from memory_keyring import MemoryKeyring
 
 POOL = "club-edits"
@@ -37,11 +38,12 @@ def panel(
         handle = demo_cluster.pools[POOL]
         accounts.add(POOL, handle.url, handle.api_key, USER)
         accounts.remember_password(POOL, USER)
-        widget = ServerQueuePanel(accounts, core.submit)
+        services = Services(accounts=accounts, core=core)
+        widget = ServerQueuePanel(services.queues)
         qtbot.addWidget(widget)
         yield widget
         widget.shutdown()
-    core.stop()
+    services.shutdown()  # closes the pool clients and stops the core loop
     demo_cluster.reset_faults()
     for row in site.get("api/Content/Queue", params={"size": 500}).json()["data"]:
         body = {"queueId": row["queueId"], "mediaId": row["mediaId"], "source": row["source"]}

@@ -166,14 +166,14 @@ def test_q_toggles_the_pool_queue_on_the_server(
 def test_enter_downloads_the_selected_row_through_the_engine(gui: GuiApp, qtbot: QtBot) -> None:
     search(gui, qtbot, "love")
     view, model = gui.window.results, gui.window.model
-    assert gui.panels is not None and gui.panels.engine is not None
+    assert gui.downloads is not None and gui.downloads.engine is not None
     view.setFocus()
     view.setCurrentIndex(model.index(1, COLUMN_INDEX["artist"]))
     wanted = model.row_at(model.index(1, 0))
-    with qtbot.waitSignal(gui.panels.engine.batchFinished, timeout=60_000) as finished:
+    with qtbot.waitSignal(gui.downloads.engine.batchFinished, timeout=60_000) as finished:
         qtbot.keyClick(view, Qt.Key.Key_Return)
     assert finished.args == [1, 0]  # one done, none failed
-    entry = gui.panels.store.have(wanted.pool, wanted.media_id)
+    entry = gui.services.store.have(wanted.pool, wanted.media_id)
     assert entry is not None and entry.present  # the file is on disk, under $CRATEQ_HOME
     shown = model.index_of_key(wanted.key)
     qtbot.waitUntil(lambda: "♪" in model.data(shown.siblingAtColumn(COLUMN_INDEX["state"])))

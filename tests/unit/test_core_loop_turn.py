@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crateq.ui.shell import core_loop
-from crateq.ui.shell.core_loop import GUI_TURN, CoreLoop
+from crateq import core_loop
+from crateq.core_loop import GUI_TURN, CoreLoop
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ What a command may rely on:
 * ``error(msg)`` / ``warn(msg)`` write one line on stderr.
 * ``read_secret(prompt, from_stdin=...)``: a secret from stdin (``--password-stdin``) or a
   hidden interactive prompt; never from argv.
-* ``make_accounts()`` builds the ``Accounts`` service over the system keyring;
+* ``cli_services()`` builds the app's ``Services`` (the same composition root as the GUI)
+  from the settings; ``make_accounts()`` is its ``Accounts`` over the system keyring;
   ``hold_stdin_password(accounts, names)`` implements ``--password-stdin`` for a command.
 * ``parse_track_key("POOL:ID")`` → ``(pool, media_id)``, a BadParameter otherwise.
 * ``LazyChoice(load)``: a ``click.Choice`` whose choices come from the core on first use,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from crateq.core.accounts import Accounts
+    from crateq.services import Services
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -163,11 +165,16 @@ def read_secret(prompt: str, *, from_stdin: bool, stdin_when_piped: bool = False
     return value
 
 
+def cli_services() -> Services:
+    """The services of one command: accounts, store, engine, crate, built from settings."""
+    from crateq.services import Services
+
+    return Services()
+
+
 def make_accounts() -> Accounts:
     """The Accounts service over the system keyring and the settings in the config dir."""
-    from crateq.core.accounts import Accounts
-
-    return Accounts()
+    return cli_services().accounts
 
 
 def hold_stdin_password(accounts: Accounts, names: Iterable[str]) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from crateq.api.errors import CrateInputError
-from crateq.cli._common import LazyChoice, cli_errors, print_json, print_table, run
+from crateq.cli._common import LazyChoice, cli_errors, cli_services, print_json, print_table, run
 
 # The crate service (its client, httpx, the pydantic models) loads when a command runs or
 # its choices are checked, not for `crateq --help`.
@@ -43,10 +43,9 @@ def _discovery_kinds() -> tuple[DiscoveryKind, ...]:
 
 
 def _with_service(use: Callable[[CrateService], Awaitable[T]]) -> T:
-    from crateq.core.crate_service import CrateService
 
     async def go() -> T:
-        service = CrateService.from_settings()
+        service = cli_services().crate_service()
         try:
             return await use(service)
         finally:

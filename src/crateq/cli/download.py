@@ -23,10 +23,10 @@ import click
 from crateq.api.errors import CrateQError
 from crateq.cli._common import (
     cli_errors,
+    cli_services,
     console,
     error,
     hold_stdin_password,
-    make_accounts,
     parse_track_key,
     print_json_line,
     print_table,
@@ -152,10 +152,9 @@ async def _download(
     import asyncio
 
     from crateq.core.autodownload import AutoDownloader
-    from crateq.core.downloads import DownloadEngine
-    from crateq.core.store import Store
 
-    accounts = make_accounts()
+    services = cli_services()
+    accounts = services.accounts
     settings = accounts.settings().downloads
     if jobs:
         settings = settings.model_copy(
@@ -171,8 +170,7 @@ async def _download(
         raise click.BadParameter(f"No pool named {missing[0]!r} is configured.")
     if password_stdin:
         hold_stdin_password(accounts, clients)
-    store = Store()
-    engine = DownloadEngine(store, clients, settings)
+    engine = services.download_engine(clients, settings)
     display = _Display(as_json)
     engine.subscribe(display)
     stop = asyncio.Event()
@@ -225,7 +223,7 @@ async def _download(
             await auto.drain()  # removals from server queues for what did finish
             auto.close()
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
-        store.close()
+        services.shutdown()  # closes the store
     return _summary(engine.jobs(), errors, as_json, interrupted)
 
 

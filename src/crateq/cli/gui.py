@@ -25,6 +25,7 @@ from crateq.ui.shell.mode_names import MODES  # Qt-free: `crateq <other command>
 )
 def command(demo: bool, mode: str | None, quit_after: int | None) -> None:
     """Open CrateQ Desktop: widget, app or fullscreen mode."""
+    from crateq.cli.demo_seed import start_gui_demo
     from crateq.ui.shell.app import run
 
-    sys.exit(run(demo=demo, mode=mode, quit_after_ms=quit_after))
+    sys.exit(run(demo=start_gui_demo if demo else None, mode=mode, quit_after_ms=quit_after))

@@ -19,13 +19,16 @@ import asyncio
 import datetime as dt
 import os
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from crateq.api.crate import CrateClient
 from crateq.api.crate_models import ArtistDossier, IdentityResolution, LabelDossier
 from crateq.api.errors import CrateError
+
+if TYPE_CHECKING:
+    from crateq.core.secrets import SecretStore
 
 DiscoveryKind = Literal["breakouts", "tastemakers", "ones-to-watch"]
 DISCOVERY_KINDS: tuple[DiscoveryKind, ...] = ("breakouts", "tastemakers", "ones-to-watch")
@@ -121,16 +124,18 @@ class CrateService:
         self.client = client
 
     @classmethod
-    def from_settings(cls, **client_options: Any) -> CrateService:
-        """URL from settings (``CRATEQ_CRATE_URL`` overrides), key from the keyring
-        (``CRATEQ_CRATE_API_KEY`` overrides); a missing key fails on the first keyed call."""
+    def from_settings(
+        cls, *, secret_store: SecretStore | None = None, **client_options: Any
+    ) -> CrateService:
+        """URL from settings (``CRATEQ_CRATE_URL`` overrides), key from ``secret_store`` (the
+        keyring by default; ``CRATEQ_CRATE_API_KEY`` overrides); a missing key fails on the
+        first keyed call."""
         from crateq.core.secrets import SecretStore, config_secret
         from crateq.core.settings import load_settings
 
         url = os.environ.get("CRATEQ_CRATE_URL") or load_settings().crate.url
-        key = os.environ.get("CRATEQ_CRATE_API_KEY") or SecretStore().get(
-            config_secret("crate.api_key")
-        )
+        store = secret_store or SecretStore()
+        key = os.environ.get("CRATEQ_CRATE_API_KEY") or store.get(config_secret("crate.api_key"))
         return cls(CrateClient(url, key, **client_options))
 
     async def aclose(self) -> None:

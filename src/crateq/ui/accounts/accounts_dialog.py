@@ -3,13 +3,13 @@
 Passwords go straight to the OS keyring through ``Accounts`` and are never written to the
 settings file; the password field is cleared once stored. The pool's own answer to a login
 (``status`` and ``msg``) is shown as it is, followed by one sentence saying what to do.
-Network work runs on the caller's asyncio loop (``run``), never on the GUI thread.
+Network work runs on the services' core loop, never on the GUI thread.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,10 +37,13 @@ from crateq.api.errors import (
 )
 from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
-from crateq.core.accounts import Accounts, normalise_url
+from crateq.core.accounts import normalise_url
 from crateq.core.settings import load_settings, save_settings
-from crateq.ui.downloads.engine_bridge import Runner, relay, user_message
+from crateq.ui.downloads.engine_bridge import relay, user_message
 from crateq.ui.downloads.queue_panel import CHECKBOX_QSS
+
+if TYPE_CHECKING:
+    from crateq.services import Services
 
 # What the user should do about each account status the pools send.
 STATUS_ADVICE = {
@@ -79,21 +82,8 @@ def describe_error(exc: BaseException) -> str:
     return user_message(exc)
 
 
-async def _probe(name: str, url: str, api_key: str, username: str, password: str) -> LoginResult:
-    """Log in and make one API call with throwaway credentials; nothing is stored."""
-    from crateq.api.pool import PoolClient
-
-    client = PoolClient(name, url, api_key, username=username)
-    try:
-        result = await client.login(password)
-        await client.queue(1, 1)  # the key and the new token also work for API calls
-        return result
-    finally:
-        await client.aclose()
-
-
 class AccountsDialog(QDialog):
-    """Edits pools through ``accounts``; ``run`` schedules a coroutine on the core loop.
+    """Edits pools through the services' accounts; sign-in and test run on the core loop.
 
     ``poolsChanged`` fires after any add, edit or removal (the app re-makes its clients);
     ``signedIn(name, LoginResult)`` after a successful sign-in.
@@ -104,8 +94,7 @@ class AccountsDialog(QDialog):
 
     def __init__(
         self,
-        accounts: Accounts,
-        run: Runner,
+        services: Services,
         parent: QWidget | None = None,
         *,
         settings_file: Path | None = None,
@@ -114,8 +103,8 @@ class AccountsDialog(QDialog):
         self.setWindowTitle("Pools and accounts")
         self.setMinimumSize(860, 660)
         self.setStyleSheet(CHECKBOX_QSS)
-        self.accounts = accounts
-        self._run = run
+        self.services = services
+        self.accounts = services.accounts
         self._file = settings_file
         self._busy = False
         self._editing: str | None = None  # the saved pool the form shows, if any
@@ -239,7 +228,7 @@ class AccountsDialog(QDialog):
             self.pool_list.setCurrentRow(0)
         self._selected(self.pool_list.currentItem())
 
-    def _selected(self, item: QListWidgetItem | None, _old: Any = None) -> None:
+    def _selected(self, item: QListWidgetItem | None, _old: QListWidgetItem | None = None) -> None:
         if item is None:
             self.new_pool()
             return
@@ -259,7 +248,7 @@ class AccountsDialog(QDialog):
     def new_pool(self) -> None:
         self._editing = None
         self.pool_list.clearSelection()
-        self.pool_list.setCurrentItem(None)
+        self.pool_list.setCurrentItem(None)  # type: ignore[call-overload]  # None clears it
         for edit in (self.name, self.url, self.api_key, self.username, self.password):
             edit.clear()
         self.password.setPlaceholderText("")
@@ -317,14 +306,16 @@ class AccountsDialog(QDialog):
         self._busy = True
         self.signin_button.setEnabled(False)
         self._show("", f"Signing in to {name}…")
-        future = self._run(self.accounts.login(name, password))
+        future = self.services.core.submit(self.accounts.login(name, password))
         relay(future, self, lambda result, error: self._signed_in(name, result, error))
 
-    def _signed_in(self, name: str, result: Any, error: BaseException | None) -> None:
+    def _signed_in(
+        self, name: str, result: LoginResult | None, error: BaseException | None
+    ) -> None:
         self._busy = False
         self.signin_button.setEnabled(True)
-        if error is not None:
-            self._show("error", describe_error(error))
+        if error is not None or result is None:
+            self._show("error", describe_error(error or RuntimeError("no answer")))
             return
         state, text = describe_login(result)
         self._status[name] = result.status.lower() or "current"
@@ -346,15 +337,15 @@ class AccountsDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self._show("", f"Testing {url}…")
-        probe = _probe(
+        probe = self.services.probe_pool(
             name, url, self.api_key.text().strip(), self.username.text().strip(), password
         )
-        relay(self._run(probe), self, self._tested)
+        relay(self.services.core.submit(probe), self, self._tested)
 
-    def _tested(self, result: Any, error: BaseException | None) -> None:
+    def _tested(self, result: LoginResult | None, error: BaseException | None) -> None:
         self.test_button.setEnabled(True)
-        if error is not None:
-            self._show("error", describe_error(error))
+        if error is not None or result is None:
+            self._show("error", describe_error(error or RuntimeError("no answer")))
             return
         state, text = describe_login(result)
         self._show(state, "The connection works.\n" + text)

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from crateq.api.errors import CrateAuthError, CrateKeyMissing, CrateQError
 from crateq.api.pool_models import MediaRow
 from crateq.core.crate_service import ArtistCard, CrateService, DiscoveryKind
-from crateq.ui.shell.core_loop import CoreLoop, TaskGroup
+from crateq.core_loop import TaskGroup
+
+if TYPE_CHECKING:
+    from crateq.services import CrateFactory, Services
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ KEY_HINT = (
 CACHE_SIZE = 64
 DISCOVERY_LIMIT = 10
 _FEATURING = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|with)\s+.*$", re.IGNORECASE)
-
-ServiceFactory = Callable[[], CrateService]
 
 
 def primary_artist(artist: str) -> str:
@@ -65,26 +64,6 @@ def explain(exc: BaseException) -> str:
     return f"crate look-up failed ({exc.__class__.__name__})."
 
 
-def default_service_factory(accounts: Any, **client_options: Any) -> ServiceFactory:
-    """crate's URL from settings and its key from the keyring the accounts use (both
-    overridable by ``CRATEQ_CRATE_URL`` / ``CRATEQ_CRATE_API_KEY``). Called on the core
-    thread, so a slow keyring never blocks the window. ``accounts`` may be a callable that
-    returns them (the window's accounts are made on first use)."""
-
-    def make() -> CrateService:
-        from crateq.api.crate import CrateClient
-        from crateq.core.secrets import SecretStore, config_secret
-        from crateq.core.settings import load_settings
-
-        url = os.environ.get("CRATEQ_CRATE_URL") or load_settings().crate.url
-        found = accounts() if callable(accounts) else accounts
-        store = getattr(found, "secrets", None) or SecretStore()
-        key = os.environ.get("CRATEQ_CRATE_API_KEY") or store.get(config_secret("crate.api_key"))
-        return CrateService(CrateClient(url, key, **client_options))
-
-    return make
-
-
 def best_match(rows: list[MediaRow], artist: str) -> MediaRow | None:
     """The one version to queue for ``artist``: their own track (not a feature), full-length
     mixes before edits, newest first. None when no row is really by them."""
@@ -101,8 +80,8 @@ def best_match(rows: list[MediaRow], artist: str) -> MediaRow | None:
 
 
 class CrateController(QObject):
-    """Starts crate look-ups for the panels; ``app`` is the window's ``AppController``
-    (its pool clients are reused for "queue all found")."""
+    """Starts crate look-ups for the panels over ``services`` (crate, and the core loop's
+    pool clients for "queue all found"); ``row_changed`` tells the grid what got queued."""
 
     card_loading = Signal(int, str)  # lookup number, query
     card_ready = Signal(int, str, object)  # lookup number, query, ArtistCard
@@ -113,25 +92,23 @@ class CrateController(QObject):
     queue_progress = Signal(str, str)  # kind, one line of progress
     queue_finished = Signal(str, int, str)  # kind, tracks newly queued, summary sentence
     search_requested = Signal(str)  # an artist or label to search in every pool
+    row_changed = Signal(str, dict)  # POOL:ID, changed fields (a row now on a pool's queue)
     notice = Signal(str)
     _card_done = Signal(int, str, object)  # core thread -> GUI thread (fills the cache)
 
     def __init__(
         self,
-        core: CoreLoop,
-        app: Any = None,
+        services: Services,
         *,
-        accounts: Any = None,
-        service_factory: ServiceFactory | None = None,
+        service_factory: CrateFactory | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.core = core
-        self.app = app
-        source = accounts if accounts is not None else (lambda: getattr(app, "accounts", None))
-        self._factory = service_factory or default_service_factory(source)
+        self.services = services
+        self.core = services.core
+        self._factory = service_factory or services.crate_factory()
         self._service: CrateService | None = None  # core thread only
-        self.tasks = TaskGroup(core, self._task_failed)
+        self.tasks = TaskGroup(self.core, self._task_failed)
         self.lookup_number = 0
         self.cache: OrderedDict[str, ArtistCard] = OrderedDict()
         self._card_done.connect(self._remember)
@@ -202,7 +179,7 @@ class CrateController(QObject):
         self.tasks.start(task, self._queue_all(kind, names))
 
     async def _queue_all(self, kind: str, names: list[str]) -> None:
-        clients = self._pool_clients()
+        clients = self.services.pool_clients()  # the signed-in pools' shared sessions
         if not clients:
             message = "No pool is signed in: nothing was queued."
             self.queue_finished.emit(kind, 0, message)
@@ -212,7 +189,7 @@ class CrateController(QObject):
         for i, name in enumerate(names, 1):
             self.queue_progress.emit(kind, f"Finding {name} in the pools ({i} of {len(names)})…")
             try:
-                row = await self._find_best(clients, name)
+                row = await self._find_best(list(clients), name)
                 if row is None:
                     missing += 1
                     continue
@@ -226,7 +203,7 @@ class CrateController(QObject):
             except Exception as exc:  # one artist failing must not stop the others
                 log.info("queue all: %s failed: %s", name, exc)
                 failed += 1
-        await self._report_queue_ids(clients, changed_pools)
+        await self._report_queue_ids(changed_pools)
         parts = [f"Queued {added} of {len(names)} artists' best matches"]
         if already:
             parts.append(f"{already} already queued")
@@ -238,38 +215,28 @@ class CrateController(QObject):
         self.queue_finished.emit(kind, added, summary)
         self.notice.emit(summary)
 
-    async def _find_best(self, clients: dict[str, Any], name: str) -> MediaRow | None:
+    async def _find_best(self, pools: list[str], name: str) -> MediaRow | None:
         from crateq.core import search as core_search
 
         query = core_search.query_from_filters(keywords=name)
         rows: list[MediaRow] = []
-        async for event in core_search.federated_search(clients, query, limit=50):
+        async for event in self.services.search(query, pools, limit=50):
             if isinstance(event, core_search.PoolRows):
                 rows.extend(event.rows)
         return best_match(rows, name)
 
-    async def _report_queue_ids(self, clients: dict[str, Any], pools: set[str]) -> None:
+    async def _report_queue_ids(self, pools: set[str]) -> None:
         """Tell the grid (and the pool-queue panel) which rows are now queued."""
-        row_changed = getattr(self.app, "row_changed", None)
-        if row_changed is None:
-            return
         for pool in sorted(pools):
             try:
-                for queued in await clients[pool].queue_all():
-                    row_changed.emit(f"{pool}:{queued.media_id}", {"queue_id": queued.queue_id})
+                for queued in await self.services.pool_client(pool).queue_all():
+                    key = f"{pool}:{queued.media_id}"
+                    self.row_changed.emit(key, {"queue_id": queued.queue_id})
             except CrateQError as exc:
                 log.info("reading the %s queue failed: %s", pool, exc)
 
-    def _pool_clients(self) -> dict[str, Any]:
-        """The window controller's signed-in clients (core thread), so sessions are shared."""
-        if self.app is None:
-            return {}
-        clients: dict[str, Any] = self.app._pool_clients()
-        enabled = set(self.app.pool_names())
-        return {n: c for n, c in clients.items() if n in enabled}
-
     # -- plumbing ------------------------------------------------------------------------------
-    def set_service_factory(self, factory: ServiceFactory) -> None:
+    def set_service_factory(self, factory: CrateFactory) -> None:
         """Reach crate another way from the next call on (another URL, retry policy, tests)."""
         self._factory = factory
         self.cache.clear()
@@ -303,59 +270,3 @@ class CrateController(QObject):
                 self.core.call(service.aclose(), timeout=5)
             except Exception:
                 log.debug("closing the crate client failed", exc_info=True)
-
-
-def attach(window: Any, app: Any, *, demo: bool = False, **options: Any) -> CrateController:
-    """Put the artist card beside the grid and the discovery panel under it.
-
-    The card follows the grid's current row; every "search" the card or the lists ask for
-    goes to the window's own search entry point. In the demo the stand-in's key is held in
-    memory (never stored) unless a key is already set. Returns the controller, whose
-    ``card`` and ``discovery`` attributes are the two panels; call its ``shutdown`` before
-    the core loop stops.
-    """
-    from crateq.ui.crate.artist_card import ArtistCardPanel
-    from crateq.ui.crate.discovery_panel import DiscoveryPanel
-
-    if demo:
-        _hold_demo_key(app.accounts)
-    crate = CrateController(app.core, app, parent=window, **options)
-    card = ArtistCardPanel(crate, window)
-    window.splitter.addWidget(card)
-    window.splitter.setStretchFactor(window.splitter.indexOf(card), 0)
-    sizes = window.splitter.sizes()
-    if len(sizes) == 3 and sum(sizes) > 0:
-        window.splitter.setSizes([sizes[0], max(200, sizes[1] - 360), 360])
-    discovery = DiscoveryPanel(crate, window)
-    window.add_panel("Discover", discovery)
-    crate.card, crate.discovery = card, discovery  # type: ignore[attr-defined]
-
-    def row_selected(current: Any, _previous: Any) -> None:
-        row = window.model.row_at(current)
-        if row is not None and card.isVisible():
-            card.show_artist(row.artist)
-
-    window.results.selectionModel().currentRowChanged.connect(row_selected)
-    card.search_requested.connect(window.search_artist)
-    crate.search_requested.connect(window.search_artist)
-    crate.notice.connect(lambda text: window.statusBar().showMessage(text, 8000))
-
-    def mode_changed(on: bool) -> None:
-        if on:
-            card.setVisible(window.mode != "widget")
-            row_selected(window.results.currentIndex(), None)  # catch up on a hidden change
-
-    for action in window.mode_actions.values():
-        action.toggled.connect(mode_changed)
-    card.setVisible(window.mode != "widget")
-    return crate
-
-
-def _hold_demo_key(accounts: Any) -> None:
-    from crateq.core.secrets import config_secret
-    from crateq.demo.crate_app import DEMO_API_KEY
-
-    store = getattr(accounts, "secrets", None)
-    name = config_secret("crate.api_key")
-    if store is not None and not os.environ.get("CRATEQ_CRATE_API_KEY") and store.get(name) is None:
-        store.hold(name, DEMO_API_KEY)

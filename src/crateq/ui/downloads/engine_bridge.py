@@ -1,11 +1,12 @@
 """The download engine seen from the GUI thread: queued Qt signals in, engine calls out.
 
 The engine runs on its own asyncio loop in a worker thread (``EngineThread``) so bulk byte
-moving and file writes never stall the window (DESIGN.md measured 300-500 ms stalls on the
-GUI loop). Its listener runs on that thread and only forwards events through a Qt signal,
-which Qt queues into the GUI thread; progress is coalesced to ~10 Hz per job there, state
-changes always pass. The bridge keeps a GUI-side mirror of every job (``snapshots``) and
-says when a batch is over (nothing queued or running any more) for notifications.
+moving and file writes never stall the window (DESIGN.md measured long stalls on the GUI
+loop; docs/PERFORMANCE.md). Its listener runs on that thread and only forwards events
+through a Qt signal, which Qt queues into the GUI thread; progress is coalesced to about ten
+signals a second per job there (``PROGRESS_MIN_INTERVAL``), state changes always pass. The
+bridge keeps a GUI-side mirror of every job (``snapshots``) and says when a batch is over
+(nothing queued or running any more) for notifications.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
@@ -25,11 +26,16 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from crateq.api.pool_models import MediaRow
 from crateq.core.autodownload import AutoDownloader, QueueRun
 from crateq.core.download_jobs import JobEvent, JobSnapshot, JobState
-from crateq.core.downloads import EngineThread
+from crateq.core.downloads import DownloadEngine, EngineThread
+
+if TYPE_CHECKING:
+    from crateq.core.settings import Settings
+    from crateq.services import Services
+    from crateq.services_pools import PoolClients
 
 log = logging.getLogger(__name__)
 PROGRESS_MIN_INTERVAL = 0.1  # seconds between two progress signals of one job
-Runner = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
+T = TypeVar("T")
 
 
 def user_message(exc: BaseException) -> str:
@@ -66,9 +72,9 @@ _poster: _Poster | None = None
 
 
 def relay(
-    future: concurrent.futures.Future[Any],
+    future: concurrent.futures.Future[T],
     receiver: QObject,
-    callback: Callable[[Any, BaseException | None], None],
+    callback: Callable[[T | None, BaseException | None], None],
 ) -> None:
     """Call ``callback(result, error)`` on the GUI thread when ``future`` ends.
 
@@ -79,13 +85,16 @@ def relay(
         _poster = _Poster()
     poster = _poster
 
-    def deliver(result: Any, error: BaseException | None) -> None:
+    def deliver(result: T | None, error: BaseException | None) -> None:
         if shiboken6.isValid(receiver):
             callback(result, error)
 
-    def done(f: concurrent.futures.Future[Any]) -> None:
+    def done(f: concurrent.futures.Future[T]) -> None:
         if f.cancelled():
-            outcome: tuple[Any, BaseException | None] = (None, concurrent.futures.CancelledError())
+            outcome: tuple[T | None, BaseException | None] = (
+                None,
+                concurrent.futures.CancelledError(),
+            )
         else:
             error = f.exception()
             outcome = (None if error else f.result(), error)
@@ -94,47 +103,15 @@ def relay(
     future.add_done_callback(done)
 
 
-class PoolSources:
-    """Pool clients for the engine, made lazily on the engine's loop.
-
-    An httpx AsyncClient belongs to the loop it is used on, so these clients are never
-    shared with the GUI's core loop. ``accounts`` is a ``crateq.core.accounts.Accounts``.
-    """
-
-    def __init__(self, accounts: Any) -> None:
-        self._accounts = accounts
-        self._clients: dict[str, Any] = {}
-
-    def __call__(self, name: str) -> Any:
-        if name not in self._clients:
-            self._clients[name] = self._accounts.client(name)
-        return self._clients[name]
-
-    def enabled(self) -> list[Any]:
-        return [self(p.name) for p in self._accounts.pools() if p.enabled]
-
-    async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            try:
-                await client.aclose()
-            except Exception:  # closing must not block shutdown
-                log.debug("closing a pool client failed", exc_info=True)
-
-
 def start_engine(
-    accounts: Any, store: Any, settings: Any, parent: QObject | None = None
+    services: Services, settings: Settings, parent: QObject | None = None
 ) -> EngineBridge:
-    """Engine thread + bridge for the app: ``store`` a ``Store``, ``settings`` a ``Settings``."""
-    from crateq.core.downloads import DownloadEngine
-
-    sources = PoolSources(accounts)
-    thread = EngineThread(lambda: DownloadEngine(store, sources, settings.downloads))
+    """The services' engine thread and its bridge, with the settings' download options."""
     d = settings.downloads
     bridge = EngineBridge(
-        thread,
+        services.start_engine(d),
         parent,
-        sources=sources,
+        sources=services.engine_clients,
         remove_after=d.remove_from_server_queue,
         auto_interval=d.auto_interval_seconds,
     )
@@ -158,13 +135,15 @@ class EngineBridge(QObject):
     autoDownloadChanged = Signal(bool)
     orderChanged = Signal(list)  # job ids in queue order (0 = next to start)
     _event = Signal(object)  # JobEvent, emitted on the engine thread
+    # The engine's thread, under the name callers use; it hides QObject.thread() on purpose.
+    thread: EngineThread[DownloadEngine]  # type: ignore[assignment]
 
     def __init__(
         self,
-        engine_thread: EngineThread,
+        engine_thread: EngineThread[DownloadEngine],
         parent: QObject | None = None,
         *,
-        sources: PoolSources | None = None,
+        sources: PoolClients | None = None,
         remove_after: bool = False,
         auto_interval: int = 60,
     ) -> None:
@@ -230,10 +209,10 @@ class EngineBridge(QObject):
     def job(self, job_id: int) -> JobSnapshot | None:
         return self._jobs.get(job_id)
 
-    def _submit(self, coro: Coroutine[Any, Any, Any], what: str) -> concurrent.futures.Future[Any]:
+    def _submit(self, coro: Coroutine[Any, Any, T], what: str) -> concurrent.futures.Future[T]:
         future = self.thread.submit(coro)
 
-        def report(_result: Any, error: BaseException | None) -> None:
+        def report(_result: object, error: BaseException | None) -> None:
             if error is not None and not isinstance(error, concurrent.futures.CancelledError):
                 self.notice.emit(f"{what} failed: {user_message(error)}")
 
@@ -241,13 +220,13 @@ class EngineBridge(QObject):
         return future
 
     # -- commands ------------------------------------------------------------------------
-    def start(self) -> concurrent.futures.Future[Any]:
+    def start(self) -> concurrent.futures.Future[list[JobSnapshot]]:
         """Resume the unfinished jobs of an earlier run."""
         return self._submit(self.engine.start(), "Resuming downloads")
 
     def add_rows(
         self, rows: Sequence[MediaRow], *, force: bool = False
-    ) -> concurrent.futures.Future[Any]:
+    ) -> concurrent.futures.Future[list[JobSnapshot]]:
         """Queue rows for download (a track already in the library is not fetched again)."""
         rows = list(rows)
 
@@ -256,19 +235,19 @@ class EngineBridge(QObject):
 
         return self._submit(add_all(), "Queueing downloads")
 
-    def pause(self, job_id: int) -> concurrent.futures.Future[Any]:
+    def pause(self, job_id: int) -> concurrent.futures.Future[None]:
         return self._submit(self.engine.pause(job_id), "Pause")
 
-    def resume(self, job_id: int) -> concurrent.futures.Future[Any]:
+    def resume(self, job_id: int) -> concurrent.futures.Future[None]:
         return self._submit(self.engine.resume(job_id), "Resume")
 
-    def retry(self, job_id: int) -> concurrent.futures.Future[Any]:
+    def retry(self, job_id: int) -> concurrent.futures.Future[None]:
         return self._submit(self.engine.retry(job_id), "Retry")
 
-    def cancel(self, job_id: int) -> concurrent.futures.Future[Any]:
+    def cancel(self, job_id: int) -> concurrent.futures.Future[None]:
         return self._submit(self.engine.cancel(job_id), "Cancel")
 
-    def move(self, job_id: int, index: int) -> concurrent.futures.Future[Any]:
+    def move(self, job_id: int, index: int) -> concurrent.futures.Future[list[int]]:
         """Put a job at ``index`` of the queue order; ``orderChanged`` follows."""
 
         async def move_and_list() -> list[int]:
@@ -279,7 +258,7 @@ class EngineBridge(QObject):
         relay(future, self, self._reordered)
         return future
 
-    def _reordered(self, order: Any, error: BaseException | None) -> None:
+    def _reordered(self, order: list[int] | None, error: BaseException | None) -> None:
         if error is None and order is not None:
             known = set(order)
             self.order = list(order) + [i for i in self.order if i not in known]
@@ -291,7 +270,7 @@ class EngineBridge(QObject):
         if self._autodl is None:
             if self.sources is None:
                 raise RuntimeError("no pools are connected to the download engine")
-            clients = {c.name: c for c in self.sources.enabled()}
+            clients = self.sources.enabled()
             self._autodl = AutoDownloader(
                 self.engine,
                 clients,
@@ -308,7 +287,7 @@ class EngineBridge(QObject):
             self._autodl.close()
         self._autodl, self._auto_stop = None, None
 
-    def reset_pools(self) -> concurrent.futures.Future[Any]:
+    def reset_pools(self) -> concurrent.futures.Future[None]:
         """After pools or their accounts changed: new clients and a new queue reader."""
         sources = self.sources
         was_auto = self.auto_running
@@ -323,7 +302,7 @@ class EngineBridge(QObject):
             future.add_done_callback(lambda _f: self.thread.submit(self._watch()))
         return future
 
-    def download_all_queued(self) -> concurrent.futures.Future[Any]:
+    def download_all_queued(self) -> concurrent.futures.Future[QueueRun]:
         """Read every pool's server-side queue once and download what is not there yet."""
 
         async def run_once() -> QueueRun:
@@ -333,7 +312,7 @@ class EngineBridge(QObject):
         relay(future, self, self._report_run)
         return future
 
-    def _report_run(self, run: Any, error: BaseException | None) -> None:
+    def _report_run(self, run: QueueRun | None, error: BaseException | None) -> None:
         if error is not None or run is None:
             return
         text = f"{len(run.added)} queued track(s) added to the downloads."
@@ -365,7 +344,7 @@ class EngineBridge(QObject):
             self.notice.emit(f"Auto-download stopped: {user_message(exc)}")
             stop.set()
 
-    def apply_settings(self, settings: Any) -> concurrent.futures.Future[Any]:
+    def apply_settings(self, settings: Settings) -> concurrent.futures.Future[None]:
         """Use new download settings (folder, templates, limits, tags) for jobs that start
         from now on; the queue reader is rebuilt with the new interval and removal choice."""
         d = settings.downloads

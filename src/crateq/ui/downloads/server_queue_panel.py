@@ -8,11 +8,8 @@ add). A pool that fails keeps its error on its own line; the other pools' rows s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -28,8 +25,11 @@ from PySide6.QtWidgets import (
 
 from crateq.api.pool_models import MediaRow
 from crateq.ui.columns import Column, ColumnTable, column_index
-from crateq.ui.downloads.engine_bridge import Runner, relay, user_message
+from crateq.ui.downloads.engine_bridge import relay, user_message
 from crateq.ui.shell.mode_names import APP
+
+if TYPE_CHECKING:
+    from crateq.services_pools import PoolQueues, QueueSnapshot
 
 
 def _field(name: str) -> Callable[[MediaRow], str]:
@@ -50,25 +50,16 @@ SERVER_QUEUE_COLUMNS: tuple[Column[MediaRow], ...] = (
 SERVER_QUEUE_COLUMN = column_index(SERVER_QUEUE_COLUMNS)
 
 
-@dataclass
-class QueueSnapshot:
-    """One read of every pool's queue: rows per pool, and the pools that failed."""
-
-    rows: dict[str, list[MediaRow]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
 class ServerQueueModel(ColumnTable[MediaRow]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(SERVER_QUEUE_COLUMNS, parent)
 
 
 class ServerQueuePanel(QWidget):
-    """The pools' own queues; ``run`` schedules coroutines on the app's core loop.
+    """The pools' own queues, read and changed through ``queues`` (on the core loop).
 
-    ``accounts`` is a ``crateq.core.accounts.Accounts``. ``downloadRequested(list)`` carries
-    the selected rows (with fresh download tokens) for the engine; ``refreshed`` fires after
-    each read.
+    ``downloadRequested(list)`` carries the selected rows (with fresh download tokens) for
+    the engine; ``refreshed`` fires after each read.
     """
 
     downloadRequested = Signal(list)
@@ -77,16 +68,15 @@ class ServerQueuePanel(QWidget):
 
     def __init__(
         self,
-        accounts: Any,
-        run: Runner,
+        queues: PoolQueues,
         parent: QWidget | None = None,
         *,
         poll_seconds: int = 60,
     ) -> None:
         super().__init__(parent)
-        self.accounts = accounts
-        self._run = run
-        self._clients: dict[str, Any] = {}  # touched only on the core loop
+        from crateq.services_pools import QueueSnapshot
+
+        self.queues = queues
         self._reading = False
         self._again = False
         self.snapshot = QueueSnapshot()
@@ -132,31 +122,6 @@ class ServerQueuePanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
 
-    # -- core loop -----------------------------------------------------------------------
-    def _client(self, name: str) -> Any:
-        if name not in self._clients:
-            self._clients[name] = self.accounts.client(name)
-        return self._clients[name]
-
-    async def _read_all(self) -> QueueSnapshot:
-        names = [p.name for p in self.accounts.pools() if p.enabled]
-        answers = await asyncio.gather(
-            *(self._client(n).queue_all() for n in names), return_exceptions=True
-        )
-        snap = QueueSnapshot()
-        for name, answer in zip(names, answers, strict=True):
-            if isinstance(answer, BaseException):
-                snap.errors[name] = user_message(answer)
-            else:
-                snap.rows[name] = list(answer)
-        return snap
-
-    async def _close_clients(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            with contextlib.suppress(Exception):  # closing must not block shutdown
-                await client.aclose()
-
     # -- GUI thread ----------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-read every enabled pool's queue (one read at a time; a second one follows)."""
@@ -165,14 +130,14 @@ class ServerQueuePanel(QWidget):
             return
         self._reading = True
         self.refresh_button.setEnabled(False)
-        relay(self._run(self._read_all()), self, self._read_done)
+        relay(self.queues.read_all(), self, self._read_done)
 
-    def _read_done(self, snap: Any, error: BaseException | None) -> None:
+    def _read_done(self, snap: QueueSnapshot | None, error: BaseException | None) -> None:
         self._reading = False
         self.refresh_button.setEnabled(True)
         if error is not None:
             self.status.setText(f"Queues not read: {user_message(error)}")
-        else:
+        elif snap is not None:
             self.snapshot = snap
             rows = [row for name in sorted(snap.rows) for row in snap.rows[name]]
             self.model.set_rows(rows)
@@ -195,17 +160,7 @@ class ServerQueuePanel(QWidget):
         self._change(list(rows), adding=False)
 
     def _change(self, rows: list[MediaRow], *, adding: bool) -> None:
-        async def apply() -> int:
-            changed = 0
-            for row in rows:
-                client = self._client(row.pool)
-                if adding:
-                    changed += bool(await client.queue_add(row))
-                else:
-                    changed += bool(await client.queue_remove(row.media_id))
-            return changed
-
-        def done(changed: Any, error: BaseException | None) -> None:
+        def done(changed: int | None, error: BaseException | None) -> None:
             verb = "Queued" if adding else "Removed"
             if error is not None:
                 self.notice.emit(f"{verb[:-1]}ing failed: {user_message(error)}")
@@ -213,7 +168,7 @@ class ServerQueuePanel(QWidget):
                 self.notice.emit(f"{verb} {changed} track(s) on the pools.")
             self.refresh()
 
-        relay(self._run(apply()), self, done)
+        relay(self.queues.change(rows, adding=adding), self, done)
 
     def selected_rows(self) -> list[MediaRow]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -229,12 +184,6 @@ class ServerQueuePanel(QWidget):
         if rows:
             self.downloadRequested.emit(rows)
 
-    def pools_changed(self) -> None:
-        """After the accounts changed: new clients, then a fresh read."""
-        relay(self._run(self._close_clients()), self, lambda _r, _e: self.refresh())
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Stop polling and close the clients (call before the core loop stops)."""
+    def shutdown(self) -> None:
+        """Stop polling (call before the core loop stops; the services close the clients)."""
         self.timer.stop()
-        with contextlib.suppress(Exception):
-            self._run(self._close_clients()).result(timeout)

@@ -1,7 +1,7 @@
 """The GUI's one door into the core: widgets call methods here, results come back as signals.
 
-Widgets hold no ``async def``. Every method starts a named task on the core loop
-(``crateq.ui.shell.core_loop``); a newer search cancels the older one. Results are emitted as Qt
+Widgets hold no ``async def``. Every method starts a named task on the services' core loop
+(``crateq.core_loop``); a newer search cancels the older one. Results are emitted as Qt
 signals from the core thread, which Qt queues into the GUI thread. Every signal of a search
 carries its run number so rows of a cancelled run that were already queued are dropped by
 the receiver (``current_run``). Failures become one readable sentence on the pool's chip or
@@ -11,17 +11,26 @@ in the status bar (``notice``), never a dialog.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from crateq.core.errors import user_message
-from crateq.ui.shell.core_loop import CoreLoop, TaskGroup
+from crateq.core_loop import TaskGroup
 
 if TYPE_CHECKING:
-    from crateq.api.pool_models import MediaRow
+    from crateq.api.pool_models import (
+        Genre,
+        GenreCategory,
+        MediaQuery,
+        MediaRow,
+        VideoQuality,
+    )
+    from crateq.core.search import SearchEvent
+    from crateq.core.store import Store
+    from crateq.services import Services
+
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +41,9 @@ SEARCHING, OK, SLOW, ERROR, TIMEOUT = "searching", "ok", "slow", "error", "timeo
 class Paging:
     """Where one search run stands per pool, so scrolling down can fetch the next pages."""
 
-    def __init__(self, run: int, query: Any) -> None:
+    def __init__(self, run: int, query: MediaQuery) -> None:
         self.run = run
-        self.query = query  # MediaQuery
+        self.query = query
         self.fetched: dict[str, int] = {}
         self.totals: dict[str, int] = {}
 
@@ -48,17 +57,18 @@ class Lookups:
     (A plain class: this module is part of the first frame, see ``crateq.ui.shell.app.GuiApp``.)"""
 
     def __init__(self) -> None:
-        self.genres: list[Any] = []
-        self.categories: list[Any] = []
-        self.qualities: list[Any] = []
+        self.genres: list[Genre] = []
+        self.categories: list[GenreCategory] = []
+        self.qualities: list[VideoQuality] = []
         self.mixes: list[str] = []
 
 
 class AppController(QObject):
     """Starts the core's work for the widgets and reports back through signals.
 
-    ``accounts`` is a ``crateq.core.accounts.Accounts`` (anything with ``clients()``);
-    ``download_hook`` is called with rows to download once a download engine is attached.
+    Pools, their clients (one set on the core loop) and the library come from ``services``.
+    ``download_requested(rows)`` goes to whoever downloads (the downloads feature); with
+    nobody connected, asking to download says so in the status bar.
     """
 
     search_started = Signal(int, list)  # run, pool names
@@ -70,60 +80,33 @@ class AppController(QObject):
     row_changed = Signal(str, dict)  # POOL:ID, changed fields
     in_library = Signal(list)  # POOL:ID of shown versions whose file is in the library
     notice = Signal(str)  # a short status-bar message
+    download_requested = Signal(list)  # rows to download
 
     def __init__(
         self,
-        core: CoreLoop,
-        accounts: Any = None,
+        services: Services,
         *,
         result_limit: int = 500,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.core = core
-        self._accounts = accounts
-        self._accounts_lock = threading.Lock()
+        self.services = services
+        self.core = services.core
         self.result_limit = result_limit
-        self.tasks = TaskGroup(core, self._task_failed)
-        self.download_hook: Callable[[Sequence[MediaRow]], None] | None = None
+        self.tasks = TaskGroup(self.core, self._task_failed)
         self.current_run = 0
         self.paging: Paging | None = None  # of the current run, written on the core thread
-        self.library: Any = None  # a crateq.core.store.Store once downloads are attached
-        self._clients: dict[str, Any] | None = None
-
-    @property
-    def accounts(self) -> Any:
-        """The ``Accounts`` given, or the user's own, made on first use: importing it pulls
-        in httpx and the keyring, which the window's first paint does not wait for."""
-        with self._accounts_lock:  # the GUI and the core thread may both ask first
-            if self._accounts is None:
-                from crateq.core.accounts import Accounts
-
-                self._accounts = Accounts()
-            return self._accounts
-
-    # -- clients (core thread only) -----------------------------------------------------------
-    def _pool_clients(self) -> dict[str, Any]:
-        if self._clients is None:
-            self._clients = dict(self.accounts.clients())
-        return self._clients
 
     def warm_up(self) -> None:
-        """Make the pool clients now: each builds an SSL context (~50 ms holding the GIL),
+        """Make the pool clients now: each builds an SSL context (holding the GIL for long),
         which would otherwise stall the window on the DJ's first keystroke."""
         self.tasks.start("warm-up", self._warm_up())
 
     async def _warm_up(self) -> None:
-        self._pool_clients()
+        self.services.pool_clients()
 
     def pool_names(self) -> list[str]:
-        return [p.name for p in self.accounts.pools() if p.enabled]
-
-    def reset_clients(self) -> None:
-        """After pools change: close the old clients; new ones are made on next use."""
-        old, self._clients = self._clients, None
-        if old:
-            self.core.submit(_close_all(old))
+        return self.services.pool_names()
 
     # -- search --------------------------------------------------------------------------------
     def search(self, spec: Mapping[str, object], pools: Sequence[str] | None = None) -> int:
@@ -135,10 +118,9 @@ class AppController(QObject):
         self.tasks.start("search", self._search(run, dict(spec), names))
         return run
 
-    async def _search(self, run: int, spec: dict[str, Any], names: list[str]) -> None:
+    async def _search(self, run: int, spec: dict[str, object], names: list[str]) -> None:
         from crateq.core import search as core_search
 
-        clients = {n: c for n, c in self._pool_clients().items() if n in names}
         try:  # a malformed filter is the user's to fix: say so on every chip, no request made
             query = core_search.query_from_filters(
                 **{k: v for k, v in spec.items() if v not in (None, "", [], ())}
@@ -153,10 +135,8 @@ class AppController(QObject):
         on_disk = self._library_keys()
         paging = self.paging = Paging(run, query)
         try:
-            async for event in core_search.federated_search(
-                clients, query, limit=self.result_limit
-            ):
-                self._deliver(paging, event, core_search, on_disk)
+            async for event in self.services.search(query, names, limit=self.result_limit):
+                self._deliver(paging, event, on_disk)
         finally:
             self.search_finished.emit(run)
 
@@ -179,19 +159,15 @@ class AppController(QObject):
     async def _more(self, paging: Paging) -> None:
         import asyncio
 
-        from crateq.core import search as core_search
-
-        clients = self._pool_clients()
+        clients = self.services.pool_clients()
         on_disk = self._library_keys()
         size = paging.query.size
 
         async def one(pool: str) -> None:
             before = paging.fetched.get(pool, 0)
             query = paging.query.model_copy(update={"page": before // size + 1})
-            async for event in core_search.federated_search(
-                {pool: clients[pool]}, query, limit=self.result_limit
-            ):
-                self._deliver(paging, event, core_search, on_disk)
+            async for event in self.services.search(query, [pool], limit=self.result_limit):
+                self._deliver(paging, event, on_disk)
             if paging.fetched.get(pool, 0) == before:
                 paging.totals.pop(pool, None)  # nothing new (rows filtered out): stop asking
 
@@ -200,7 +176,9 @@ class AppController(QObject):
         finally:
             self.more_finished.emit(paging.run)
 
-    def _deliver(self, paging: Paging, event: Any, core_search: Any, on_disk: set[str]) -> None:
+    def _deliver(self, paging: Paging, event: SearchEvent, on_disk: set[str]) -> None:
+        from crateq.core import search as core_search
+
         run, pool = paging.run, event.pool
         if isinstance(event, core_search.PoolRows):
             paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
@@ -220,11 +198,16 @@ class AppController(QObject):
         elif isinstance(event, core_search.PoolSlow):
             self.pool_state.emit(run, pool, SLOW, f"{pool} is slow to answer…")
 
+    def library(self) -> Store | None:
+        """The download store once the downloads opened it (None before, or without them)."""
+        return self.services.opened_store()
+
     def _library_keys(self) -> set[str]:
         """``POOL:ID`` of every library entry (core thread; empty without a library)."""
-        if self.library is None:
+        library = self.library()
+        if library is None:
             return set()
-        return {f"{entry.pool}:{entry.media_id}" for entry in self.library.library()}
+        return {f"{entry.pool}:{entry.media_id}" for entry in library.library()}
 
     # -- look-up lists -------------------------------------------------------------------------
     def load_lookups(self) -> None:
@@ -232,7 +215,7 @@ class AppController(QObject):
 
     async def _lookups(self) -> None:
         found = Lookups()
-        for client in self._pool_clients().values():
+        for client in self.services.pool_clients().values():
             try:
                 found.genres = found.genres or list(await client.genres())
                 found.categories = found.categories or list(await client.genre_categories())
@@ -250,7 +233,7 @@ class AppController(QObject):
         self.tasks.start(f"queue:{row.key}", self._toggle_queue(row))
 
     async def _toggle_queue(self, row: MediaRow) -> None:
-        client = self._pool_clients().get(row.pool)
+        client = self.services.pool_clients().get(row.pool)
         if client is None:
             self.notice.emit(f"{row.pool} is not signed in.")
             return
@@ -270,10 +253,10 @@ class AppController(QObject):
     def download(self, rows: Sequence[MediaRow]) -> None:
         if not rows:
             return
-        if self.download_hook is None:
+        if not self.isSignalConnected(QMetaMethod.fromSignal(self.download_requested)):
             self.notice.emit("Downloads are not available in this build yet.")
             return
-        self.download_hook(rows)
+        self.download_requested.emit(list(rows))
 
     # -- lifecycle -----------------------------------------------------------------------------
     def _task_failed(self, name: str, exc: BaseException) -> None:
@@ -281,26 +264,16 @@ class AppController(QObject):
         self.notice.emit(f"{where.capitalize()} failed: {user_message(exc)}")
 
     def shutdown(self) -> None:
-        """Cancel tasks, close the pool clients and stop the core loop (in that order).
+        """Cancel the search tasks (the services then close the clients and the loop).
 
         A new run number and no paging: rows or a "search finished" already queued to the
         GUI thread are then dropped, instead of asking the stopped loop for more."""
         self.current_run += 1
         self.paging = None
         self.tasks.cancel_all()
-        clients, self._clients = self._clients, None
-        self.core.stop(_close_all(clients or {}))
 
 
 def _is_timeout(exc: BaseException) -> bool:
     from crateq.api.errors import PoolTimeout
 
     return isinstance(exc, PoolTimeout | TimeoutError)
-
-
-async def _close_all(clients: dict[str, Any]) -> None:
-    for client in clients.values():
-        try:
-            await client.aclose()
-        except Exception:
-            log.debug("closing a pool client failed", exc_info=True)

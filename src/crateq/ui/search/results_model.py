@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
+from crateq.core_loop import GUI_TURN
 from crateq.ui.columns import BASE_ROLES, ColumnTable, RowPlace, sort_rows
 from crateq.ui.search.columns import RESULT_COLUMN_INDEX, RESULT_COLUMNS
-from crateq.ui.shell.core_loop import GUI_TURN
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow

@@ -13,10 +13,10 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
+from crateq.core_loop import GUI_TURN
 from crateq.ui.columns import apply_default_layout
 from crateq.ui.search.columns import RESULT_COLUMN_INDEX, RESULT_COLUMNS
 from crateq.ui.search.results_model import ResultsModel
-from crateq.ui.shell.core_loop import GUI_TURN
 from crateq.ui.shell.ui_state import UiState
 
 if TYPE_CHECKING:

@@ -2,12 +2,13 @@
 
 Threads and loops. The GUI thread runs Qt's event loop as the asyncio loop (qasync), so the
 app has one main loop and Qt-side code may schedule coroutines on it. The core — searches,
-queue calls, look-up lists — runs on a second asyncio loop in a worker thread
-(``crateq.ui.shell.core_loop``); results come back as Qt signals, which Qt queues into the GUI
-thread. Two reasons: httpx on the Qt loop was measured to freeze the window for 300-500 ms
-at a time (DESIGN.md), and tests stay simple and robust: pytest-qt's ``qtbot.waitUntil`` /
-``waitSignal`` spin the Qt loop, the core loop runs by itself, so a test drives the real
-widgets against the real demo pools without installing qasync or faking time.
+queue calls, look-up lists — runs on a second asyncio loop in a worker thread, owned by the
+composition root (``crateq.services.Services``, built once here and handed to every
+feature); results come back as Qt signals, which Qt queues into the GUI thread. Two
+reasons: httpx on the Qt loop freezes the window for long stretches (DESIGN.md), and tests
+stay simple and robust: pytest-qt's ``qtbot.waitUntil`` / ``waitSignal`` spin the Qt loop,
+the core loop runs by itself, so a test drives the real widgets against the real demo pools
+without installing qasync or faking time.
 
 Start-up paints first, in Qt's own event loop. The first frame is the window with its
 toolbar, the focused search field and the status bar, in the theme's colours and font (a
@@ -22,8 +23,12 @@ of the settings file read with the stdlib (``peek_ui_settings``: theme, widget o
 full, validated settings (pydantic) replace it right after the first paint.
 
 Shutdown runs in a fixed order — stop timers and the preview, stop the download engine,
-cancel core tasks, close pool clients, stop the core loop, stop the demo servers, remove
-the tray and the single-instance server, quit and close the qasync loop, delete the window.
+cancel core tasks, close pool clients, stop the core loop, stop the demo servers (a
+shutdown callback of the services), remove the tray and the single-instance server, quit
+and close the qasync loop, delete the window.
+
+``crateq gui --demo`` starts the demo servers on the entry side (``crateq.launch``) and
+hands their URLs and keys in as a ``SettingsSeed``: the GUI never imports the demo.
 The "Fatal Python error: none_dealloc" seen at exit with PySide6 6.12.0 turned out to be a
 binding bug (every void call drops a reference to None; see tests/ui/test_ui_binding.py),
 so pyproject excludes that release; the ordered shutdown keeps exits clean regardless.
@@ -38,30 +43,35 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
+from crateq.services import Services, SettingsSeed
 from crateq.ui.search.controller import AppController
-from crateq.ui.shell.core_loop import CoreLoop
 from crateq.ui.shell.main_window import MainWindow
 from crateq.ui.shell.theme import apply_palette, apply_theme, resources_dir
 from crateq.ui.shell.window_modes import APP, MODES, WIDGET
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer
+    from PySide6.QtWidgets import QSystemTrayIcon
 
+    from crateq.core.accounts import Accounts
     from crateq.core.settings import Settings
+    from crateq.ui.crate.crate_feature import CrateFeature
+    from crateq.ui.downloads.downloads_feature import DownloadsFeature
+    from crateq.ui.shell.dialogs import AppDialogs
 
 log = logging.getLogger(__name__)
-DEMO_USER = DEMO_PASSWORD = "demo"
+DemoStarter = Callable[[], SettingsSeed]  # starts the demo servers, says how to reach them
 
 
 def instance_key(demo: bool = False) -> str:
@@ -110,47 +120,6 @@ def app_icon() -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
-class DemoSetup:
-    """The embedded demo: servers plus the temporary home created for them (if any)."""
-
-    def __init__(
-        self, cluster: Any, temp_home: tempfile.TemporaryDirectory[str] | None = None
-    ) -> None:
-        self.cluster = cluster
-        self.temp_home = temp_home
-
-
-def start_demo(accounts: Any) -> DemoSetup:
-    """Start the demo pools (and the crate stand-in) and sign in to each as demo/demo."""
-    from crateq.demo import require_extra
-
-    require_extra()  # without the demo extra: its install command on stderr, exit 1
-    from crateq.demo.cluster import DemoCluster, default_extra_apps
-
-    cluster = DemoCluster(extra_apps=default_extra_apps()).start()
-    for name, handle in cluster.pools.items():
-        accounts.add(name, handle.url, handle.api_key, DEMO_USER)
-        accounts.hold_password(name, DEMO_PASSWORD)
-    from crateq.core.settings import save_settings
-
-    settings = accounts.settings()
-    crate = cluster.extras.get("crate")
-    if crate is not None:
-        settings.crate.url = crate.url
-        save_settings(settings)
-    return DemoSetup(cluster)
-
-
-def demo_accounts() -> Any:
-    """Accounts whose secrets stay in this process: the demo never touches the OS keyring."""
-    from keyring.backends import fail
-
-    from crateq.core.accounts import Accounts
-    from crateq.core.secrets import SecretStore
-
-    return Accounts(SecretStore(backend=fail.Keyring()))
-
-
 class GuiApp:
     """Everything one run of the app owns, so shutdown can release it in order.
 
@@ -160,22 +129,23 @@ class GuiApp:
     def __init__(
         self,
         app: QApplication,
-        core: CoreLoop,
+        services: Services,
         controller: AppController,
         window: MainWindow,
         settings: Settings,
-        demo: DemoSetup | None = None,
+        cleanup: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
-        self.core = core
+        self.services = services
         self.controller = controller
         self.window = window
-        self.settings = settings
-        self.demo = demo
+        self.settings = settings  # only its ``ui`` section until finish_startup (peeked)
+        self.cleanup = cleanup  # once the window is gone (a demo's temporary home)
         self.server: QLocalServer | None = None
-        self.tray: Any = None
-        self.panels: Any = None  # crateq.ui.shell.panels.Panels once attached
-        self.crate: Any = None  # crateq.ui.crate.crate_controller.CrateController once attached
+        self.tray: QSystemTrayIcon | None = None
+        self.downloads: DownloadsFeature | None = None
+        self.crate: CrateFeature | None = None
+        self.dialogs: AppDialogs | None = None
         self.startup_error: Exception | None = None  # a settings file that fails validation
         self.filtering = False  # the window filters the app's events (complete_window)
         self.timers: list[QTimer] = []
@@ -187,13 +157,12 @@ class GuiApp:
         self.window.save_view_state()
         if self.window.preview is not None:
             self.window.preview.stop()
-        if self.panels is not None:
-            self.panels.stop()  # the download engine pauses its jobs; they resume next start
+        if self.downloads is not None:
+            self.downloads.stop()  # the download engine pauses its jobs; they resume next start
         if self.crate is not None:
             self.crate.shutdown()  # closes the crate client on the core loop, before it stops
         self.controller.shutdown()
-        if self.demo is not None:
-            self.demo.cluster.stop()
+        self.services.shutdown()  # core tasks, pool clients, core loop, store, demo servers
         if self.tray is not None:
             self.tray.hide()
         if self.server is not None:
@@ -202,13 +171,17 @@ class GuiApp:
 
 def build(
     *,
-    demo: bool = False,
+    demo: DemoStarter | None = None,
     mode: str | None = None,
-    accounts: Any = None,
+    services: Services | None = None,
+    accounts: Accounts | None = None,
     defer_extras: bool = False,
 ) -> GuiApp:
     """Create the app objects (no event loop yet). Tests call this too.
 
+    ``services`` (or just their ``accounts``) may be given; otherwise they are built here
+    once, from the settings file and, with ``demo``, from the seed it returns (pools and
+    crate reached the way a real pool is, passwords held in-process).
     ``defer_extras`` leaves out what the first paint does not need (the style sheet, grid and
     filter panel — ``complete_window`` — then range sliders, downloads, library —
     ``finish_startup``). ``run`` defers them to show the window sooner.
@@ -217,28 +190,24 @@ def build(
     assert isinstance(app, QApplication)
     app.setApplicationName("CrateQ")
     app.setQuitOnLastWindowClosed(True)
-    demo_setup = None
-    if demo:
-        temp_home = None
-        if not os.environ.get("CRATEQ_HOME"):
-            temp_home = tempfile.TemporaryDirectory(prefix="crateq-demo-home-")
-            os.environ["CRATEQ_HOME"] = temp_home.name
-        accounts = accounts or demo_accounts()
-        demo_setup = start_demo(accounts)
-        demo_setup.temp_home = temp_home
-    settings: Any
+    cleanup = None
+    if services is None:
+        services = Services(accounts=accounts, in_process_secrets=demo is not None)
+    if demo is not None:
+        seed = demo()
+        services.seed(seed)  # the demo servers stop with the services
+        cleanup = seed.cleanup
+    settings: Settings
     if defer_extras:
-        settings = peek_ui_settings()
+        # only ``ui`` is read until finish_startup swaps in the validated settings
+        settings = cast("Settings", peek_ui_settings())
+        apply_palette(app, settings.ui.theme)  # the style sheet follows with the grid
     else:
         from crateq.core.settings import load_settings
 
         settings = load_settings()
-    if defer_extras:
-        apply_palette(app, settings.ui.theme)  # the style sheet follows with the grid
-    else:
         apply_theme(app, settings.ui.theme)
-    core = CoreLoop()
-    controller = AppController(core, accounts)
+    controller = AppController(services)
     window = MainWindow(
         controller,
         settings,
@@ -247,7 +216,7 @@ def build(
         defer_body=defer_extras,
     )
     window.set_mode(mode or _saved_mode(window) or APP)
-    gui = GuiApp(app, core, controller, window, settings, demo_setup)
+    gui = GuiApp(app, services, controller, window, settings, cleanup)
     if not defer_extras:
         finish_startup(gui)
     return gui
@@ -263,7 +232,7 @@ def complete_window(gui: GuiApp) -> None:
         apply_theme(gui.app, gui.settings.ui.theme)
     # Widget mode takes focus on the first click anywhere in it (MainWindow.eventFilter).
     # Installed only now: an app-wide filter hands every event to Python, and the first
-    # event of each kind makes PySide build that class's enum types (~20 ms in the first frame).
+    # event of each kind makes PySide build that class's enum types, in the first frame.
     if not gui.filtering:
         gui.app.installEventFilter(gui.window)
         gui.filtering = True
@@ -271,8 +240,9 @@ def complete_window(gui: GuiApp) -> None:
 
 def finish_startup(gui: GuiApp) -> None:
     """The parts the first paint does not need: validated settings, preview player, range
-    sliders, accounts and pools (httpx, keyring), downloads, library."""
-    from crateq.ui.shell.panels import attach as attach_panels
+    sliders, accounts and pools (httpx, keyring), downloads, library, crate."""
+    from crateq.ui.downloads.downloads_feature import DownloadsFeature
+    from crateq.ui.shell.dialogs import AppDialogs
 
     complete_window(gui)
     if isinstance(gui.settings, SimpleNamespace):
@@ -281,20 +251,35 @@ def finish_startup(gui: GuiApp) -> None:
     gui.window.filters.add_sliders()
     gui.window.filters.set_pools(gui.controller.pool_names())  # reads accounts: after paint
     gui.controller.warm_up()
-    if gui.panels is None:
-        gui.panels = attach_panels(gui.window, gui.controller, gui.controller.accounts)
+    if gui.downloads is None:
+        gui.downloads = DownloadsFeature(gui.services, gui.window, gui.controller)
+    if gui.dialogs is None:
+        gui.dialogs = AppDialogs(gui.services, gui.window)
+        gui.dialogs.poolsChanged.connect(lambda: _pools_changed(gui))
+        gui.dialogs.settingsSaved.connect(gui.downloads.apply_settings)
     if gui.crate is None:  # the artist card beside the grid and the Discover tab
-        from crateq.ui.crate.crate_controller import attach as attach_crate
-
         try:
-            gui.crate = attach_crate(gui.window, gui.controller, demo=gui.demo is not None)
+            from crateq.ui.crate.crate_feature import CrateFeature
+
+            gui.crate = CrateFeature(gui.services, gui.window, gui.controller)
         except Exception as exc:  # crate is an extra: the grid works without it
             log.warning("artist card unavailable: %s", exc, exc_info=True)
     # Everything built so far lives as long as the app. Out of the cyclic GC's sight, a full
     # collection (the core thread triggers one now and then while a big search streams in)
-    # scans the rows of the result instead of ~130k start-up objects: 8-16 ms instead of
-    # ~100 ms holding the GIL, i.e. a frozen grid. Garbage is still freed by refcounting.
+    # scans the rows of the result instead of the start-up objects, which would hold the GIL
+    # long enough to freeze the grid (docs/PERFORMANCE.md). Garbage is still freed by
+    # refcounting.
     gc.freeze()
+
+
+def _pools_changed(gui: GuiApp) -> None:
+    """After the accounts dialog changed the pools: one reset of the clients, then every
+    feature catches up and the grid searches again."""
+    gui.services.reset_pools()
+    gui.window.filters.set_pools(gui.controller.pool_names())
+    if gui.downloads is not None:
+        gui.downloads.pools_changed()
+    gui.window.run_search()
 
 
 UI_DEFAULTS = {"theme": "dark", "widget_opacity": 0.95, "preview_device": "", "preview_volume": 0.8}
@@ -375,10 +360,14 @@ class _FirstPaint(QObject):
         self.loop.quit()
 
 
-def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | None = None) -> int:
-    """The whole life of ``crateq gui``; returns the process exit code."""
+def run(
+    *, demo: DemoStarter | None = None, mode: str | None = None, quit_after_ms: int | None = None
+) -> int:
+    """The whole life of ``crateq gui``; returns the process exit code. ``demo`` starts
+    the demo servers (after the single-instance check) and returns how to reach them."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    key = instance_key(demo)
+    assert isinstance(app, QApplication)
+    key = instance_key(demo is not None)
     if raise_running_instance(key):
         print("CrateQ is already running; its window was raised.", file=sys.stderr)
         return 0
@@ -424,8 +413,8 @@ def run(*, demo: bool = False, mode: str | None = None, quit_after_ms: int | Non
         gui.window.deleteLater()
         app.processEvents()
         del gui.window
-        if gui.demo is not None and gui.demo.temp_home is not None:
-            gui.demo.temp_home.cleanup()
+        if gui.cleanup is not None:
+            gui.cleanup()
     if gui.startup_error is not None:
         raise gui.startup_error
     return 0
@@ -459,10 +448,11 @@ def _after_first_paint(
     from crateq.ui.shell.tray import add_download_actions, make_tray
 
     gui.tray = make_tray(gui.window, app_icon())
-    if gui.panels is not None and getattr(gui.panels, "notifier", None) is not None:
-        gui.panels.notifier.tray = gui.tray  # finished batches and failures as tray notices
-    if gui.tray is not None and gui.panels is not None and gui.panels.queue is not None:
-        add_download_actions(gui.tray.contextMenu(), gui.panels.queue)
+    downloads = gui.downloads
+    if downloads is not None:
+        downloads.use_tray(gui.tray)  # finished batches and failures as tray notices
+        if gui.tray is not None and downloads.queue is not None:
+            add_download_actions(gui.tray.contextMenu(), downloads.queue)
     gui.controller.load_lookups()
     gui.window.run_search()  # the newest releases, before the DJ types anything
 
@@ -480,9 +470,15 @@ def _listen(key: str, window: MainWindow) -> QLocalServer | None:
 
     def on_connection() -> None:
         conn = server.nextPendingConnection()
-        if conn is not None:
-            conn.readyRead.connect(lambda: (conn.readAll(), window.raise_to_front()))
-            conn.disconnected.connect(conn.deleteLater)
+        if conn is None:
+            return
+
+        def raise_window() -> None:
+            conn.readAll()
+            window.raise_to_front()
+
+        conn.readyRead.connect(raise_window)
+        conn.disconnected.connect(conn.deleteLater)
 
     server.newConnection.connect(on_connection)
     return server

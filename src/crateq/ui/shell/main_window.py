@@ -7,7 +7,7 @@ into widget updates. Each mode keeps its own geometry and column layout (``UiSta
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.shell.window_modes
 from PySide6.QtCore import QEvent, QObject, QTimer, QUrl
@@ -49,6 +49,7 @@ from crateq.ui.shell.window_modes import (
 )
 
 if TYPE_CHECKING:
+    from crateq.api.pool_models import MediaRow
     from crateq.core.settings import Settings
     from crateq.ui.search.filters_panel import FiltersPanel, QuerySpec
     from crateq.ui.search.preview import PreviewPlayer
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self.body_built = False
         self._flags_set = False  # set_mode changed the window flags (widget mode did)
         self.finished_run = 0  # the last search run whose rows are all in the grid
-        self._pending: list[Any] = []
+        self._pending: list[MediaRow] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(80)
@@ -273,7 +274,7 @@ class MainWindow(QMainWindow):
         self.panels.addTab(widget, title)
         self.panels.setVisible(self.mode != WIDGET)
 
-    def add_menu_action(self, text: str, slot: Callable[[], Any], shortcut: str = "") -> QAction:
+    def add_menu_action(self, text: str, slot: Callable[[], object], shortcut: str = "") -> QAction:
         action = self.app_menu.addAction(text)
         action.triggered.connect(lambda _on=False: slot())
         if shortcut:
@@ -313,7 +314,7 @@ class MainWindow(QMainWindow):
         self.search_bar.reset_chips(pools)
         self.statusBar().showMessage("Searching…" if pools else NO_POOLS)
 
-    def _rows_arrived(self, run: int, pool: str, rows: list[Any]) -> None:
+    def _rows_arrived(self, run: int, pool: str, rows: list[MediaRow]) -> None:
         """Batches are coalesced (one grid update per ~80 ms): each update repaints the
         grid, and a repaint per 100-row page starved the event loop during big searches."""
         if run != self.controller.current_run:
@@ -349,11 +350,11 @@ class MainWindow(QMainWindow):
             if more and bar.value() >= bar.maximum():  # already at the end: no scroll will ask
                 self.controller.fetch_more()
 
-    def _reveal(self, row: Any) -> None:
+    def _reveal(self, row: MediaRow) -> None:
         """The version's file when it is in the library, else the downloads folder."""
         from crateq.ui.downloads.library_view import reveal_in_folder
 
-        store = self.controller.library
+        store = self.controller.library()
         entry = store.have(row.pool, row.media_id) if store is not None else None
         if entry is not None and entry.present:
             reveal_in_folder(entry.path)

@@ -1,8 +1,8 @@
-"""The asyncio loop the core runs on: a worker thread next to the Qt GUI thread.
+"""The asyncio loop the core runs on: a worker thread next to the GUI thread (Qt-free).
 
-Why not run the core on the GUI loop: httpx on the Qt loop (through qasync) was measured to
-stall the window for 300-500 ms at a time (DESIGN.md). Here the GUI thread only paints and
-handles input; searches, queue calls and look-ups run on this loop and hand results back with
+Why not run the core on the GUI loop: httpx on the Qt loop (through qasync) stalls the
+window for long stretches (DESIGN.md, docs/PERFORMANCE.md). Here the GUI thread only paints
+and handles input; searches, queue calls and look-ups run on this loop and hand results back with
 Qt signals, which Qt queues into the GUI thread. ``TaskGroup`` adds names: starting a task
 under a name cancels the older one (search-as-you-type).
 """
@@ -13,13 +13,15 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:  # asyncio costs ~30 ms to import: not before the window's first paint
+if TYPE_CHECKING:  # asyncio is slow to import: not before the window's first paint
     import asyncio
     import concurrent.futures
+    import selectors
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class GuiTurn:
@@ -27,10 +29,11 @@ class GuiTurn:
 
     A grid paint calls into Python thousands of times (``data``, ``flags``, ``rowCount`` per
     cell); each call takes the GIL, and while the core thread parses a page it holds the
-    GIL for up to the switch interval, so a 10 ms paint stretched past 100 ms while a big
-    search streamed in. While the GUI holds a turn (``with GUI_TURN:``), the core loop does
-    not start its next round of callbacks: it waits in its selector, GIL released, for at
-    most ``MAX_WAIT`` (a stuck paint must not stall the network for long).
+    GIL for up to the switch interval, so a paint stretched many times over while a big
+    search streamed in (docs/PERFORMANCE.md). While the GUI holds a turn (``with
+    GUI_TURN:``), the core loop does not start its next round of callbacks: it waits in its
+    selector, GIL released, for at most ``MAX_WAIT`` (a stuck paint must not stall the
+    network for long).
     """
 
     MAX_WAIT = 0.1
@@ -58,15 +61,15 @@ class GuiTurn:
 GUI_TURN = GuiTurn()
 
 
-def _gated_selector() -> Any:
+def _gated_selector() -> selectors.BaseSelector:
     """The default selector, giving the GUI thread the GIL between rounds of callbacks."""
     import selectors
     import time
 
-    class GatedSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+    class GatedSelector(selectors.DefaultSelector):
         _mark = 0.0
 
-        def select(self, timeout: float | None = None) -> Any:
+        def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
             spent = time.thread_time() - self._mark  # CPU (≈ GIL) the last round used
             if spent > BREATHE_AFTER:
                 time.sleep(min(spent, BREATHE_MAX))
@@ -124,16 +127,18 @@ class CoreLoop:
     def running(self) -> bool:
         return self._thread.is_alive() and self.loop.is_running()
 
-    def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         import asyncio
 
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def call(self, coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> Any:
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
         """Run a coroutine to completion from another thread (shutdown, tests)."""
         return self.submit(coro).result(timeout)
 
-    def stop(self, cleanup: Coroutine[Any, Any, Any] | None = None, timeout: float = 5.0) -> None:
+    def stop(
+        self, cleanup: Coroutine[Any, Any, object] | None = None, timeout: float = 5.0
+    ) -> None:
         """Cancel every task, run ``cleanup`` (close clients), then stop and join the thread."""
         import asyncio
         import concurrent.futures
@@ -172,10 +177,10 @@ class TaskGroup:
     def __init__(self, core: CoreLoop, on_error: Callable[[str, BaseException], None]) -> None:
         self._core = core
         self._on_error = on_error
-        self._tasks: dict[str, concurrent.futures.Future[Any]] = {}
+        self._tasks: dict[str, concurrent.futures.Future[Any]] = {}  # Any: tasks of any result
         self._lock = threading.Lock()
 
-    def start(self, name: str, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+    def start(self, name: str, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T | None]:
         future = self._core.submit(self._guard(name, coro))
         with self._lock:
             older = self._tasks.get(name)
@@ -196,7 +201,7 @@ class TaskGroup:
         for future in futures:
             future.cancel()
 
-    async def _guard(self, name: str, coro: Coroutine[Any, Any, Any]) -> Any:
+    async def _guard(self, name: str, coro: Coroutine[Any, Any, T]) -> T | None:
         import asyncio
 
         try:
