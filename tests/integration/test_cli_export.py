@@ -126,3 +126,28 @@ def test_bad_input_exits_2_with_one_line(cli: CliHarness, tmp_path: Path) -> Non
     assert foreign.read_text() == "#EXTM3U\n"
     assert cli("export", "traktor", "--out", str(tmp_path)).exit_code == 2
     assert cli("export", "m3u").exit_code == 2
+
+
+def test_auto_playlist_collects_every_finished_download(
+    crateq_home: Path, demo_cluster: DemoCluster, tmp_path: Path
+) -> None:
+    with using_keyring(MemoryKeyring()):
+        cli = CliHarness(crateq_home)
+        assert cli.add_demo_pool(demo_cluster, POOL).exit_code == 0
+        assert cli("config", "set", "export.auto_playlist", "true").exit_code == 0
+        rows = _rows(demo_cluster, 2)
+        dest = tmp_path / "music"
+        for row in rows:  # two runs: the second appends to the first's playlist
+            done = cli("download", f"{POOL}:{row.media_id}", "--dest", str(dest), "--json")
+            assert done.exit_code == 0, done.stderr
+        again = cli("download", f"{POOL}:{rows[0].media_id}", "--dest", str(dest), "--json")
+        assert again.exit_code == 0
+    lines = (dest / "CrateQ.m3u8").read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["#EXTM3U", "#PLAYLIST:CrateQ"]
+    paths = [line for line in lines if not line.startswith("#")]
+    assert sorted(dest / p for p in paths) == _files(tmp_path)  # relative, each once
+    assert all(p.startswith(f"{POOL}/") for p in paths)
+
+
+def test_no_auto_playlist_by_default(cli: CliHarness, tmp_path: Path) -> None:
+    assert not (tmp_path / "music" / "CrateQ.m3u8").exists()

@@ -153,6 +153,7 @@ async def _download(
 
     from crateq.core.autodownload import AutoDownloader
     from crateq.core.downloads import DownloadEngine
+    from crateq.core.export_auto import auto_playlist
     from crateq.core.store import Store
 
     accounts = make_accounts()
@@ -175,6 +176,9 @@ async def _download(
     engine = DownloadEngine(store, clients, settings)
     display = _Display(as_json)
     engine.subscribe(display)
+    playlist = auto_playlist(store, accounts.settings(), dest)
+    if playlist is not None:
+        engine.subscribe(playlist)
     stop = asyncio.Event()
     interrupted = False
 
@@ -225,6 +229,8 @@ async def _download(
             await auto.drain()  # removals from server queues for what did finish
             auto.close()
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+        if playlist is not None:
+            playlist.close()  # its pending additions read the store
         store.close()
     return _summary(engine.jobs(), errors, as_json, interrupted)
 

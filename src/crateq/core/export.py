@@ -208,6 +208,11 @@ def _ours(path: Path, manifest: dict[str, str]) -> bool:
         return False
 
 
+def is_ours(path: Path) -> bool:
+    """True if ``path`` holds exactly the bytes CrateQ last wrote there."""
+    return _ours(path, _load_manifest())
+
+
 def write_outputs(outputs: Sequence[Output], *, force: bool = False) -> list[Path]:
     """Write every output atomically, or nothing at all if one would replace a file CrateQ
     did not write (without ``force``) or a folder is not writable."""

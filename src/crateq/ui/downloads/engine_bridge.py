@@ -127,9 +127,12 @@ def start_engine(
 ) -> EngineBridge:
     """Engine thread + bridge for the app: ``store`` a ``Store``, ``settings`` a ``Settings``."""
     from crateq.core.downloads import DownloadEngine
+    from crateq.core.export_auto import watch
 
     sources = PoolSources(accounts)
-    thread = EngineThread(lambda: DownloadEngine(store, sources, settings.downloads))
+    thread = EngineThread(
+        lambda: watch(DownloadEngine(store, sources, settings.downloads), store, settings)
+    )
     d = settings.downloads
     bridge = EngineBridge(
         thread,
