@@ -231,3 +231,13 @@ def test_rekordbox_reads_the_tags_from_the_file_when_the_store_has_none(
     track = RekordboxXml(out).get_track(TrackID=1)
     assert (track["AverageBpm"], track["Grouping"], track["Genre"]) == (126.0, "Extended", "House")
     assert (track["Year"], track["Tonality"]) == (2021, "8A")
+
+
+def test_nested_m3u_playlists_are_one_file_each_next_to_the_named_one(
+    store: Store, tmp_path: Path
+) -> None:
+    one, two = library_tracks(store)
+    tree = Playlist("Sets", (one,), (Playlist("Warmup", (two,)),))
+    written = export_playlist("m3u", tree, tmp_path / "lists" / "ignored.m3u8").written
+    assert written == [tmp_path / "lists" / "Sets.m3u8", tmp_path / "lists" / "Sets - Warmup.m3u8"]
+    assert written[1].read_text().splitlines()[-1] == str(two.path)

@@ -45,11 +45,13 @@ def render(playlist: Playlist, folder: Path, *, relative: bool = False) -> tuple
 def outputs(
     playlist: Playlist, out: Path, *, relative: bool = False
 ) -> tuple[list[Output], list[Path]]:
-    """The files to write. ``out`` is a playlist file (``.m3u8``) for a playlist without
-    children, otherwise the folder the playlists go in."""
-    if out.suffix.lower() in SUFFIXES and not playlist.children:
-        data, skipped = render(playlist, out.parent, relative=relative)
-        return [Output(out, data)], skipped
+    """The files to write. ``out`` is a playlist file (``.m3u8``) or the folder the
+    playlists go in; nested playlists always get one file each, next to ``out``'s."""
+    if out.suffix.lower() in SUFFIXES:
+        if not playlist.children:
+            data, skipped = render(playlist, out.parent, relative=relative)
+            return [Output(out, data)], skipped
+        out = out.parent
     files, skipped = [], []
     for names, node in playlist.walk():
         path = out / playlist_file_name(names, ".m3u8", separator=" - ", escape=False)
