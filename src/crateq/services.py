@@ -182,9 +182,12 @@ class Services:
     def start_engine(self, settings: DownloadSettings) -> EngineThread[DownloadEngine]:
         """The GUI's engine: its own asyncio loop in a worker thread, pool clients of its own."""
         from crateq.core.download_thread import EngineThread
+        from crateq.core.export_auto import watch
 
         sources = self.engine_clients
-        self._engine = EngineThread(lambda: self.download_engine(sources, settings))
+        self._engine = EngineThread(
+            lambda: watch(self.download_engine(sources, settings), self.store, self.settings())
+        )
         return self._engine
 
     # -- the core loop's pool clients ----------------------------------------------------------

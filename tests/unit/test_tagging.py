@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 import warnings
@@ -167,3 +168,31 @@ def test_reserved_head_is_tagged_in_place_without_moving_audio(tmp_path: Path) -
     assert len(ID3(final).getall("APIC")) == 1
     assert final.stat().st_size == size and final.read_bytes().endswith(audio)
     assert MP3(final).info.length > 0.9
+
+
+@pytest.mark.parametrize("ext", sorted(MAKERS))
+def test_the_musical_key_is_written_when_known(tmp_path: Path, ext: str) -> None:
+    """The pool API sends no key yet: a row that has one is tagged with it (TKEY in ID3)."""
+    path = MAKERS[ext](tmp_path / f"t{ext}")
+    values = dataclasses.replace(TagValues.from_row(ROW), key="8A")
+    assert tag_file(path, values).ok
+    assert read_tags(path) == {**EXPECTED, "key": "8A"}
+
+
+def test_dj_software_reads_the_id3_frames_it_knows(tmp_path: Path) -> None:
+    """TBPM a whole number, TIT1 the mix/tool, TCON, TDRC, COMM and TKEY, read by mutagen."""
+    path = make_mp3(tmp_path / "t.mp3")
+    row = ROW.model_copy(update={"bpm": MediaRow.model_validate({"bpm": "127.8"}).bpm})
+    tag_file(path, dataclasses.replace(TagValues.from_row(row), key="11B"))
+    tags = ID3(path)
+    assert tags["TBPM"].text == ["127"]
+    assert tags["TIT1"].text == ["Extended"]
+    assert (tags["TCON"].text, str(tags["TDRC"])) == (["House"], "2020")
+    assert tags["COMM::eng"].text == ["CrateQ: pool demo, mediaId 9"]
+    assert tags["TKEY"].text == ["11B"]
+
+
+def test_no_key_frame_without_a_key(tmp_path: Path) -> None:
+    path = make_mp3(tmp_path / "t.mp3")
+    tag_file(path, TagValues.from_row(ROW))
+    assert ID3(path).getall("TKEY") == []

@@ -152,6 +152,7 @@ async def _download(
     import asyncio
 
     from crateq.core.autodownload import AutoDownloader
+    from crateq.core.export_auto import auto_playlist
 
     services = cli_services()
     accounts = services.accounts
@@ -173,6 +174,9 @@ async def _download(
     engine = services.download_engine(clients, settings)
     display = _Display(as_json)
     engine.subscribe(display)
+    playlist = auto_playlist(services.store, accounts.settings(), dest)
+    if playlist is not None:
+        engine.subscribe(playlist)
     stop = asyncio.Event()
     interrupted = False
 
@@ -223,6 +227,8 @@ async def _download(
             await auto.drain()  # removals from server queues for what did finish
             auto.close()
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+        if playlist is not None:
+            playlist.close()  # its pending additions read the store
         services.shutdown()  # closes the store
     return _summary(engine.jobs(), errors, as_json, interrupted)
 

@@ -12,12 +12,13 @@ what only it can know:
     │   ├── CrateKeyMissing, KeyringUnavailable   (crateq.api.errors)
     │   ├── SettingsInvalid          the settings file cannot be read, or is from a newer CrateQ
     │   └── StoreError               the download database cannot be opened, or is newer
-    └── DownloadError                the local side of a download job
-        ├── VerificationFailed       the bytes are not the promised file: discarded, retried
-        ├── RestartTransfer          the .part no longer matches the server's file: restarted
-        ├── TransferInterrupted      the engine stopped the transfer (pause, cancel, shutdown)
-        ├── AlreadyHave              the server's ETag is the SHA-256 of a file in the library
-        └── DiskFull                 writing failed for lack of space (also an OSError): paused
+    ├── DownloadError                the local side of a download job
+    │   ├── VerificationFailed       the bytes are not the promised file: discarded, retried
+    │   ├── RestartTransfer          the .part no longer matches the server's file: restarted
+    │   ├── TransferInterrupted      the engine stopped the transfer (pause, cancel, shutdown)
+    │   ├── AlreadyHave              the server's ETag is the SHA-256 of a file in the library
+    │   └── DiskFull                 writing failed for lack of space (also an OSError): paused
+    └── ExportError                  a playlist/crate export was refused; nothing was written
 
 :func:`user_message` and :func:`exit_code` are the two mappings the faces use.
 """
@@ -39,7 +40,7 @@ from crateq.api.errors import (
 __all__ = ["AlreadyHave", "ApiError", "ConfigError", "CrateError", "CrateInputError"]
 __all__ += ["CrateKeyMissing", "CrateQError", "DiskFull", "DownloadError", "FilterError"]
 __all__ += ["KeyringUnavailable", "PoolError", "RestartTransfer", "SettingsInvalid"]
-__all__ += ["StoreError", "TransferInterrupted", "VerificationFailed"]
+__all__ += ["ExportError", "StoreError", "TransferInterrupted", "VerificationFailed"]
 __all__ += ["exit_code", "user_message"]
 
 EXIT_OK = 0
@@ -94,6 +95,11 @@ class DiskFull(DownloadError, OSError):
         self.errno = errno
 
 
+class ExportError(CrateQError):
+    """An export cannot be written as asked (nothing matches, the target folder is not
+    writable, a file there was not written by CrateQ); nothing was written."""
+
+
 def user_message(exc: BaseException) -> str:
     """One plain sentence: our errors already are; anything else gets a generic one."""
     if isinstance(exc, CrateQError):
@@ -103,10 +109,11 @@ def user_message(exc: BaseException) -> str:
 
 def exit_code(exc: BaseException | None) -> int:
     """The CLI's exit code for ``exc``: 0 for none, 2 for input rejected before any request
-    (a malformed filter, an unusable crate input), 1 for every other failure (a
-    ``ConfigError`` too: the command was well-formed, the local setup is not)."""
+    (a malformed filter, an unusable crate input, an export refused as asked), 1 for every
+    other failure (a ``ConfigError`` too: the command was well-formed, the local setup is
+    not)."""
     if exc is None:
         return EXIT_OK
-    if isinstance(exc, FilterError | CrateInputError):
+    if isinstance(exc, FilterError | CrateInputError | ExportError):
         return EXIT_USAGE
     return EXIT_FAILURE

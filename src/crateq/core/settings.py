@@ -60,6 +60,12 @@ class DownloadSettings(BaseModel):
         return Path(self.folder).expanduser() if self.folder else paths.default_download_dir()
 
 
+class ExportSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    auto_playlist: bool = False  # add each finished download to <folder>/CrateQ.m3u8
+
+
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -78,6 +84,7 @@ class Settings(BaseModel):
     pools: list[PoolConfig] = Field(default_factory=list)
     crate: CrateConfig = Field(default_factory=CrateConfig)
     downloads: DownloadSettings = Field(default_factory=DownloadSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
 
     def pool(self, name: str) -> PoolConfig:

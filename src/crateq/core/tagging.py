@@ -22,14 +22,27 @@ from typing import Any, BinaryIO
 import mutagen
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC
-from mutagen.id3 import COMM, ID3, TBPM, TCON, TDRC, TIT1, TIT2, TPE1, TPE4, Frame, ID3NoHeaderError
+from mutagen.id3 import (
+    COMM,
+    ID3,
+    TBPM,
+    TCON,
+    TDRC,
+    TIT1,
+    TIT2,
+    TKEY,
+    TPE1,
+    TPE4,
+    Frame,
+    ID3NoHeaderError,
+)
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4FreeForm
 from mutagen.wave import WAVE
 
 from crateq.api.pool_models import MediaRow
 
-TAG_FIELDS = ("title", "artist", "genre", "bpm", "year", "grouping", "editor", "comment")
+TAG_FIELDS = ("title", "artist", "genre", "bpm", "year", "grouping", "editor", "comment", "key")
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class TagValues:
     grouping: str = ""  # the mix/tool: Extended, Intro, Clean…
     editor: str = ""
     comment: str = ""
+    key: str = ""  # the musical key (TKEY); the pool API sends none yet, so from_row leaves it
 
     @classmethod
     def from_row(cls, row: MediaRow) -> TagValues:
@@ -80,6 +94,7 @@ _ID3_FRAMES: dict[str, Callable[[str], Frame]] = {
     "grouping": lambda v: TIT1(encoding=3, text=v),
     "editor": lambda v: TPE4(encoding=3, text=v),
     "comment": lambda v: COMM(encoding=3, lang="eng", desc="", text=v),
+    "key": lambda v: TKEY(encoding=3, text=v),
 }
 _ID3_KEYS = {
     "title": "TIT2",
@@ -90,6 +105,7 @@ _ID3_KEYS = {
     "grouping": "TIT1",
     "editor": "TPE4",
     "comment": "COMM::eng",
+    "key": "TKEY",
 }
 
 
@@ -240,6 +256,7 @@ _MP4_KEYS = {
     "grouping": "\xa9grp",
     "editor": "----:com.apple.iTunes:EDITOR",
     "comment": "\xa9cmt",
+    "key": "----:com.apple.iTunes:initialkey",
 }
 
 
@@ -268,7 +285,7 @@ def _tag_mp4(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
     return written
 
 
-_VORBIS_KEYS = {"year": "date", "editor": "editor"}
+_VORBIS_KEYS = {"year": "date", "editor": "editor", "key": "initialkey"}
 
 
 def _tag_flac(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
