@@ -4,7 +4,7 @@ An M3U8 in the download folder, ``CrateQ.m3u8``, with paths relative to it (the 
 its playlist can move together); rekordbox and Serato both import an M3U8. An
 :class:`AutoPlaylist` listens to the engine's events and appends on its own worker thread,
 so the engine's loop never waits for the disk; the file is rewritten atomically through
-:func:`crateq.core.export.write_outputs`, so a playlist the DJ edited is left alone (logged).
+:func:`crateq.core.export_base.write_outputs`, so a playlist the DJ edited is left alone (logged).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from crateq.core.errors import CrateQError
-from crateq.core.export import (
+from crateq.core.export_base import (
     DEFAULT_PLAYLIST,
     Output,
     Playlist,

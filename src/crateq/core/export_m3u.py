@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from crateq.core.export import Output, Playlist, clean_text, playlist_file_name, write_outputs
+from crateq.core.export_base import Output, Playlist, clean_text, playlist_file_name, write_outputs
 
 SUFFIXES = (".m3u8", ".m3u")
 

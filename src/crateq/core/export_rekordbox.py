@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from crateq import __version__
-from crateq.core.export import ExportTrack, Output, Playlist, clean_text, write_outputs
+from crateq.core.export_base import ExportTrack, Output, Playlist, clean_text, write_outputs
 
 DEFAULT_FILE = "crateq-rekordbox.xml"
 _KINDS = {

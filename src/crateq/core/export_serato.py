@@ -13,7 +13,7 @@ import os
 import struct
 from pathlib import Path
 
-from crateq.core.export import Output, Playlist, playlist_file_name, write_outputs
+from crateq.core.export_base import Output, Playlist, playlist_file_name, write_outputs
 
 VERSION = "1.0/Serato ScratchLive Crate"
 COLUMNS = ("song", "artist", "bpm", "key", "genre", "length", "comment", "added")
