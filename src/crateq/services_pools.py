@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crateq.core.errors import user_message
+
 if TYPE_CHECKING:  # httpx, pydantic, keyring: not before the window's first paint
     import concurrent.futures
 
@@ -25,15 +27,6 @@ if TYPE_CHECKING:  # httpx, pydantic, keyring: not before the window's first pai
     from crateq.core_loop import CoreLoop
 
 log = logging.getLogger(__name__)
-
-
-def sentence(exc: BaseException) -> str:
-    """One plain sentence for an error: the app's errors already are one."""
-    from crateq.api.errors import CrateQError
-
-    if isinstance(exc, CrateQError):
-        return str(exc)
-    return f"Something went wrong ({exc.__class__.__name__})."
 
 
 class PoolClients:
@@ -106,7 +99,7 @@ class PoolQueues:
         snap = QueueSnapshot()
         for name, answer in zip(clients, answers, strict=True):
             if isinstance(answer, BaseException):
-                snap.errors[name] = sentence(answer)
+                snap.errors[name] = user_message(answer)
             else:
                 snap.rows[name] = list(answer)
         return snap

@@ -101,9 +101,13 @@ class ExportError(CrateQError):
 
 
 def user_message(exc: BaseException) -> str:
-    """One plain sentence: our errors already are; anything else gets a generic one."""
+    """One plain sentence: our errors already are; a file-system error says what the system
+    said (a full disk, a missing folder); anything else gets a generic one naming the class."""
     if isinstance(exc, CrateQError):
         return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}."
     return f"Something went wrong ({exc.__class__.__name__})."
 
 

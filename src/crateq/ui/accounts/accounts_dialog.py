@@ -38,8 +38,9 @@ from crateq.api.errors import (
 from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
 from crateq.core.accounts import normalise_url
+from crateq.core.errors import user_message
 from crateq.core.settings import load_settings, save_settings
-from crateq.ui.downloads.engine_bridge import relay, user_message
+from crateq.ui.downloads.engine_bridge import relay
 from crateq.ui.downloads.queue_panel import CHECKBOX_QSS
 
 if TYPE_CHECKING:

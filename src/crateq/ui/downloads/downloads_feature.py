@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from crateq.ui.downloads.engine_bridge import EngineBridge, start_engine, user_message
+from crateq.core.errors import user_message
+from crateq.ui.downloads.engine_bridge import EngineBridge, start_engine
 from crateq.ui.downloads.library_view import LibraryView
 from crateq.ui.downloads.notifications import DownloadNotifier
 from crateq.ui.downloads.queue_panel import QueuePanel

@@ -27,6 +27,7 @@ from crateq.api.pool_models import MediaRow
 from crateq.core.autodownload import AutoDownloader, QueueRun
 from crateq.core.download_jobs import JobEvent, JobSnapshot, JobState
 from crateq.core.downloads import DownloadEngine, EngineThread
+from crateq.core.errors import user_message
 
 if TYPE_CHECKING:
     from crateq.core.settings import Settings
@@ -36,15 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PROGRESS_MIN_INTERVAL = 0.1  # seconds between two progress signals of one job
 T = TypeVar("T")
-
-
-def user_message(exc: BaseException) -> str:
-    """One plain sentence: the app's errors already are; anything else gets a generic one."""
-    from crateq.api.errors import CrateQError
-
-    if isinstance(exc, CrateQError):
-        return str(exc)
-    return f"Something went wrong ({exc.__class__.__name__}: {exc})."
 
 
 class _Poster(QObject):

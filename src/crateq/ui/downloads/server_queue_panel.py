@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.errors import user_message
 from crateq.ui.columns import Column, ColumnTable, column_index
-from crateq.ui.downloads.engine_bridge import relay, user_message
+from crateq.ui.downloads.engine_bridge import relay
 from crateq.ui.shell.mode_names import APP
 
 if TYPE_CHECKING:
