@@ -27,7 +27,7 @@ cancel core tasks, close pool clients, stop the core loop, stop the demo servers
 shutdown callback of the services), remove the tray and the single-instance server, quit
 and close the qasync loop, delete the window.
 
-``crateq gui --demo`` starts the demo servers on the entry side (``crateq.launch``) and
+``crateq gui --demo`` starts the demo servers on the entry side (``crateq.cli.demo_seed``) and
 hands their URLs and keys in as a ``SettingsSeed``: the GUI never imports the demo.
 The "Fatal Python error: none_dealloc" seen at exit with PySide6 6.12.0 turned out to be a
 binding bug (every void call drops a reference to None; see tests/ui/test_ui_binding.py),
