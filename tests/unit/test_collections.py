@@ -66,6 +66,9 @@ def test_the_bin_hides_rows_until_restored(crateq_home: Path) -> None:
     assert [keep(r) for r in rows] == [True, False, True]
     assert collections.restore(["a:2"]) == ["a:2"]
     assert collections.visible(rows) == rows
+    assert keep(rows[1])  # the filter follows the bin
+    collections.bin([Track.of_row(rows[0])])
+    assert not keep(rows[0])
     store.close()
 
 

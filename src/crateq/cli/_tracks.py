@@ -91,7 +91,9 @@ async def _look_up(keys: list[tuple[str, int]]) -> list[MediaRow | None]:
     from crateq.cli._common import make_accounts
     from crateq.cli.download import find_row
 
-    clients = make_accounts().clients(sorted({pool for pool, _ in keys}))
+    accounts = make_accounts()
+    configured = {p.name for p in accounts.pools()}
+    clients = accounts.clients(sorted({pool for pool, _ in keys} & configured))
     out: list[MediaRow | None] = []
     try:
         for pool, media_id in keys:

@@ -44,6 +44,7 @@ class Collections:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._binned: frozenset[str] | None = None  # the bin's keys, read on first use
 
     # -- what a key or a file is -----------------------------------------------------------
 
@@ -99,6 +100,8 @@ class Collections:
                 )  # fmt: skip
                 if cursor.rowcount:
                     added.append(track)
+        if kind == "bin":
+            self._binned = None
         return added
 
     def unmark(self, kind: Kind, keys: Iterable[str]) -> list[str]:
@@ -111,6 +114,8 @@ class Collections:
                 )
                 if cursor.rowcount:
                     removed.append(key)
+        if kind == "bin":
+            self._binned = None
         return removed
 
     def marked(self, kind: Kind) -> list[Track]:
@@ -159,12 +164,18 @@ class Collections:
     def binned(self) -> list[Track]:
         return self.marked("bin")
 
+    def is_visible(self, row: MediaRow) -> bool:
+        """False for a binned row; the bin's keys are cached and re-read after this service
+        changes the bin (another process's change is seen by a new ``Collections``)."""
+        hidden = self._binned
+        if hidden is None:
+            hidden = self._binned = self.marked_keys("bin")
+        return row.key not in hidden
+
     def bin_filter(self) -> Callable[[MediaRow], bool]:
-        """A predicate true for rows not in the bin (a snapshot: call again after a change)."""
-        hidden = self.marked_keys("bin")
-        return lambda row: row.key not in hidden
+        """The predicate result lists filter with (follows this service's bin changes)."""
+        return self.is_visible
 
     def visible(self, rows: Iterable[MediaRow]) -> list[MediaRow]:
         """``rows`` without the binned ones, order kept: every result list goes through it."""
-        keep = self.bin_filter()
-        return [row for row in rows if keep(row)]
+        return [row for row in rows if self.is_visible(row)]
