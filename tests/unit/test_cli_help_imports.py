@@ -20,6 +20,13 @@ HELPS = [
     ["config", "--help"],
     ["config", "show", "--help"],
     ["gui", "--help"],
+    ["fav", "add", "--help"],
+    ["bin", "--help"],
+    ["crates", "list", "--help"],
+    ["wish", "check", "--help"],
+    ["history", "--help"],
+    ["charts", "--help"],
+    ["playlists", "--help"],
 ]
 HEAVY = ("httpx", "pydantic", "rich", "asyncio", "keyring", "PySide6")  # and crateq.core
 

@@ -38,6 +38,7 @@ from crateq.api.pool_models import (
     MediaPage,
     MediaQuery,
     MediaRow,
+    Playlist,
     QueueUpdateResult,
     VideoQuality,
 )
@@ -235,6 +236,17 @@ class PoolClient:
     async def video_mixes(self) -> list[str]:
         items = await self._list("api/Content/VideoMixes", {}, objects=False)
         return [str(x).strip() for x in items if x is not None and str(x).strip()]
+
+    async def playlists(self) -> list[Playlist]:
+        """The pool's own playlists, newest first; none for a pool without (404 or ``[]``)."""
+        try:
+            items = await self._list("api/Content/Playlists", {})
+        except PoolNotFound:
+            return []
+        found = [Playlist.model_validate(x) for x in items]
+        for playlist in found:
+            playlist.pool = self.name
+        return [p for p in found if p.playlist_id]
 
     # -- queue -----------------------------------------------------------------------------
 

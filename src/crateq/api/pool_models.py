@@ -212,6 +212,17 @@ class VideoQuality(_Lenient):
     pixel_height: LenientInt = 0
 
 
+class Playlist(_Lenient):
+    """One of the pool's own playlists (staff picks, themed lists); ``count`` tracks."""
+
+    playlist_id: LenientInt = Field(0, alias="playlistId")
+    title: LenientStr = ""
+    playlist_date: LenientStr = Field("", alias="playlistDate")
+    count: LenientInt = 0
+    # Not on the wire: which configured pool this playlist came from (set by the client).
+    pool: str = ""
+
+
 class QueueUpdateResult(_Lenient):
     """Answer of UpdateQueue; ``added`` tells which way the toggle went."""
 

@@ -17,15 +17,22 @@ from crateq import __version__
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "artist": ("crate", "command"),
+    "bin": ("collections", "bin_"),
+    "charts": ("charts", "charts"),
     "config": ("config", "command"),
+    "crates": ("collections", "crates"),
     "demo": ("demo", "command"),
     "discover": ("crate", "discover"),
     "download": ("download", "command"),
     "export": ("export", "command"),
+    "fav": ("collections", "fav"),
     "gui": ("gui", "command"),
+    "history": ("collections", "history"),
+    "playlists": ("charts", "playlists"),
     "pool": ("pool", "command"),
     "queue": ("queue", "command"),
     "search": ("search", "command"),
+    "wish": ("wish", "command"),
 }
 
 

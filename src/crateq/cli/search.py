@@ -3,8 +3,11 @@
 Every filter string is checked before any request (exit 2 on a malformed one). ``--genre``
 is a name: each pool's Genres list turns it into that pool's own genreId(s), so the same
 name may match different ids per pool, and a pool without such a genre reports it as its
-error. Results are grouped by song (versions together); a pool that fails is reported on
-stderr next to the others' results — exit 0 when at least one pool answered, 1 when none did.
+error; ``--playlist`` (a name or id) is resolved the same way, through each pool's playlists.
+Tracks in the bin (`crateq bin`) are left out, and ``--json`` marks each row
+``downloadedBefore`` (the pool's flag, or this app's history). Results are grouped by song
+(versions together); a pool that fails is reported on stderr next to the others' results —
+exit 0 when at least one pool answered, 1 when none did.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from crateq.cli._common import (
     print_table,
     run,
 )
+from crateq.cli._tracks import local_view
 
 # pydantic (under the row models), httpx (under PoolClient) and the core are imported where
 # a search runs, not for --help.
@@ -103,8 +107,32 @@ async def _genre_ids(client: PoolClient, name: str) -> list[int]:
     return exact or [g.genre_id for g in genres if name.lower() in g.title.lower()]
 
 
+async def _pool_query(
+    client: PoolClient, query: MediaQuery, genre: str | None, playlist: str | None
+) -> MediaQuery | str:
+    """``query`` with this pool's own ids for the genre and playlist names, or why not."""
+    from crateq.core.pool_lists import find_playlist
+
+    update: dict[str, object] = {}
+    if genre is not None:
+        ids = await _genre_ids(client, genre)
+        if not ids:
+            return f"no genre matching {genre!r}."
+        update["genre_ids"] = ids
+    if playlist is not None:
+        found = find_playlist(await client.playlists(), playlist)
+        if found is None:
+            return f"no playlist matching {playlist!r}."
+        update["playlist_id"] = found.playlist_id
+    return query.model_copy(update=update)
+
+
 async def _search(
-    clients: dict[str, PoolClient], query: MediaQuery, genre: str | None, limit: int
+    clients: dict[str, PoolClient],
+    query: MediaQuery,
+    genre: str | None,
+    limit: int,
+    playlist: str | None = None,
 ) -> tuple[list[MediaRow], list[tuple[str, str]]]:
     import asyncio
 
@@ -120,23 +148,22 @@ async def _search(
             elif isinstance(event, PoolFailed):
                 errors.append((event.pool, str(event.error)))
 
-    async def with_genre(name: str, client: PoolClient) -> None:
-        assert genre is not None
+    async def per_pool(name: str, client: PoolClient) -> None:
         try:
-            ids = await _genre_ids(client, genre)
+            pool_query = await _pool_query(client, query, genre, playlist)
         except PoolError as exc:
             errors.append((name, str(exc)))
             return
-        if not ids:
-            errors.append((name, f"no genre matching {genre!r}."))
+        if isinstance(pool_query, str):
+            errors.append((name, pool_query))
             return
-        await one({name: client}, query.model_copy(update={"genre_ids": ids}))
+        await one({name: client}, pool_query)
 
     try:
-        if genre is None:
+        if genre is None and playlist is None:
             await one(clients, query)
         else:
-            await asyncio.gather(*(with_genre(n, c) for n, c in clients.items()))
+            await asyncio.gather(*(per_pool(n, c) for n, c in clients.items()))
     finally:
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
     return rows, errors
@@ -158,6 +185,7 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
 @click.option("--title", help="Title contains.")
 @click.option("--editor", help="Editor contains.")
 @click.option("--genre", help="Genre name (resolved per pool).")
+@click.option("--playlist", metavar="NAME|ID", help="A pool playlist's tracks (see `playlists`).")
 @click.option("--bpm", help="120, 80-90 or 80,100.")
 @click.option("--year", help="2019, 2000-2010 or 2018,2019.")
 @click.option("--mix", help="Mixes, comma-separated (e.g. Extended,Intro).")
@@ -190,6 +218,7 @@ def command(
     title: str | None,
     editor: str | None,
     genre: str | None,
+    playlist: str | None,
     bpm: str | None,
     year: str | None,
     mix: str | None,
@@ -202,7 +231,8 @@ def command(
     as_json: bool,
     password_stdin: bool,
 ) -> None:
-    """Search the pools for KEYWORDS (artist, title or editor) and filters."""
+    """Search the pools for KEYWORDS (artist, title or editor) and filters; binned tracks
+    (`crateq bin`) are left out."""
     from crateq.core.search import group_versions
 
     if sort:
@@ -228,14 +258,20 @@ def command(
         raise click.UsageError("No pools to search. Add one with `crateq pool add`.")
     if password_stdin:
         hold_stdin_password(accounts, clients)
-    rows, errors = run(_search(clients, query, genre.strip() if genre else None, limit))
+    rows, errors = run(
+        _search(clients, query, genre.strip() if genre else None, limit,
+                playlist.strip() if playlist and playlist.strip() else None)
+    )  # fmt: skip
+    rows, before = local_view(rows)
     songs = group_versions(rows)
     ordered = [row for song in songs for row in song.versions]
     if as_json:
         print_json(
             {
                 "results": [
-                    {**row_json(row), "song": song.key} for song in songs for row in song.versions
+                    {**row_json(row), "song": song.key, "downloadedBefore": row.key in before}
+                    for song in songs
+                    for row in song.versions
                 ],
                 "errors": [{"pool": p, "error": e} for p, e in errors],
             }

@@ -12,6 +12,7 @@ what only it can know:
     │   ├── CrateKeyMissing, KeyringUnavailable   (crateq.api.errors)
     │   ├── SettingsInvalid          the settings file cannot be read, or is from a newer CrateQ
     │   └── StoreError               the download database cannot be opened, or is newer
+    ├── CollectionError              a crate or wish the DJ named is not there, or a name is taken
     ├── DownloadError                the local side of a download job
     │   ├── VerificationFailed       the bytes are not the promised file: discarded, retried
     │   ├── RestartTransfer          the .part no longer matches the server's file: restarted
@@ -38,7 +39,8 @@ from crateq.api.errors import (
 )
 
 __all__ = ["AlreadyHave", "ApiError", "ConfigError", "CrateError", "CrateInputError"]
-__all__ += ["CrateKeyMissing", "CrateQError", "DiskFull", "DownloadError", "FilterError"]
+__all__ += ["CollectionError", "CrateKeyMissing", "CrateQError", "DiskFull", "DownloadError"]
+__all__ += ["FilterError"]
 __all__ += ["KeyringUnavailable", "PoolError", "RestartTransfer", "SettingsInvalid"]
 __all__ += ["ExportError", "StoreError", "TransferInterrupted", "VerificationFailed"]
 __all__ += ["exit_code", "user_message"]
@@ -54,6 +56,10 @@ class SettingsInvalid(ConfigError):
 
 class StoreError(ConfigError):
     """The download database cannot be used (from a newer CrateQ, or it cannot be opened)."""
+
+
+class CollectionError(CrateQError):
+    """A crate or wish the DJ named does not exist, or a crate name is taken or unusable."""
 
 
 class DownloadError(CrateQError):

@@ -67,6 +67,61 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 2: the DJ's collections (crateq.core.collections, crates, wishlist): favorites and
+    # the bin, crates (nestable, ordered), wishes and what each matched
+    """
+    CREATE TABLE marked (
+        kind TEXT NOT NULL CHECK (kind IN ('favorite', 'bin')),
+        track_key TEXT NOT NULL,
+        pool TEXT NOT NULL DEFAULT '',
+        media_id INTEGER NOT NULL DEFAULT 0,
+        path TEXT NOT NULL DEFAULT '',
+        fields_json TEXT NOT NULL DEFAULT '{}',
+        added REAL NOT NULL,
+        PRIMARY KEY (kind, track_key)
+    );
+    CREATE TABLE crates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        parent_id INTEGER REFERENCES crates(id) ON DELETE CASCADE,
+        position REAL NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX crates_name ON crates(COALESCE(parent_id, 0), name COLLATE NOCASE);
+    CREATE TABLE crate_tracks (
+        crate_id INTEGER NOT NULL REFERENCES crates(id) ON DELETE CASCADE,
+        position REAL NOT NULL,
+        track_key TEXT NOT NULL,
+        pool TEXT NOT NULL DEFAULT '',
+        media_id INTEGER NOT NULL DEFAULT 0,
+        path TEXT NOT NULL DEFAULT '',
+        fields_json TEXT NOT NULL DEFAULT '{}',
+        added REAL NOT NULL,
+        PRIMARY KEY (crate_id, track_key)
+    );
+    CREATE INDEX crate_tracks_order ON crate_tracks(crate_id, position);
+    CREATE TABLE wishes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        keywords TEXT NOT NULL DEFAULT '',
+        artist TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        action TEXT NOT NULL DEFAULT 'notify' CHECK (action IN ('notify', 'queue', 'download')),
+        created REAL NOT NULL,
+        last_checked REAL,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE wish_matches (
+        wish_id INTEGER NOT NULL REFERENCES wishes(id) ON DELETE CASCADE,
+        track_key TEXT NOT NULL,
+        pool TEXT NOT NULL,
+        media_id INTEGER NOT NULL,
+        fields_json TEXT NOT NULL DEFAULT '{}',
+        matched REAL NOT NULL,
+        outcome TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (wish_id, track_key)
+    );
+    CREATE INDEX history_event ON history(event, at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 UNFINISHED = ("queued", "connecting", "downloading", "verifying", "tagging", "paused")
@@ -133,6 +188,13 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._db
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The shared connection under the store's lock, for the services that keep their
+        own tables in this file (the collections); keep each use short."""
         with self._lock:
             yield self._db
 

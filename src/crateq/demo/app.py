@@ -79,6 +79,7 @@ class PoolApp:
             Route("/api/Content/GenreCategories", s._guard(s.categories)),
             Route("/api/Content/VideoQualities", s._guard(s.qualities)),
             Route("/api/Content/VideoMixes", s._guard(s.mixes)),
+            Route("/api/Content/Playlists", s._guard(s.playlists)),
             Route("/api/Content/Queue", s._guard(s.queue)),
             Route("/api/Content/UpdateQueue", s._guard(s.update_queue), methods=["POST"]),
             Route("/api/Content/Download/{media_id}", s._guard(s.download),
@@ -168,6 +169,16 @@ class PoolApp:
 
     async def mixes(self, request: Request, _: DemoAccount | None) -> Response:
         return JSONResponse(list(catalog.VIDEO_MIXES))
+
+    async def playlists(self, request: Request, _: DemoAccount | None) -> Response:
+        """The pool's playlists that have tracks, newest first (by their newest track)."""
+        found = await run_in_threadpool(self.state.store.playlists)
+        names = dict(catalog.PLAYLISTS)
+        return JSONResponse([
+            {"playlistId": pid, "title": names.get(pid, f"Playlist {pid}"),
+             "playlistDate": date, "count": count}
+            for pid, count, date in sorted(found, key=lambda p: (p[2], p[0]), reverse=True)
+        ])  # fmt: skip
 
     # -- search and queue --------------------------------------------------------------
 

@@ -402,6 +402,15 @@ class PoolStore:
                 "UPDATE media SET downloads = downloads + 1 WHERE media_id = ?", (media_id,)
             )
 
+    def playlists(self) -> list[tuple[int, int, str]]:
+        """(playlistId, track count, newest track's date) of every playlist with tracks."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT playlist_id, COUNT(*), MAX(date) FROM media WHERE playlist_id > 0"
+                " GROUP BY playlist_id"
+            ).fetchall()
+        return [(int(r[0]), int(r[1]), str(r[2] or "")) for r in rows]
+
     def genre_ids(self) -> set[int]:
         with self._lock:
             return {int(r[0]) for r in self._db.execute("SELECT DISTINCT genre_id FROM media")}
