@@ -151,3 +151,26 @@ def test_auto_playlist_collects_every_finished_download(
 
 def test_no_auto_playlist_by_default(cli: CliHarness, tmp_path: Path) -> None:
     assert not (tmp_path / "music" / "CrateQ.m3u8").exists()
+
+
+def test_a_crate_exports_nested_as_serato_crates_and_rekordbox_playlists(
+    cli: CliHarness, tmp_path: Path, demo_cluster: DemoCluster
+) -> None:
+    first, second, not_downloaded = (f"{POOL}:{row.media_id}" for row in _rows(demo_cluster, 3))
+    assert cli("crates", "new", "Sets/Friday").exit_code == 0
+    assert cli("crates", "add", "Sets", first).exit_code == 0
+    assert cli("crates", "add", "Sets/Friday", second, not_downloaded).exit_code == 0
+    music = tmp_path / "music"
+    done = cli.json("crates", "export", "Sets", "serato", "--out", str(music))
+    assert (done["tracks"], done["withoutFile"]) == (2, 1)
+    subcrates = music / "_Serato_" / "Subcrates"
+    assert sorted(p.name for p in subcrates.iterdir()) == ["Sets%%Friday.crate", "Sets.crate"]
+    parent = Crate(str(subcrates / "Sets.crate")).tracks()
+    child = Crate(str(subcrates / "Sets%%Friday.crate")).tracks()
+    assert len(parent) == len(child) == 1
+    assert sorted([*parent, *child]) == sorted(track_name(p) for p in _files(tmp_path))
+    xml = tmp_path / "sets.xml"
+    assert cli("crates", "export", "Sets", "rekordbox", "--out", str(xml)).exit_code == 0
+    assert RekordboxXml(str(xml)).num_tracks == 2
+    missing = cli("crates", "export", "Nope", "m3u", "--out", str(tmp_path / "x.m3u8"))
+    assert missing.exit_code == 1 and "no crate named 'Nope'" in missing.stderr

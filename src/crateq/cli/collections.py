@@ -9,6 +9,7 @@ result list (`crateq search`, `charts`, `playlists`) until they are restored.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
 
@@ -21,6 +22,8 @@ from crateq.cli._tracks import (
     show_tracks,
     track_keys,
 )
+
+EXPORT_FORMATS = ("m3u", "rekordbox", "serato")  # crateq.core.export.FORMATS, without importing it
 
 _TRACKS = click.argument("tracks", nargs=-1, required=True, metavar="POOL:ID|FILE...")
 
@@ -228,13 +231,42 @@ def crates_list(name: str | None, as_json: bool) -> None:
 
 @crates.command("export")
 @click.argument("name")
+@click.argument("fmt", metavar="m3u|rekordbox|serato", type=click.Choice(EXPORT_FORMATS))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Playlist file or folder; for serato the music folder or drive root.",
+)
+@click.option("--relative", is_flag=True, help="M3U: paths relative to the playlist.")
+@click.option("--force", is_flag=True, help="Replace files CrateQ did not write.")
+@JSON_OPTION
 @cli_errors
-def crates_export(name: str) -> None:
-    """Not yet: a crate will export through the library exporters (M3U…) once they exist."""
-    raise click.ClickException(
-        "Exporting a crate is not there yet: it will go through `crateq export` once the "
-        "library exporters exist. `crateq crates list NAME --json` lists its tracks."
-    )
+def crates_export(
+    name: str, fmt: str, out: Path, relative: bool, force: bool, as_json: bool
+) -> None:
+    """Export the crate NAME and its sub-crates as M3U8, rekordbox playlists or Serato crates
+    of the same names, nested as they are nested (tracks with a file on disk)."""
+    from crateq.core.crate_export import crate_playlist
+    from crateq.core.crates import Crates
+    from crateq.core.export import export_playlist
+
+    with open_store() as store:
+        tree = crate_playlist(Crates(store), name)
+    result = export_playlist(fmt, tree.playlist, out.expanduser(), relative=relative, force=force)
+    if as_json:
+        print_json({
+            "crate": name, "format": fmt, "tracks": result.tracks,
+            "withoutFile": tree.without_file,
+            "written": [str(p) for p in result.written],
+        })  # fmt: skip
+        return
+    for path in result.written:
+        click.echo(f"Wrote {path}")
+    if tree.without_file:
+        click.echo(f"Left out {tree.without_file} track(s) not downloaded yet.", err=True)
+    click.echo(f"{result.tracks} track(s) exported.")
 
 
 # -- history -------------------------------------------------------------------------------
