@@ -19,6 +19,7 @@ HELPS = [
     ["config", "--help"],
     ["config", "show", "--help"],
     ["gui", "--help"],
+    ["doctor", "--help"],
 ]
 HEAVY = ("httpx", "pydantic", "rich", "asyncio", "keyring", "PySide6")  # and crateq.core
 

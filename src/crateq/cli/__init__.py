@@ -20,6 +20,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config", "command"),
     "demo": ("demo", "command"),
     "discover": ("crate", "discover"),
+    "doctor": ("doctor", "command"),
     "download": ("download", "command"),
     "gui": ("gui", "command"),
     "pool": ("pool", "command"),
