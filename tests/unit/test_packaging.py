@@ -71,6 +71,8 @@ def test_the_spec_bundles_the_checkouts_resources_and_the_dynamic_imports(
         assert Path(source).exists(), source
     dests = {dest for _source, dest in datas}
     assert {"resources/themes", "resources/icons", "share/applications"} <= dests
+    [hook] = analysis.kwargs["runtime_hooks"]  # Qt's paths, without loading Qt at start
+    assert Path(hook).is_file() and Path(hook).name == "rthook_qt.py"
     hidden = analysis.kwargs["hiddenimports"]
     # the CLI's sub-commands and the demo servers are imported by name at run time
     assert {"crateq.cli.doctor", "crateq.cli.search", "crateq.demo.cluster"} <= set(hidden)
