@@ -56,7 +56,7 @@ def check_keyring(store: SecretStore) -> Check:
             f"{NO_KEYRING_HINT} Meanwhile pass passwords with --password-stdin.",
         )
     backend = store.backend
-    name = f"{getattr(backend, 'name', '') or type(backend).__name__}"
+    name = _backend_name(backend)
     try:
         backend.get_password("crateq", "doctor/probe")  # a read: stores nothing
     except Exception as exc:  # any backend failure is the answer here, not a crash
@@ -69,6 +69,15 @@ def check_keyring(store: SecretStore) -> Check:
     return Check("keyring", "ok", f"Secrets go to the system keyring ({name}).")
 
 
+def _backend_name(backend: object) -> str:
+    """The backend's name; for keyring's chainer, the names of the backends it chains."""
+    chained = getattr(backend, "backends", None)
+    if isinstance(chained, list | tuple) and chained:
+        return " + ".join(_backend_name(b) for b in chained)
+    name = getattr(backend, "name", "")
+    return name if isinstance(name, str) and name else type(backend).__name__
+
+
 def check_settings(settings_file: Path | None = None) -> tuple[Check, Settings | None]:
     """The settings file reads and validates; its settings for the checks after it."""
     try:
@@ -76,6 +85,9 @@ def check_settings(settings_file: Path | None = None) -> tuple[Check, Settings |
     except CrateQError as exc:
         fix = exc.hint or "Fix or move the settings file; CrateQ then starts from defaults."
         return Check("settings", "fail", exc.message, fix), None
+    except OSError as exc:
+        message = f"Cannot read the settings file: {exc.strerror or exc}."
+        return Check("settings", "fail", message, "Give your user access to it."), None
     where = settings_file or paths.config_dir() / "settings.json"
     return Check("settings", "ok", f"{where} reads ({len(settings.pools)} pools)."), settings
 

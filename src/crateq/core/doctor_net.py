@@ -34,10 +34,14 @@ class DateRecorder(httpx.AsyncBaseTransport):
     (the middle of the exchange) minus the server's ``Date``."""
 
     def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport(http2=True, retries=0, verify=default_ssl_context())
+        self._inner: httpx.AsyncHTTPTransport | None = None  # made on first use
         self.offsets: list[float] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._inner is None:
+            self._inner = httpx.AsyncHTTPTransport(
+                http2=True, retries=0, verify=default_ssl_context()
+            )
         sent = time.time()
         response = await self._inner.handle_async_request(request)
         date = response.headers.get("date")
@@ -51,7 +55,8 @@ class DateRecorder(httpx.AsyncBaseTransport):
         return response
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        if self._inner is not None:
+            await self._inner.aclose()
 
 
 def _pool_failure(config: PoolConfig, exc: CrateQError) -> Check:
@@ -87,6 +92,13 @@ async def check_pool(
         )
     except CrateQError as exc:
         return _pool_failure(config, exc)
+    except Exception as exc:  # a diagnosis reports the unexpected too, as this pool's line
+        return Check(
+            name,
+            "fail",
+            f"Signing in failed: {type(exc).__name__}: {exc}",
+            "Please report this; the other checks are unaffected.",
+        )
     status = result.status or "unknown"
     signed = f"Signed in at {config.url} as {config.username} (account status: {status})"
     if not result.can_download:
@@ -132,6 +144,13 @@ async def check_crate(settings: Settings, store: SecretStore, limit: float) -> C
             )
         fix = exc.hint or "Check crate.url (crateq config show) and this machine's network."
         return Check("crate key", "fail", exc.message, fix)
+    except Exception as exc:  # a diagnosis reports the unexpected too, as crate's line
+        return Check(
+            "crate key",
+            "fail",
+            f"The request failed: {type(exc).__name__}: {exc}",
+            "Please report this; the other checks are unaffected.",
+        )
     finally:
         await client.aclose()
     return Check("crate key", "ok", f"crate ({url}) accepts the key.")
