@@ -20,8 +20,9 @@ def _crateq_qt_hook():
         qt_dir = os.path.join(bundle, "PySide6", "Qt")
     os.environ["QT_PLUGIN_PATH"] = os.path.join(qt_dir, "plugins")
     os.environ["QML2_IMPORT_PATH"] = os.path.join(qt_dir, "qml")
-    in_app_bundle = sys.platform == "darwin" and ".app/Contents/" in bundle
-    if sys.platform == "darwin" and not in_app_bundle:
+    from _pyi_rth_utils import is_macos_app_bundle  # PyInstaller's, as its own hook uses
+
+    if sys.platform == "darwin" and not is_macos_app_bundle:
         old = os.environ.get("DYLD_LIBRARY_PATH")
         os.environ["DYLD_LIBRARY_PATH"] = bundle + (os.pathsep + old if old else "")
 
