@@ -27,6 +27,7 @@ HELPS = [
     ["history", "--help"],
     ["charts", "--help"],
     ["playlists", "--help"],
+    ["doctor", "--help"],
 ]
 HEAVY = ("httpx", "pydantic", "rich", "asyncio", "keyring", "PySide6")  # and crateq.core
 

@@ -23,6 +23,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "crates": ("collections", "crates"),
     "demo": ("demo", "command"),
     "discover": ("crate", "discover"),
+    "doctor": ("doctor", "command"),
     "download": ("download", "command"),
     "export": ("export", "command"),
     "fav": ("collections", "fav"),

@@ -13,6 +13,7 @@ full style sheet right after it.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QFont, QPalette
@@ -27,7 +28,11 @@ THEMES: dict[str, tuple[str, int]] = {
 
 
 def resources_dir() -> Path:
-    """``resources/`` next to ``src/`` in a checkout; bundled copies may set it elsewhere."""
+    """``resources/`` next to ``src/`` in a checkout; in the frozen app (PyInstaller, see
+    packaging/crateq.spec) the copy bundled as data, under the bundle's data folder."""
+    bundle = getattr(sys, "_MEIPASS", None) if getattr(sys, "frozen", False) else None
+    if bundle:
+        return Path(bundle) / "resources"
     return Path(__file__).resolve().parents[4] / "resources"
 
 
