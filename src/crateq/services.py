@@ -28,12 +28,16 @@ if TYPE_CHECKING:
     from crateq.api.pool import PoolClient
     from crateq.api.pool_models import LoginResult, MediaQuery
     from crateq.core.accounts import Accounts
+    from crateq.core.collections import Collections
     from crateq.core.crate_service import CrateService
+    from crateq.core.crates import Crates
     from crateq.core.download_thread import EngineThread
     from crateq.core.downloads import DownloadEngine, DownloadSource
+    from crateq.core.history import History
     from crateq.core.search import SearchEvent
     from crateq.core.settings import DownloadSettings, Settings
     from crateq.core.store import Store
+    from crateq.core.wishlist import WishList
     from crateq.services_pools import PoolClients, PoolQueues
 
 log = logging.getLogger(__name__)
@@ -86,6 +90,7 @@ class Services:
         self.core = core or CoreLoop()
         self._accounts = accounts
         self._store = store
+        self._collections: Collections | None = None
         self._in_process = in_process_secrets
         self._lock = threading.RLock()  # the GUI and the core thread may both ask first
         self._core_clients: PoolClients | None = None
@@ -158,6 +163,35 @@ class Services:
     def opened_store(self) -> Store | None:
         """The store when something opened it already, else None (never opens it)."""
         return self._store
+
+    # -- the DJ's collections (over the store) -------------------------------------------------
+    @property
+    def collections(self) -> Collections:
+        """Favorites and the bin (``bin_filter()`` is what every result list filters with)."""
+        with self._lock:
+            if self._collections is None:
+                from crateq.core.collections import Collections
+
+                self._collections = Collections(self.store)
+            return self._collections
+
+    @property
+    def crates(self) -> Crates:
+        from crateq.core.crates import Crates
+
+        return Crates(self.store)
+
+    @property
+    def history(self) -> History:
+        from crateq.core.history import History
+
+        return History(self.store)
+
+    @property
+    def wishes(self) -> WishList:
+        from crateq.core.wishlist import WishList
+
+        return WishList(self.store)
 
     def download_engine(
         self,
@@ -263,6 +297,7 @@ class Services:
         if self._store is not None:
             self._store.close()
             self._store = None
+            self._collections = None
         callbacks, self._on_shutdown = self._on_shutdown, []
         for callback in callbacks:
             try:
