@@ -172,5 +172,10 @@ def test_a_crate_exports_nested_as_serato_crates_and_rekordbox_playlists(
     xml = tmp_path / "sets.xml"
     assert cli("crates", "export", "Sets", "rekordbox", "--out", str(xml)).exit_code == 0
     assert RekordboxXml(str(xml)).num_tracks == 2
+    same = tmp_path / "same.xml"  # `crateq export --crate` is the same export
+    assert cli("export", "rekordbox", "--crate", "Sets", "--out", str(same)).exit_code == 0
+    assert RekordboxXml(str(same)).num_tracks == 2
+    both = cli("export", "m3u", "--crate", "Sets", "--pool", POOL, "--out", str(tmp_path / "b"))
+    assert both.exit_code == 2
     missing = cli("crates", "export", "Nope", "m3u", "--out", str(tmp_path / "x.m3u8"))
     assert missing.exit_code == 1 and "no crate named 'Nope'" in missing.stderr

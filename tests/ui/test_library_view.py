@@ -97,3 +97,48 @@ def test_a_mouse_drag_on_a_row_starts_a_file_drag(
     qtbot.waitUntil(lambda: view.drag.last_mime is not None, timeout=5_000)
     QTest.mouseRelease(port, Qt.MouseButton.LeftButton, pos=end)
     assert [Path(u.toLocalFile()) for u in view.drag.last_mime.urls()] == [path]
+
+
+def test_export_writes_what_is_shown_and_asks_before_replacing_a_foreign_file(
+    qtbot: QtBot, store: Store, crateq_home: Path, tmp_path: Path
+) -> None:
+    kept = add(store, crateq_home / "dl", 1, "Burna Boy", "Last Last")
+    add(store, crateq_home / "dl", 2, "Tems", "Free Mind")
+    target = tmp_path / "Set.m3u8"
+    answers: list[bool] = []
+    questions: list[str] = []
+
+    def confirm(question: str) -> bool:
+        questions.append(question)
+        return answers.pop(0)
+
+    view = LibraryView(store, choose=lambda _fmt, _where: target, confirm=confirm)
+    qtbot.addWidget(view)
+    view.search.setText("burna")  # only what is shown is exported
+    with qtbot.waitSignal(view.notice, timeout=10_000) as done:
+        view.export_shown("m3u")
+    assert "Exported 1 track(s)" in done.args[0]
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U" and lines[-1] == str(kept)
+
+    target.write_text("#EXTM3U\nthe DJ's own list\n", encoding="utf-8")  # not written by CrateQ
+    answers.append(False)
+    with qtbot.waitSignal(view.notice, timeout=10_000) as refused:
+        view.export_shown("m3u")
+    assert "nothing was written" in refused.args[0] and questions
+    assert "the DJ's own list" in target.read_text(encoding="utf-8")
+    answers.append(True)
+    with qtbot.waitSignal(view.notice, timeout=10_000) as replaced:
+        view.export_shown("m3u")
+    assert "Exported 1 track(s)" in replaced.args[0]
+    assert str(kept) in target.read_text(encoding="utf-8")
+
+
+def test_export_with_nothing_on_disk_says_so(qtbot: QtBot, store: Store, crateq_home: Path) -> None:
+    add(store, crateq_home / "dl", 1, "Tems", "Free Mind").unlink()
+    chosen: list[str] = []
+    view = LibraryView(store, choose=lambda fmt, _where: chosen.append(fmt) or None)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.notice, timeout=5_000) as said:
+        view.export_shown("serato")
+    assert said.args[0].startswith("Nothing to export") and chosen == []

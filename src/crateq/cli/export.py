@@ -1,7 +1,8 @@
 """`crateq export m3u|rekordbox|serato`: the library as a playlist DJ software imports.
 
 The downloaded files still on disk, filtered by ``--since``, ``--pool`` and ``--track``,
-become one playlist (``--name``, "CrateQ" by default). ``--out`` is the M3U8 file or folder,
+become one playlist (``--name``, "CrateQ" by default); ``--crate NAME`` exports one of the
+DJ's crates instead, its sub-crates nested under it. ``--out`` is the M3U8 file or folder,
 the rekordbox XML file or folder, or for Serato the music folder or drive root that holds
 (or will hold) ``_Serato_``. A file CrateQ did not write is never replaced without
 ``--force``. Nothing to export, a bad date, an unwritable folder or a foreign file in the
@@ -32,6 +33,7 @@ FORMATS = ("m3u", "rekordbox", "serato")
 @click.option("--since", metavar="DATE", help="Only files downloaded on or after DATE.")
 @click.option("--pool", metavar="NAME", help="Only files from this pool.")
 @click.option("--track", "tracks", multiple=True, metavar="POOL:ID", help="Only these tracks.")
+@click.option("--crate", metavar="NAME", help="One of your crates (with its sub-crates), nested.")
 @click.option("--name", default="CrateQ", show_default=True, help="Playlist or crate name.")
 @click.option("--relative", is_flag=True, help="M3U: paths relative to the playlist.")
 @click.option("--force", is_flag=True, help="Replace files CrateQ did not write.")
@@ -43,6 +45,7 @@ def command(
     since: str | None,
     pool: str | None,
     tracks: tuple[str, ...],
+    crate: str | None,
     name: str,
     relative: bool,
     force: bool,
@@ -52,16 +55,24 @@ def command(
     from crateq.core.export import Playlist, export_playlist, library_tracks, parse_since
     from crateq.core.store import Store
 
+    if crate is not None and (since or pool or tracks):
+        raise click.UsageError("--crate exports a crate as it is: no --since, --pool or --track.")
     keys = {"{}:{}".format(*parse_track_key(t)) for t in tracks}
     after = parse_since(since) if since is not None else None
     store = Store()
     try:
-        chosen = library_tracks(store, since=after, pool=pool, keys=keys)
+        if crate is not None:
+            from crateq.core.crate_export import crate_playlist
+            from crateq.core.crates import Crates
+
+            playlist = crate_playlist(Crates(store), crate).playlist
+        else:
+            playlist = Playlist(
+                name, tuple(library_tracks(store, since=after, pool=pool, keys=keys))
+            )
     finally:
         store.close()
-    result = export_playlist(
-        fmt, Playlist(name, tuple(chosen)), out.expanduser(), relative=relative, force=force
-    )
+    result = export_playlist(fmt, playlist, out.expanduser(), relative=relative, force=force)
     if as_json:
         summary: dict[str, JSONValue] = {
             "format": fmt,

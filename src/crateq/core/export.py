@@ -9,13 +9,16 @@ renders every file first, then writes them all or none (``export_base.write_outp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crateq.core import export_m3u, export_rekordbox, export_serato
 from crateq.core.errors import ExportError
 from crateq.core.export_base import (
     DEFAULT_PLAYLIST,
+    NOT_OURS,
     ExportTrack,
     Output,
     Playlist,
@@ -31,15 +34,20 @@ from crateq.core.export_base import (
     write_outputs,
 )
 
+if TYPE_CHECKING:
+    from crateq.core.store import LibraryEntry
+
 __all__ = [
     "DEFAULT_PLAYLIST",
     "FORMATS",
+    "NOT_OURS",
     "ExportResult",
     "ExportTrack",
     "Output",
     "Playlist",
     "atomic_write",
     "clean_text",
+    "export_entries",
     "export_playlist",
     "file_duration",
     "is_ours",
@@ -82,3 +90,18 @@ def export_playlist(
     if fmt == "serato":
         return ExportResult(export_serato.export_serato(playlist, out, force=force), count, [])
     raise ExportError(f"Unknown export format {fmt!r} (one of {', '.join(FORMATS)}).")
+
+
+def export_entries(
+    fmt: str,
+    entries: Sequence[LibraryEntry],
+    out: Path,
+    *,
+    name: str = DEFAULT_PLAYLIST,
+    relative: bool = False,
+    force: bool = False,
+) -> ExportResult:
+    """Library entries (the GUI's selection, or all it shows) as one playlist ``name``;
+    entries whose file is gone are left out."""
+    tracks = tuple(track_from_entry(entry) for entry in entries if entry.present)
+    return export_playlist(fmt, Playlist(name, tracks), out, relative=relative, force=force)

@@ -29,6 +29,7 @@ from crateq.core.store import LibraryEntry, Store
 from crateq.core.tagging import read_tags
 
 DEFAULT_PLAYLIST = "CrateQ"
+NOT_OURS = "not_ours"  # ExportError.code: a file CrateQ did not write is in the way
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]+")
 
 
@@ -218,6 +219,7 @@ def write_outputs(outputs: Sequence[Output], *, force: bool = False) -> list[Pat
         if out.path.exists() and not force and not _ours(out.path, manifest):
             raise ExportError(
                 f"{out.path} exists and was not written by CrateQ (or was changed since).",
+                code=NOT_OURS,
                 hint="Pass --force to replace it.",
             )
     for folder in {out.path.parent for out in outputs}:

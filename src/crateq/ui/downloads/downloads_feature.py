@@ -64,7 +64,9 @@ class DownloadsFeature:
             engine, window, auto_download=window.settings.downloads.auto_download
         )
         window.add_panel("Downloads", queue)
-        library = LibraryView(store, window)
+        library = LibraryView(
+            store, window, music_folder=lambda: window.settings.downloads.folder_path()
+        )
         library.notice.connect(lambda text: status.showMessage(text, 8000))
         window.add_panel("Library", library)
         engine.batchFinished.connect(lambda _done, _failed: library.refresh())

@@ -8,6 +8,7 @@ and "Forget missing" drops such entries so the track can be downloaded again).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,8 +29,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +40,16 @@ from PySide6.QtWidgets import (
 from crateq.core.store import LibraryEntry, Store
 from crateq.ui.columns import BASE_ROLES, SORT_ROLE, Column, ColumnTable
 from crateq.ui.downloads.file_drag import DragPlan, FileDragFilter
+from crateq.ui.downloads.library_export import (
+    FORMATS as EXPORT_FORMATS,
+)
+from crateq.ui.downloads.library_export import (
+    Chooser,
+    Confirm,
+    LibraryExporter,
+    choose_with_dialog,
+    confirm_with_dialog,
+)
 
 if TYPE_CHECKING:
     from crateq.ui.downloads.engine_bridge import EngineBridge
@@ -159,10 +172,18 @@ class LibraryView(QWidget):
         parent: QWidget | None = None,
         *,
         reveal: Callable[[Path], object] = reveal_in_folder,
+        music_folder: Callable[[], Path] = Path.home,
+        choose: Chooser | None = None,
+        confirm: Confirm | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
         self._reveal = reveal
+        self.exporter = LibraryExporter(
+            music_folder, choose or choose_with_dialog(self), confirm or confirm_with_dialog(self),
+            self,
+        )  # fmt: skip
+        self.exporter.finished.connect(self.notice)
         self.model = LibraryModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -199,12 +220,23 @@ class LibraryView(QWidget):
             "Drop entries whose file is gone, so they can be fetched again"
         )
         self.forget_button.clicked.connect(self.forget_missing)
+        self.export_button = QToolButton(self)
+        self.export_button.setText("Export")
+        self.export_button.setToolTip(
+            "The selected tracks (or every track shown) as a playlist for DJ software"
+        )
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for fmt, (text, _kind, _pattern) in EXPORT_FORMATS.items():
+            menu.addAction(text, functools.partial(self.export_shown, fmt))
+        self.export_button.setMenu(menu)
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.reveal_button)
         top.addWidget(refresh)
         top.addWidget(self.forget_button)
+        top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -230,6 +262,14 @@ class LibraryView(QWidget):
     def selected_entries(self) -> list[LibraryEntry]:
         rows = self.table.selectionModel().selectedRows()
         return [i.data(ENTRY_ROLE) for i in sorted(rows, key=lambda i: i.row())]
+
+    def shown_entries(self) -> list[LibraryEntry]:
+        """Every entry the search box lets through, in the table's order."""
+        return [self.proxy.index(r, 0).data(ENTRY_ROLE) for r in range(self.proxy.rowCount())]
+
+    def export_shown(self, fmt: str) -> None:
+        """Export the selection, or every track shown when nothing is selected."""
+        self.exporter.export(fmt, self.selected_entries() or self.shown_entries())
 
     def _plan(self, rows: list[QModelIndex]) -> DragPlan:
         entries = [i.data(ENTRY_ROLE) for i in rows]
