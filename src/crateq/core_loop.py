@@ -127,17 +127,17 @@ class CoreLoop:
     def running(self) -> bool:
         return self._thread.is_alive() and self.loop.is_running()
 
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+    def submit(self, coro: Coroutine[object, None, T]) -> concurrent.futures.Future[T]:
         import asyncio
 
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+    def call(self, coro: Coroutine[object, None, T], timeout: float = 10.0) -> T:
         """Run a coroutine to completion from another thread (shutdown, tests)."""
         return self.submit(coro).result(timeout)
 
     def stop(
-        self, cleanup: Coroutine[Any, Any, object] | None = None, timeout: float = 5.0
+        self, cleanup: Coroutine[object, None, object] | None = None, timeout: float = 5.0
     ) -> None:
         """Cancel every task, run ``cleanup`` (close clients), then stop and join the thread."""
         import asyncio
@@ -177,10 +177,12 @@ class TaskGroup:
     def __init__(self, core: CoreLoop, on_error: Callable[[str, BaseException], None]) -> None:
         self._core = core
         self._on_error = on_error
-        self._tasks: dict[str, concurrent.futures.Future[Any]] = {}  # Any: tasks of any result
+        self._tasks: dict[str, concurrent.futures.Future[Any]] = {}  # Any: Future is invariant
         self._lock = threading.Lock()
 
-    def start(self, name: str, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T | None]:
+    def start(
+        self, name: str, coro: Coroutine[object, None, T]
+    ) -> concurrent.futures.Future[T | None]:
         future = self._core.submit(self._guard(name, coro))
         with self._lock:
             older = self._tasks.get(name)
@@ -201,7 +203,7 @@ class TaskGroup:
         for future in futures:
             future.cancel()
 
-    async def _guard(self, name: str, coro: Coroutine[Any, Any, T]) -> T | None:
+    async def _guard(self, name: str, coro: Coroutine[object, None, T]) -> T | None:
         import asyncio
 
         try:

@@ -18,13 +18,14 @@ import logging
 import os
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 from crateq.core_loop import CoreLoop
 
 if TYPE_CHECKING:
     import concurrent.futures
 
+    from crateq.api.crate import CrateClientOptions
     from crateq.api.pool import PoolClient
     from crateq.api.pool_models import LoginResult, MediaQuery
     from crateq.core.accounts import Accounts
@@ -272,14 +273,14 @@ class Services:
         return await probe_pool(name, url, api_key, username, password)
 
     # -- crate ---------------------------------------------------------------------------------
-    def crate_service(self, **client_options: Any) -> CrateService:  # Any: CrateClient's options
+    def crate_service(self, **client_options: Unpack[CrateClientOptions]) -> CrateService:
         """crate at the settings' URL with the key the accounts' secret store holds (both
         overridable by ``CRATEQ_CRATE_URL`` / ``CRATEQ_CRATE_API_KEY``); the caller closes it."""
         from crateq.core.crate_service import CrateService
 
         return CrateService.from_settings(secret_store=self.accounts.secrets, **client_options)
 
-    def crate_factory(self, **client_options: Any) -> CrateFactory:  # Any: as crate_service
+    def crate_factory(self, **client_options: Unpack[CrateClientOptions]) -> CrateFactory:
         """A ``crate_service`` to call later (on the core thread: a slow keyring never
         blocks the window)."""
         return lambda: self.crate_service(**client_options)

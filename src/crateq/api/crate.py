@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeAlias, TypedDict, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -54,6 +54,8 @@ _PREFIXED = re.compile(r"^(discogs|mbid|cluster|isrc)\s*:\s*(\S+)$", re.IGNORECA
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Sleep = Callable[[float], Awaitable[None]]
+#: A query-string value as httpx encodes it (a sequence repeats the parameter).
+QueryValue: TypeAlias = "str | int | float | bool | Sequence[str | int | float | bool] | None"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,20 @@ def is_cluster_id(key: str) -> bool:
 def is_locator(key: str) -> bool:
     """Keys that ``/artist/{key}`` refuses (400 use_resolve_for_locator): resolve them first."""
     return "q" not in route_query(key) and not is_cluster_id(key.strip())
+
+
+class CrateClientOptions(TypedDict, total=False):
+    """:class:`CrateClient`'s keyword options, for the factories that pass them on."""
+
+    transport: httpx.AsyncBaseTransport | None
+    timeout: float
+    max_retries: int
+    backoff_base: float
+    backoff_cap: float
+    max_retry_after: float
+    deadline: float
+    sleep: Sleep
+    clock: Callable[[], float]
 
 
 class CrateClient:
@@ -213,12 +229,17 @@ class CrateClient:
     # --- catalogue and discovery ------------------------------------------------------------
 
     async def search(
-        self, query: str, *, limit: int | None = None, offset: int | None = None, **filters: Any
+        self,
+        query: str,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        **filters: QueryValue,
     ) -> SearchResponse:
         """Master-grain search; ``filters`` are crate's facet parameters (genre=…, year_from=…)."""
         if not query.strip():
             raise errors.CrateInputError("Type something to search for.", code="empty_input")
-        params: dict[str, Any] = {"q": query.strip(), **filters}
+        params: dict[str, QueryValue] = {"q": query.strip(), **filters}
         if limit is not None:
             params["limit"] = limit
         if offset is not None:
@@ -251,7 +272,7 @@ class CrateClient:
         path: str,
         model: type[ModelT],
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
         keyed: bool = True,
     ) -> ModelT:
         headers: dict[str, str] = {}
@@ -266,7 +287,7 @@ class CrateClient:
         return _parse(response, model)
 
     async def _send_with_retries(
-        self, path: str, params: Mapping[str, Any] | None, headers: dict[str, str]
+        self, path: str, params: Mapping[str, QueryValue] | None, headers: dict[str, str]
     ) -> httpx.Response:
         started = self._clock()
         attempt = 0
@@ -319,7 +340,7 @@ def _path(segment: str) -> str:
     return quote(segment, safe="")
 
 
-def _drop_none(**params: Any) -> dict[str, Any]:
+def _drop_none(**params: QueryValue) -> dict[str, QueryValue]:
     return {k: v for k, v in params.items() if v is not None}
 
 

@@ -7,9 +7,9 @@ kept). Discovery lists are fail-soft snapshots: ``state`` is present / empty / d
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from crateq.api.crate_models import CamelModel, CrateModel, ResolvedVia
 
@@ -61,7 +61,7 @@ class ResultRow(CrateModel):
 class SearchResponse(CrateModel):
     query: SearchQuery
     pagination: Pagination
-    facets: dict[str, Any]
+    facets: dict[str, JsonValue]
     freshness: Freshness
     results: list[ResultRow]
 

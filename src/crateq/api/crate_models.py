@@ -16,9 +16,9 @@ spec's schemas, so a renamed or missing field shows up as a failing test.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic.alias_generators import to_camel
 
 ResolvedVia = Literal["discogs", "cluster"]
@@ -40,7 +40,7 @@ class Facet(CrateModel):
     """A dossier facet the app does not read field by field; ``state`` says if it is known."""
 
     state: str
-    signals: Any = None
+    signals: JsonValue = None
 
     @property
     def is_gap(self) -> bool:
@@ -127,7 +127,7 @@ class BehavioralSignals(CamelModel):
     wantlist_demand: Count
     collector_coownership: float | None
     community_footprint: float | None
-    travels_with: list[Any]
+    travels_with: list[JsonValue]
     work_count: float | None
     primary_genre: str | None
     primary_styles: list[str]
@@ -216,7 +216,7 @@ class FactsFacet(CrateModel):
     """Wikidata facts (optional facet); ``recordLabels`` names the artist's labels."""
 
     state: str
-    signals: dict[str, Any] | None
+    signals: dict[str, JsonValue] | None
 
     @property
     def record_labels(self) -> list[str]:
@@ -250,7 +250,7 @@ class BandcampReleaseSummary(CrateModel):
     release_date: str | None
     source_url: str | None
     tags: list[str]
-    label: dict[str, Any] | None
+    label: dict[str, JsonValue] | None
 
 
 class BandcampReleasesFacet(CrateModel):
@@ -289,8 +289,8 @@ class ArtistDossier(CrateModel):
     journalism: Facet | None = None
     connections: ConnectionsFacet | None = None
     emergence: EmergenceFacet | None = None
-    breakout: dict[str, Any] | None = None
-    compositions: dict[str, Any] | None = None
+    breakout: dict[str, JsonValue] | None = None
+    compositions: dict[str, JsonValue] | None = None
     tier_presence: Facet | None = None
     early_demand: Facet | None = None
     bandcamp_emergence: Facet | None = None
@@ -401,7 +401,7 @@ class LabelDossier(CrateModel):
     behavioral: Facet
     travels: LabelTravels
     dj_momentum: DjMomentum
-    provenance: list[Any]
+    provenance: list[JsonValue]
     generated_at: str
 
     @property
@@ -447,6 +447,6 @@ class ErrorEnvelope(CrateModel):
     doc_url: str | None = None
     param: str | None = None
     next: str | None = None
-    details: list[Any] | None = None
+    details: list[JsonValue] | None = None
     retry_after_seconds: float | None = None
     master_id: float | None = None

@@ -45,6 +45,11 @@ core imports every error from there, its one door to the tree (this layer import
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 
 class CrateQError(Exception):
     """Base of every error the app raises on purpose; ``str()`` is one sentence for the user."""
@@ -167,7 +172,7 @@ class CrateError(ApiError):
         doc_url: str | None = None,
         param: str | None = None,
         next_url: str | None = None,
-        details: list[object] | None = None,
+        details: Sequence[object] | None = None,
         body: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message, status=status, code=code, hint=hint)
@@ -175,7 +180,7 @@ class CrateError(ApiError):
         self.doc_url = doc_url
         self.param = param
         self.next_url = next_url
-        self.details = details or []
+        self.details: Sequence[object] = details or []
         self.body = body or {}
 
 

@@ -15,8 +15,8 @@ import asyncio
 import functools
 import logging
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import httpx
@@ -49,6 +49,9 @@ from crateq.api.pool_wire import (
     install_redaction,
     retry_after_seconds,
 )
+
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject, JSONValue
 
 log = logging.getLogger(__name__)
 install_redaction()
@@ -270,7 +273,7 @@ class PoolClient:
         user_id: str | int = self.last_login.user_id if self.last_login else ""
         if isinstance(user_id, str) and user_id.isdigit():
             user_id = int(user_id)
-        body = {
+        body: JSONObject = {
             "queueId": row.queue_id,
             "mediaId": row.media_id,
             "originatorId": self.last_login.originator if self.last_login else "",
@@ -344,7 +347,7 @@ class PoolClient:
         path: str,
         *,
         params: dict[str, str] | None = None,
-        json_body: dict[str, Any] | None = None,
+        json_body: Mapping[str, JSONValue] | None = None,
         headers: dict[str, str] | None = None,
         authed: bool = True,
     ) -> httpx.Response:
@@ -405,7 +408,7 @@ class PoolClient:
                 relogged=relogged,
             )
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _json(self, response: httpx.Response) -> JSONValue:
         return decode_json(response, self.name)
 
     async def _page(self, path: str, params: dict[str, str], what: str) -> MediaPage:
@@ -448,7 +451,9 @@ class PoolClient:
             )
         return MediaPage.model_validate(data)
 
-    async def _list(self, path: str, params: dict[str, str], *, objects: bool = True) -> list[Any]:
+    async def _list(
+        self, path: str, params: dict[str, str], *, objects: bool = True
+    ) -> list[JSONValue]:
         response = await self._send("GET", path, params=params)
         data = self._json(response)
         if isinstance(data, dict) and isinstance(data.get("data"), list):

@@ -30,7 +30,7 @@ _SIZE_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _SIZE_RE = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([KMGT]?B)?\s*$", re.IGNORECASE)
 
 
-def _to_int(value: Any) -> int:
+def _to_int(value: object) -> int:
     """Numbers may arrive as ints, floats, strings ("120", "120.0") or null."""
     if value is None or isinstance(value, bool):
         return int(bool(value)) if isinstance(value, bool) else 0
@@ -42,11 +42,11 @@ def _to_int(value: Any) -> int:
         return 0
 
 
-def _to_str(value: Any) -> str:
+def _to_str(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _to_bool(value: Any) -> bool:
+def _to_bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "y"}
     return bool(value)
@@ -142,7 +142,7 @@ class MediaRow(_Lenient):
         return f"{self.pool}:{self.media_id}"
 
 
-def _only_rows(value: Any) -> list[MediaRow]:
+def _only_rows(value: object) -> list[MediaRow]:
     """Drop what is not a row: ``null``, a non-list ``data``, items that are not objects."""
     if not isinstance(value, list):
         return []
@@ -154,7 +154,7 @@ def _only_rows(value: Any) -> list[MediaRow]:
 #: ``json.loads``); here pydantic-core builds each row straight from the JSON. An item (or a
 #: ``data``) of any other shape falls through to ``Any`` and is dropped afterwards.
 _ROWS_AS_PARSED = Annotated[
-    list[Annotated[MediaRow | Any, _FIRST_MATCH]] | Any,
+    list[Annotated[MediaRow | Any, _FIRST_MATCH]] | Any,  # Any: pydantic's any-value schema
     _FIRST_MATCH,
     AfterValidator(_only_rows),
 ]
@@ -328,24 +328,24 @@ class MediaQuery(BaseModel):
         "keywords", "artist", "title", "editor", "originator", "search_type", "sort", mode="before"
     )
     @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
+    def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str):
             return value.strip() or None
         return value
 
     @field_validator("bpm", mode="before")
     @classmethod
-    def _check_bpm(cls, value: Any) -> Any:
+    def _check_bpm(cls, value: object) -> object:
         return None if value is None else parse_number_filter(str(value), "BPM")
 
     @field_validator("release_year", mode="before")
     @classmethod
-    def _check_year(cls, value: Any) -> Any:
+    def _check_year(cls, value: object) -> object:
         return None if value is None else parse_number_filter(str(value), "Release year")
 
     @field_validator("mix", mode="before")
     @classmethod
-    def _split_mix(cls, value: Any) -> Any:
+    def _split_mix(cls, value: object) -> object:
         if isinstance(value, str):
             value = value.split(",")
         if isinstance(value, list | tuple):
@@ -354,14 +354,14 @@ class MediaQuery(BaseModel):
 
     @field_validator("advisory", mode="before")
     @classmethod
-    def _advisory_case(cls, value: Any) -> Any:
+    def _advisory_case(cls, value: object) -> object:
         if isinstance(value, str):
             return value.strip().capitalize() or None
         return value
 
     @field_validator("media", "dir", mode="before")
     @classmethod
-    def _lower(cls, value: Any) -> Any:
+    def _lower(cls, value: object) -> object:
         if isinstance(value, str):
             return value.strip().lower() or None
         return value

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -30,6 +30,9 @@ from crateq.api.errors import (
     TokenExpired,
 )
 from crateq.api.pool_models import ApiErrorBody
+
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONValue
 
 RETRYABLE = (429, 503)
 
@@ -170,10 +173,11 @@ def server_message(body: bytes) -> str:
     return ""
 
 
-def decode_json(response: httpx.Response, name: str) -> Any:
+def decode_json(response: httpx.Response, name: str) -> JSONValue:
     """The JSON body, or :class:`PoolProtocolError` for an HTML page or broken JSON."""
     try:
-        return json.loads(response.content)
+        body: JSONValue = json.loads(response.content)
+        return body
     except (ValueError, UnicodeDecodeError) as exc:
         kind = response.headers.get("content-type", "unknown").split(";")[0]
         raise PoolProtocolError(

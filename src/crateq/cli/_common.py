@@ -26,9 +26,11 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
+
+from crateq.api.json_types import JSONValue as JSONValue  # the one JSON alias, re-exported
 
 # asyncio, pydantic and rich are imported where they are used: every command module imports
 # this one, and `crateq --help` / `crateq CMD --help` need none of them.
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 P = ParamSpec("P")
-JSONValue: TypeAlias = str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
 
 
 def error(message: str) -> None:
@@ -90,7 +91,7 @@ class LazyChoice(click.Choice[str]):
         """``click.Choice.__init__`` assigns the (empty) tuple it was given: ignored."""
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:  # Any: asyncio.run's parameter (an async def)
+def run(coro: Coroutine[object, None, T]) -> T:
     """Run async core code to completion from a click callback."""
     import asyncio
 

@@ -15,7 +15,6 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import jwt
@@ -58,7 +57,7 @@ def jwt_is_fresh(token: str | None, *, now: dt.datetime | None = None) -> bool:
     if not token:
         return False
     try:
-        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+        claims: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         return True  # opaque token: let the pool judge it
     exp = claims.get("exp")

@@ -19,7 +19,7 @@ import asyncio
 import datetime as dt
 import os
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, Unpack
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +28,7 @@ from crateq.api.crate_models import ArtistDossier, IdentityResolution, LabelDoss
 from crateq.api.errors import CrateError
 
 if TYPE_CHECKING:
+    from crateq.api.crate import CrateClientOptions
     from crateq.core.secrets import SecretStore
 
 DiscoveryKind = Literal["breakouts", "tastemakers", "ones-to-watch"]
@@ -125,7 +126,10 @@ class CrateService:
 
     @classmethod
     def from_settings(
-        cls, *, secret_store: SecretStore | None = None, **client_options: Any
+        cls,
+        *,
+        secret_store: SecretStore | None = None,
+        **client_options: Unpack[CrateClientOptions],
     ) -> CrateService:
         """URL from settings (``CRATEQ_CRATE_URL`` overrides), key from ``secret_store`` (the
         keyring by default; ``CRATEQ_CRATE_API_KEY`` overrides); a missing key fails on the

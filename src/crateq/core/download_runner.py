@@ -19,7 +19,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, TypeVarTuple
 
 import httpx
 
@@ -49,6 +49,8 @@ from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_file, tag
 
 log = logging.getLogger("crateq.core.downloads")
 T = TypeVar("T")
+P = ParamSpec("P")
+Ts = TypeVarTuple("Ts")
 _RETRYABLE = (PoolUnavailable, PoolRateLimited, PoolTimeout, VerificationFailed, RestartTransfer)
 
 
@@ -57,7 +59,7 @@ class DownloadSource(Protocol):
 
     def download_url(self, media_id: int, token: str) -> str: ...
     def auth_headers(self) -> dict[str, str]: ...
-    async def login(self) -> Any: ...
+    async def login(self) -> object: ...  # its result (a LoginResult) goes unused
     async def fresh_row(self, row: MediaRow) -> MediaRow: ...
 
 
@@ -87,7 +89,7 @@ class JobRunner:
     _sleep: Callable[[float], Awaitable[None]]
     _writer: Writer
     _rng: random.Random
-    _threads: dict[int, concurrent.futures.Future[Any]]
+    _threads: dict[int, concurrent.futures.Future[Any]]  # Any: Future is invariant
     _reserved: set[str]
     _reserve_lock: threading.Lock
     _executor: concurrent.futures.ThreadPoolExecutor
@@ -313,7 +315,9 @@ class JobRunner:
         with self._reserve_lock:
             self._reserved.discard(str(job.path))
 
-    async def _blocking(self, job: DownloadJob, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+    async def _blocking(
+        self, job: DownloadJob, fn: Callable[P, T], *args: P.args, **kw: P.kwargs
+    ) -> T:
         """Run ``fn`` in the engine's worker pool; remember it so a resume waits for it."""
         future = self._executor.submit(fn, *args, **kw)
         future.add_done_callback(_consume)  # a paused job's outcome is never awaited
@@ -327,12 +331,12 @@ class JobRunner:
             with contextlib.suppress(BaseException):
                 await asyncio.wrap_future(previous)
 
-    def _call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+    def _call_soon(self, fn: Callable[[*Ts], object], *args: *Ts) -> None:
         if self._bound_loop is not None:
             self._bound_loop.call_soon_threadsafe(fn, *args)
 
 
-def _consume(future: concurrent.futures.Future[Any]) -> None:
+def _consume(future: concurrent.futures.Future[T]) -> None:
     if not future.cancelled():
         future.exception()
 

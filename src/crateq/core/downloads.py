@@ -38,7 +38,14 @@ import httpx
 
 from crateq.api.pool_models import MediaRow
 from crateq.api.transport import close_idle
-from crateq.core.download_jobs import DownloadJob, EventHub, JobEvent, JobSnapshot, JobState
+from crateq.core.download_jobs import (
+    DownloadJob,
+    EventHub,
+    EventKind,
+    JobEvent,
+    JobSnapshot,
+    JobState,
+)
 from crateq.core.download_jobs import Listener as Listener
 from crateq.core.download_runner import DownloadSource, JobRunner, RetryPolicy
 from crateq.core.download_thread import EngineThread
@@ -83,7 +90,7 @@ class DownloadEngine(JobRunner):
         self._jobs: dict[int, DownloadJob] = {}
         self._by_key: dict[str, list[DownloadJob]] = {}  # add() asks per track, not per job
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._threads: dict[int, concurrent.futures.Future[Any]] = {}
+        self._threads: dict[int, concurrent.futures.Future[Any]] = {}  # Any: as JobRunner's
         self._reserved: set[str] = set()
         self._reserve_lock = threading.Lock()
         self._changed: asyncio.Event | None = None
@@ -121,7 +128,7 @@ class DownloadEngine(JobRunner):
                 priority=rec["priority"],
                 force=bool(rec["force"]),
                 path=Path(rec["path"]) if rec["path"] else None,
-                transfer=TransferState(**_json_obj(rec["transfer_json"])),
+                transfer=_transfer_state(rec["transfer_json"]),
             )
             part = job.part_path
             on_disk = part.stat().st_size if part and part.exists() else 0
@@ -352,7 +359,7 @@ class DownloadEngine(JobRunner):
     def _persist(self, job: DownloadJob, *, state: bool = False) -> None:
         if job.id <= 0:
             return
-        fields: dict[str, Any] = {
+        fields: dict[str, object] = {
             "bytes_done": job.bytes_done,
             "total_bytes": job.transfer.total,
             "transfer_json": _dump(asdict(job.transfer)),
@@ -367,18 +374,19 @@ class DownloadEngine(JobRunner):
             )
         self.store.update_job(job.id, **fields)
 
-    def _emit(self, kind: Any, job: DownloadJob) -> None:
+    def _emit(self, kind: EventKind, job: DownloadJob) -> None:
         if self._hub.listening:  # a snapshot per state change is wasted on nobody
             self._hub.emit(JobEvent(kind, job.snapshot()))
 
 
-def _dump(value: dict[str, Any]) -> str:
+def _dump(value: dict[str, object]) -> str:
     return json.dumps(value)
 
 
-def _json_obj(text: str) -> dict[str, Any]:
+def _transfer_state(text: str) -> TransferState:
+    """A job's saved transfer state (its JSON object); a fresh one if there is none."""
     try:
         value = json.loads(text or "{}")
     except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        value = {}
+    return TransferState(**value) if isinstance(value, dict) else TransferState()

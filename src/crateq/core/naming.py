@@ -16,7 +16,6 @@ import unicodedata
 import urllib.parse
 from collections.abc import Container, Mapping
 from pathlib import Path
-from typing import Any
 
 from crateq.api.pool_models import MediaRow
 
@@ -96,7 +95,7 @@ def fields_for(row: MediaRow) -> dict[str, str]:
     }
 
 
-class _Blank(dict[str, Any]):
+class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
 

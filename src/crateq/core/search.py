@@ -13,7 +13,6 @@ import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from crateq.api.errors import CrateQError, FilterError, PoolProtocolError
 from crateq.api.pool import PoolClient
@@ -62,7 +61,7 @@ class PoolSlow:
 SearchEvent = PoolRows | PoolFailed | PoolFinished | PoolSlow
 
 
-def query_from_filters(**fields: Any) -> MediaQuery:
+def query_from_filters(**fields: object) -> MediaQuery:
     """A :class:`MediaQuery` from user input, or :class:`FilterError` before any request.
 
     Blank values are dropped, so a form can pass every field as typed.

@@ -95,6 +95,7 @@ class Settings(BaseModel):
 
 
 # Ordered migrations: MIGRATIONS[n] turns a version-n dict into version n+1.
+# Any: an older file's JSON, read key by key before pydantic validates it
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
@@ -131,7 +132,7 @@ def _split_key(key: str) -> tuple[str, str]:
     return section, name
 
 
-def get_value(settings: Settings, key: str) -> Any:
+def get_value(settings: Settings, key: str) -> object:
     """The value of a dotted key; ConfigError for an unknown key or a secret."""
     section, name = _split_key(key)
     value = getattr(settings, section)
@@ -161,7 +162,7 @@ def settings_path() -> Path:
     return paths.config_dir() / "settings.json"
 
 
-def migrate(raw: dict[str, Any]) -> dict[str, Any]:
+def migrate(raw: dict[str, Any]) -> dict[str, Any]:  # Any: as MIGRATIONS'
     version = int(raw.get("version", 0) or 0)
     if version > SETTINGS_VERSION:
         raise SettingsInvalid(

@@ -14,14 +14,17 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crateq.core import paths
 from crateq.core.errors import StoreError
+
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject, JSONValue
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: jobs, library, history
@@ -136,7 +139,7 @@ class LibraryEntry:
     path: Path
     size: int
     sha256: str
-    tags: dict[str, Any]
+    tags: JSONObject
     added: float
 
     @property
@@ -223,7 +226,7 @@ class Store:
             ).fetchone()
             return int(row[0]), float(row[1])
 
-    def update_job(self, job_id: int, **fields: Any) -> None:
+    def update_job(self, job_id: int, **fields: object) -> None:
         """Write the named columns of a job (state, reason, bytes_done, path, …)."""
         if not fields:
             return
@@ -232,25 +235,26 @@ class Store:
         with self._tx() as db:
             db.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), job_id))
 
-    def job(self, job_id: int) -> dict[str, Any] | None:
+    def job(self, job_id: int) -> dict[str, Any] | None:  # Any: as jobs()
         with self._tx() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             return dict(row) if row else None
 
+    # Any: sqlite3 row values, each column its own type
     def jobs(self, states: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """Jobs in queue order (priority), optionally only those in ``states``."""
         query = "SELECT * FROM jobs"
-        args: tuple[Any, ...] = ()
+        args: tuple[str, ...] = ()
         if states:
             query += f" WHERE state IN ({', '.join('?' * len(states))})"
             args = states
         with self._tx() as db:
             return [dict(r) for r in db.execute(query + " ORDER BY priority, id", args)]
 
-    def unfinished_jobs(self) -> list[dict[str, Any]]:
+    def unfinished_jobs(self) -> list[dict[str, Any]]:  # Any: as jobs()
         return self.jobs(UNFINISHED)
 
-    def active_job_for(self, pool: str, media_id: int) -> dict[str, Any] | None:
+    def active_job_for(self, pool: str, media_id: int) -> dict[str, Any] | None:  # Any: as jobs()
         with self._tx() as db:
             row = db.execute(
                 f"SELECT * FROM jobs WHERE pool = ? AND media_id = ? AND state IN "
@@ -271,7 +275,7 @@ class Store:
         path: Path,
         size: int,
         sha256: str,
-        tags: dict[str, Any] | None = None,
+        tags: Mapping[str, JSONValue] | None = None,
     ) -> None:
         with self._tx() as db:
             db.execute(
@@ -342,7 +346,7 @@ class Store:
                 (time.time(), pool, media_id, event, detail),
             )
 
-    def history(self, limit: int = 500) -> list[dict[str, Any]]:
+    def history(self, limit: int = 500) -> list[dict[str, Any]]:  # Any: as jobs()
         with self._tx() as db:
             rows = db.execute("SELECT * FROM history ORDER BY id DESC LIMIT ?", (limit,))
             return [dict(r) for r in rows]

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import mutagen
 from mutagen.aiff import AIFF
@@ -271,7 +271,7 @@ def _tag_mp4(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
         key = _MP4_KEYS[name]
         if key in tags and not overwrite:
             continue
-        stored: list[Any]
+        stored: list[object]  # mutagen's MP4 values: ints, MP4FreeForm or str
         if name == "bpm":
             stored = [int(value)]
         elif key.startswith("----"):

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +38,9 @@ from crateq.demo.pool_edits import record_from_update
 from crateq.demo.stills import still_png
 from crateq.demo.store import MediaSettings, PoolStore, format_length, format_size, layout_of
 from crateq.demo.streaming import file_response
+
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject
 
 _log = logging.getLogger(__name__)
 Handler = Callable[[Request, DemoAccount | None], Awaitable[Response | ASGIApp]]
@@ -182,7 +185,7 @@ class PoolApp:
 
     # -- search and queue --------------------------------------------------------------
 
-    def _row(self, base: str, row: sqlite3.Row, account: DemoAccount, now: float) -> dict[str, Any]:
+    def _row(self, base: str, row: sqlite3.Row, account: DemoAccount, now: float) -> JSONObject:
         media_id = int(row["media_id"])
         tokens = self.state.tokens
         preview_token = tokens.preview_token(media_id, row["version"])

@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -125,7 +124,7 @@ def mixed_queries(count: int, seed: int = 7) -> list[MediaQuery]:
     """Searches like a DJ's: keywords, artists, bpm and year forms, lists, order, paging."""
     rng = random.Random(seed)
     artists = [a.split()[0].lower() for a in all_artist_names()]
-    shapes: list[Callable[[], dict[str, Any]]] = [
+    shapes: list[Callable[[], dict[str, object]]] = [  # MediaQuery's keyword arguments
         lambda: {"keywords": rng.choice(WORDS)},
         lambda: {"keywords": f"{rng.choice(WORDS)} {rng.choice(WORDS)}"},
         lambda: {"artist": rng.choice(artists)},

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,10 +27,13 @@ from crateq.demo.crate_data import DemoCrateData
 from crateq.demo.crate_discovery import DEFAULT_MODES, ListMode
 from crateq.demo.crate_lookup import DemoCrateError
 
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject, JSONValue
+
 DEMO_API_KEY = "ck_test_CrateQDemo0000000000000000000000"  # ck_test_ + 32 base62
 FaultMode = Literal["429", "500", "503", "504", "html", "garbage"]
 FAULT_MODES: tuple[FaultMode, ...] = ("429", "500", "503", "504", "html", "garbage")
-Handler = Callable[[Request], dict[str, Any]]  # a JSON body (values of any JSON type)
+Handler: TypeAlias = "Callable[[Request], JSONObject]"  # a handler returns a JSON body
 Endpoint = Callable[[Request], Awaitable[Response]]
 _LOCATOR = re.compile(r"^(discogs|mbid)\s*:\s*(.*)$", re.IGNORECASE)
 
@@ -103,7 +106,7 @@ class CrateDemoControl:
         return headers, used > self.rate_limit
 
 
-def _error(status: int, code: str, message: str, **extra: Any) -> DemoCrateError:
+def _error(status: int, code: str, message: str, **extra: JSONValue) -> DemoCrateError:
     return DemoCrateError(status, code, message, **extra)
 
 
@@ -197,11 +200,11 @@ class CrateStandInApp:
 
     # --- handlers (sync: pure functions of the data) -----------------------------------------
 
-    def resolve(self, request: Request) -> dict[str, Any]:
+    def resolve(self, request: Request) -> JSONObject:
         params = {k: v for k, v in request.query_params.items() if v.strip()}
         return crate_lookup.resolve(self.data, params)
 
-    def artist(self, request: Request) -> dict[str, Any]:
+    def artist(self, request: Request) -> JSONObject:
         key = request.path_params["key"].strip()
         if not key or len(key) > 200:
             raise _error(400, "invalid_artist_key", "The artist key must be 1..200 characters.")
@@ -222,7 +225,7 @@ class CrateStandInApp:
         fields = request.query_params.get("fields")
         return body if fields is None else _trim(body, fields, key)
 
-    def label(self, request: Request) -> dict[str, Any]:
+    def label(self, request: Request) -> JSONObject:
         key = request.path_params["key"].strip()
         if not key or _LOCATOR.match(key) or len(key) > 200:
             raise _error(
@@ -234,34 +237,34 @@ class CrateStandInApp:
             )
         return crate_labels.label_dossier(self.data, key)
 
-    def preview(self, request: Request) -> dict[str, Any]:
+    def preview(self, request: Request) -> JSONObject:
         query = request.query_params.get("q", "").strip()
         if not query or len(query) > 256:
             raise _error(400, "invalid_query", "?q= must be 1..256 characters.", param="q")
         return crate_lookup.preview(self.data, query)
 
-    def search(self, request: Request) -> dict[str, Any]:
+    def search(self, request: Request) -> JSONObject:
         limit = _int_param(request, "limit", 50, 1, 100)
         offset = _int_param(request, "offset", 0, 0, 10_000)
         return crate_lookup.search(self.data, request.query_params.get("q"), limit, offset)
 
-    def breakouts(self, request: Request) -> dict[str, Any]:
+    def breakouts(self, request: Request) -> JSONObject:
         limit = min(_int_param(request, "limit", 50, 1, 10**9), 200)  # clamped, as crate does
         tier = _enum_param(request, "tier", ("breakout", "rising"))
         corroboration = _enum_param(request, "corroboration", ("corroborated", "booking_ahead"))
         mode = self.control.modes["breakouts"]
         return crate_discovery.breakouts(self.data, mode, limit, tier, corroboration)
 
-    def tastemakers(self, request: Request) -> dict[str, Any]:
+    def tastemakers(self, request: Request) -> JSONObject:
         limit = _int_param(request, "limit", 50, 1, 200)
         return crate_discovery.tastemakers(self.data, self.control.modes["tastemakers"], limit)
 
-    def ones_to_watch(self, request: Request) -> dict[str, Any]:
+    def ones_to_watch(self, request: Request) -> JSONObject:
         limit = _int_param(request, "limit", 50, 1, 200)
         mode = self.control.modes["ones-to-watch"]
         return crate_discovery.ones_to_watch(self.data, mode, limit)
 
-    def not_found(self, request: Request) -> dict[str, Any]:
+    def not_found(self, request: Request) -> JSONObject:
         raise _error(404, "not_found", f"No route {request.url.path}.", hint="GET /api/v2")
 
     async def set_fault(self, request: Request) -> Response:
@@ -276,7 +279,7 @@ class CrateStandInApp:
         return JSONResponse({"fault": mode, "count": count})
 
 
-def _trim(body: dict[str, Any], fields: str, key: str) -> dict[str, Any]:
+def _trim(body: JSONObject, fields: str, key: str) -> JSONObject:
     """``?fields=`` keeps the named facets (the envelope always stays)."""
     valid = sorted(crate_payloads.FACETS)
     wanted = [f.strip() for f in fields.split(",") if f.strip()]

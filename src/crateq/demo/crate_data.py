@@ -14,7 +14,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject
 
 Tier = Literal["verified", "unverified", "unknown"]
 
@@ -164,7 +167,7 @@ class DemoCrateData:
     def momentum_tier(self, artist: DemoArtist) -> str:
         return ("breakout", "rising", "steady", "cooling", "dormant")[_pick(artist.seed, 5, 4)]
 
-    def location(self, artist: DemoArtist) -> dict[str, Any] | None:
+    def location(self, artist: DemoArtist) -> JSONObject | None:
         if artist.seed % 11 == 0:
             return None  # crate does not know where this artist is based
         city, region, country = CITIES[_pick(artist.seed, len(CITIES), 5)]

@@ -8,9 +8,12 @@ breakouts are present, tastemakers stale and ones-to-watch degraded.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from crateq.demo.crate_data import DemoArtist, DemoCrateData, count, score
+
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject
 
 ListMode = Literal["present", "stale", "degraded", "empty"]
 DEFAULT_MODES: dict[str, ListMode] = {
@@ -22,7 +25,7 @@ STALE_AGE_DAYS = 12
 FRESH_AGE_DAYS = 1
 
 
-def _snapshot(data: DemoCrateData, mode: ListMode) -> dict[str, Any]:
+def _snapshot(data: DemoCrateData, mode: ListMode) -> JSONObject:
     if mode == "degraded":
         return {"snapshotDate": None, "state": "degraded", "stale": False}
     age = STALE_AGE_DAYS if mode == "stale" else FRESH_AGE_DAYS
@@ -36,10 +39,10 @@ def _ranked(data: DemoCrateData, salt: int) -> list[DemoArtist]:
 
 def breakouts(
     data: DemoCrateData, mode: ListMode, limit: int, tier: str | None, corroboration: str | None
-) -> dict[str, Any]:
+) -> JSONObject:
     if mode in ("degraded", "empty"):
         return {"items": [], "state": mode}
-    items = []
+    items: list[JSONObject] = []
     for artist in _ranked(data, 6):
         emergence = data.emergence_tier(artist)
         if artist.discogs_id is None or emergence not in ("breakout", "rising"):
@@ -65,7 +68,7 @@ def breakouts(
     return {"items": items, "state": "present" if items else "empty"}
 
 
-def _one_to_watch(data: DemoCrateData, artist: DemoArtist, rank: int) -> dict[str, Any]:
+def _one_to_watch(data: DemoCrateData, artist: DemoArtist, rank: int) -> JSONObject:
     verified = artist.tier == "verified"
     return {
         "rank": rank,
@@ -94,15 +97,15 @@ def _one_to_watch(data: DemoCrateData, artist: DemoArtist, rank: int) -> dict[st
     }
 
 
-def _ones(data: DemoCrateData, mode: ListMode, limit: int) -> list[dict[str, Any]]:
+def _ones(data: DemoCrateData, mode: ListMode, limit: int) -> list[JSONObject]:
     if mode in ("degraded", "empty"):
         return []
     return [_one_to_watch(data, a, i + 1) for i, a in enumerate(_ranked(data, 7)[:limit])]
 
 
-def tastemakers(data: DemoCrateData, mode: ListMode, limit: int) -> dict[str, Any]:
-    leaderboard: list[dict[str, Any]] = []
-    spinners: list[dict[str, Any]] = []
+def tastemakers(data: DemoCrateData, mode: ListMode, limit: int) -> JSONObject:
+    leaderboard: list[JSONObject] = []
+    spinners: list[JSONObject] = []
     if mode not in ("degraded", "empty"):
         for i, artist in enumerate(_ranked(data, 3)[:limit]):
             leaderboard.append(
@@ -138,7 +141,7 @@ def tastemakers(data: DemoCrateData, mode: ListMode, limit: int) -> dict[str, An
                     "latestPlayAt": data.date_ago(artist.seed % 30),
                 }
             )
-    body = {
+    body: JSONObject = {
         "leaderboard": leaderboard,
         "onesToWatch": _ones(data, mode, limit),
         "earlySpinners": spinners,
@@ -147,7 +150,7 @@ def tastemakers(data: DemoCrateData, mode: ListMode, limit: int) -> dict[str, An
     return body
 
 
-def ones_to_watch(data: DemoCrateData, mode: ListMode, limit: int) -> dict[str, Any]:
-    body: dict[str, Any] = {"onesToWatch": _ones(data, mode, limit)}
+def ones_to_watch(data: DemoCrateData, mode: ListMode, limit: int) -> JSONObject:
+    body: JSONObject = {"onesToWatch": _ones(data, mode, limit)}
     body.update(_snapshot(data, mode))
     return body

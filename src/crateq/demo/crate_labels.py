@@ -7,7 +7,7 @@ other key is a label crate does not know: 200 with ``identity: null``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crateq.demo.crate_data import (
     CONTRACT_VERSION,
@@ -19,11 +19,14 @@ from crateq.demo.crate_data import (
 )
 from crateq.demo.crate_payloads import GAP
 
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject
 
-def label_dossier(data: DemoCrateData, key: str) -> dict[str, Any]:
+
+def label_dossier(data: DemoCrateData, key: str) -> JSONObject:
     """A label dossier; an unknown label is ``identity: null`` with 200 (never 404)."""
     name = data.label(key)
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "contract_version": CONTRACT_VERSION,
         "grain": "label",
         "slug": slugify(name or key),

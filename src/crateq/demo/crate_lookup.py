@@ -7,11 +7,14 @@ error envelope; an unresolved lookup is a 200 with nulls, exactly as crate answe
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crateq.demo.crate_data import DemoArtist, DemoCrateData, count, slugify
 from crateq.demo.crate_payloads import STYLES, urls
+
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject, JSONValue
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$")
@@ -21,14 +24,14 @@ DOCS = "https://crate.hosaka.fm/docs/api#error-"
 class DemoCrateError(Exception):
     """An error answer: HTTP status plus crate's error envelope."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, **extra: JSONValue) -> None:
         super().__init__(message)
         self.status = status
-        self.body: dict[str, Any] = {"error": code, "message": message, "doc_url": DOCS + code}
+        self.body: JSONObject = {"error": code, "message": message, "doc_url": DOCS + code}
         self.body.update({k: v for k, v in extra.items() if v is not None})
 
 
-def _locators(artist: DemoArtist | None) -> dict[str, Any]:
+def _locators(artist: DemoArtist | None) -> JSONObject:
     if artist is None:
         return {
             "discogs": None,
@@ -55,7 +58,7 @@ def _locators(artist: DemoArtist | None) -> dict[str, Any]:
 
 def _resolution(
     artist: DemoArtist | None, resolved_from: str, matched_on: str, *, via: str | None = None
-) -> dict[str, Any]:
+) -> JSONObject:
     if artist is None:
         return {
             "cluster_id": None,
@@ -81,7 +84,7 @@ def _resolution(
     }
 
 
-def resolve(data: DemoCrateData, params: dict[str, str]) -> dict[str, Any]:
+def resolve(data: DemoCrateData, params: dict[str, str]) -> JSONObject:
     """``/resolve``: exactly one locator; unresolved is 200 with null identity fields."""
     if "artist" in params and "track" not in params:
         raise DemoCrateError(
@@ -147,7 +150,7 @@ def _bad_locator(param: str, what: str) -> DemoCrateError:
     )
 
 
-def _resolve_url(data: DemoCrateData, url: str) -> dict[str, Any]:
+def _resolve_url(data: DemoCrateData, url: str) -> JSONObject:
     parts = urlsplit(url if "://" in url else f"https://{url}")
     host = (parts.hostname or "").removeprefix("www.")
     segments = [s for s in parts.path.split("/") if s]
@@ -167,7 +170,7 @@ def _resolve_url(data: DemoCrateData, url: str) -> dict[str, Any]:
     return body
 
 
-def preview(data: DemoCrateData, query: str) -> dict[str, Any]:
+def preview(data: DemoCrateData, query: str) -> JSONObject:
     """The keyless teaser (capped: arc ≤ 6 rows, booked_with ≤ 3)."""
     artist = data.find(query)
     if artist is None:
@@ -177,7 +180,7 @@ def preview(data: DemoCrateData, query: str) -> dict[str, Any]:
             "note": "No artist by that name, slug or cluster_id; crate does not know.",
         }
     years = 2 + artist.seed % 8
-    arc = [
+    arc: list[JSONObject] = [
         {
             "year": 2024 - years + i,
             "tier": data.emergence_tier(artist),
@@ -201,8 +204,8 @@ def preview(data: DemoCrateData, query: str) -> dict[str, Any]:
     }
 
 
-def masters(artist: DemoArtist) -> list[dict[str, Any]]:
-    rows = []
+def masters(artist: DemoArtist) -> list[JSONObject]:
+    rows: list[JSONObject] = []
     for i in range(1 + artist.seed % 3):
         master_id = 1_000_000 + count(artist, 30 + i, 9_000_000)
         quadrant = None if (artist.seed + i) % 5 == 0 else f"{(artist.seed >> i) % 8:03b}"
@@ -224,7 +227,7 @@ def masters(artist: DemoArtist) -> list[dict[str, Any]]:
     return rows
 
 
-def search(data: DemoCrateData, q: str | None, limit: int, offset: int) -> dict[str, Any]:
+def search(data: DemoCrateData, q: str | None, limit: int, offset: int) -> JSONObject:
     if not q or not q.strip():
         raise DemoCrateError(
             400,
@@ -239,12 +242,12 @@ def search(data: DemoCrateData, q: str | None, limit: int, offset: int) -> dict[
         row
         for a in data.known
         for row in masters(a)
-        if needle in row["artist"].lower() or needle in row["title"].lower()
+        if needle in str(row["artist"]).lower() or needle in str(row["title"]).lower()
     ]
     page = rows[offset : offset + limit]
     genres: dict[str, int] = {}
     for row in rows:
-        genres[row["title"].split()[0]] = genres.get(row["title"].split()[0], 0) + 1
+        genres[str(row["title"]).split()[0]] = genres.get(str(row["title"]).split()[0], 0) + 1
     total_pages = (len(rows) + limit - 1) // limit if rows else 0
     return {
         "query": {"q": q.strip(), "filters": []},

@@ -7,7 +7,7 @@ What crate does not know is said the way crate says it (``identity: null``,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crateq.demo.crate_data import (
     CONTRACT_VERSION,
@@ -19,7 +19,10 @@ from crateq.demo.crate_data import (
     slugify,
 )
 
-GAP: dict[str, Any] = {"state": "honest_gap", "signals": None}
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject
+
+GAP: JSONObject = {"state": "honest_gap", "signals": None}
 ENVELOPE = ("contract_version", "grain", "slug", "display", "id", "cluster_id", "resolved_via")
 ENVELOPE_TAIL = ("generated_at",)
 FACETS = (
@@ -54,14 +57,14 @@ GENRES = ("Electronic", "Hip Hop", "Funk / Soul", "Jazz")
 STYLES = ("House", "Techno", "Deep House", "Broken Beat", "Garage", "Electro", "Disco")
 
 
-def _gap(facet: str) -> dict[str, Any] | list[dict[str, Any]]:  # Any: JSON values
+def _gap(facet: str) -> JSONObject | list[JSONObject]:
     """The honest-gap form of a facet (its schema decides whether signals may be null)."""
     if facet in ("connections",):
         return {"state": "honest_gap", "signals": {"count": 0, "related": []}}
     if facet == "dated_appearance":
         return {"state": "honest_gap", "signals": {"count": 0, "sources": []}}
     if facet == "discography":
-        signals: dict[str, Any] = {  # Any: JSON values of several types
+        signals: JSONObject = {
             "clusterId": None,
             "total": 0,
             "shown": 0,
@@ -96,11 +99,11 @@ def urls(artist: DemoArtist) -> dict[str, str]:
     }
 
 
-def artist_dossier(data: DemoCrateData, key: str) -> dict[str, Any]:
+def artist_dossier(data: DemoCrateData, key: str) -> JSONObject:
     """The full dossier for a slug or 64-hex key; an unknown key is the honest gap."""
     artist = data.find(key)
     if artist is None:
-        body: dict[str, Any] = {
+        body: JSONObject = {
             "contract_version": CONTRACT_VERSION,
             "grain": "artist",
             "slug": slugify(key),
@@ -199,7 +202,7 @@ def artist_dossier(data: DemoCrateData, key: str) -> dict[str, Any]:
     return body
 
 
-def _behavioral(artist: DemoArtist, neighbours: list[DemoArtist]) -> dict[str, Any]:
+def _behavioral(artist: DemoArtist, neighbours: list[DemoArtist]) -> JSONObject:
     owners = count(artist, 1, 5000)
     return {
         "ownerReach": {"kind": "count", "value": owners} if owners >= 5 else {"kind": "suppressed"},
@@ -222,7 +225,7 @@ def _behavioral(artist: DemoArtist, neighbours: list[DemoArtist]) -> dict[str, A
     }
 
 
-def _co_booked(data: DemoCrateData, artist: DemoArtist, other: DemoArtist) -> dict[str, Any]:
+def _co_booked(data: DemoCrateData, artist: DemoArtist, other: DemoArtist) -> JSONObject:
     return {
         "clusterId": other.cluster_id,
         "discogsArtistId": other.discogs_id,
@@ -235,7 +238,7 @@ def _co_booked(data: DemoCrateData, artist: DemoArtist, other: DemoArtist) -> di
     }
 
 
-def _emergence(data: DemoCrateData, artist: DemoArtist) -> dict[str, Any]:
+def _emergence(data: DemoCrateData, artist: DemoArtist) -> JSONObject:
     return {
         "emergenceTier": data.emergence_tier(artist),
         "momentumTier": data.momentum_tier(artist),
@@ -248,7 +251,7 @@ def _emergence(data: DemoCrateData, artist: DemoArtist) -> dict[str, Any]:
     }
 
 
-def _web(data: DemoCrateData, artist: DemoArtist, verified: bool) -> dict[str, Any]:
+def _web(data: DemoCrateData, artist: DemoArtist, verified: bool) -> JSONObject:
     links = urls(artist)
     return {
         "bandcampUrl": links["bandcamp"],
@@ -266,8 +269,8 @@ def _web(data: DemoCrateData, artist: DemoArtist, verified: bool) -> dict[str, A
     }
 
 
-def _verified_facets(data: DemoCrateData, artist: DemoArtist) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _verified_facets(data: DemoCrateData, artist: DemoArtist) -> JSONObject:
+    out: JSONObject = {}
     out["journalism"] = {
         "state": "present",
         "signals": {
@@ -278,7 +281,7 @@ def _verified_facets(data: DemoCrateData, artist: DemoArtist) -> dict[str, Any]:
             "items": [],
         },
     }
-    entries = [
+    entries: list[JSONObject] = [
         {
             "discogsMasterId": 1_000_000 + count(artist, 30 + i, 9_000_000),
             "representativeName": f"{artist.name} — Release {i + 1}",

@@ -7,12 +7,16 @@ values; a new entry needs at least artist and title.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crateq.demo.filters import BadRequest
 
+if TYPE_CHECKING:
+    from crateq.api.json_types import JSONObject
+    from crateq.demo.store import MediaRecord
 
-def _int(body: dict[str, Any], name: str, default: int) -> int:
+
+def _int(body: JSONObject, name: str, default: int) -> int:
     value = body.get(name)
     if value is None or value == "":
         return default
@@ -26,7 +30,7 @@ def _int(body: dict[str, Any], name: str, default: int) -> int:
         raise BadRequest(f"Invalid value for {name}: {value!r}.") from exc
 
 
-def _date(body: dict[str, Any], default: str) -> str:
+def _date(body: JSONObject, default: str) -> str:
     value = str(body.get("playlistDate") or "").strip()
     if not value:
         return default
@@ -37,8 +41,8 @@ def _date(body: dict[str, Any], default: str) -> str:
 
 
 def record_from_update(
-    originator_id: str, body: dict[str, Any], existing: dict[str, Any] | None
-) -> dict[str, Any]:
+    originator_id: str, body: JSONObject, existing: MediaRecord | None
+) -> MediaRecord:
     """A full media record for the store, merged over ``existing`` when updating."""
     old = existing or {}
     artist = str(body.get("artist") or old.get("artist") or "").strip()

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from crateq.demo import audio
 from crateq.demo.catalog import GENRES, VIDEO_QUALITIES, CatalogRow, PoolSpec
@@ -74,10 +74,14 @@ _INDEXED_ORDERS = (
 )  # fmt: skip
 
 _INSERT_GRAMS = "INSERT INTO media_grams (rowid, pairs) VALUES (?, ?)"
+#: A media row by column name (a new entry's, or ``dict`` of a stored one), and its values in
+#: ``_COLUMNS`` order: each column has its own type, read by the name of the column.
+MediaRecord: TypeAlias = dict[str, Any]  # Any: sqlite3 rows and dataclass __dict__ give Any
+MediaValues: TypeAlias = tuple[Any, ...]  # Any: as MediaRecord's, one per column
 _ID_AT, _HAYSTACK_AT = _COLUMNS.index("media_id"), _COLUMNS.index("haystack")
 
 
-def _grams_row(values: tuple[Any, ...]) -> tuple[Any, str]:
+def _grams_row(values: MediaValues) -> tuple[int, str]:
     """(rowid, letter pairs of the haystack: artist, title and editor lower-cased)."""
     return values[_ID_AT], letter_pairs(values[_HAYSTACK_AT])
 
@@ -147,7 +151,7 @@ class MediaSettings:
     size_bytes: int | None = None
 
 
-def layout_of(row: sqlite3.Row | dict[str, Any], media: MediaSettings) -> MediaLayout:
+def layout_of(row: sqlite3.Row | MediaRecord, media: MediaSettings) -> MediaLayout:
     """How the row's file is built: MP4 with a video track of its quality for video rows."""
     if not row["video"]:
         return audio.layout_for(int(row["bpm"]), "mp3", media.seconds, media.size_bytes)
@@ -189,7 +193,7 @@ class PoolStore:
         with self._lock:
             self._db.close()
 
-    def _values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+    def _values(self, row: MediaRecord) -> MediaValues:
         genre = _GENRES.get(int(row["genre_id"] or 0))
         row["genre"] = genre[1] if genre else row.get("genre", "")
         row["category_id"] = genre[2] if genre else row.get("category_id", 0)
@@ -244,7 +248,7 @@ class PoolStore:
 
     def _sql(
         self, query: SearchQuery, user_id: str, queue_only: bool, sort_matches: bool = False
-    ) -> tuple[str, list[Any], str, list[Any]]:
+    ) -> tuple[str, list[object], str, list[object]]:
         """(COUNT query, its parameters, page query, its parameters) of a search.
 
         ``sort_matches`` keeps SQLite from walking the order's index (``+`` on the first
@@ -280,7 +284,7 @@ class PoolStore:
     @staticmethod
     def _count_sql(
         query: SearchQuery, queue_only: bool, fts: str, match: str, user_id: str
-    ) -> tuple[str, list[Any]]:
+    ) -> tuple[str, list[object]]:
         """The COUNT query: keyword matches are counted from the FTS table when it can.
 
         Keywords alone: the FTS table's own count, without joining each match to ``media``.
@@ -311,7 +315,7 @@ class PoolStore:
 
     def _page_locked(
         self, query: SearchQuery, user_id: str, queue_only: bool
-    ) -> tuple[int, str, list[Any]]:
+    ) -> tuple[int, str, list[object]]:
         """(count, page SQL, its parameters); SQL "" when the page lies past the matches."""
         count_sql, count_params, _, _ = self._sql(query, user_id, queue_only)
         count = int(self._db.execute(count_sql, count_params).fetchone()[0])
@@ -415,7 +419,7 @@ class PoolStore:
         with self._lock:
             return {int(r[0]) for r in self._db.execute("SELECT DISTINCT genre_id FROM media")}
 
-    def upsert(self, record: dict[str, Any]) -> tuple[int, bool]:
+    def upsert(self, record: MediaRecord) -> tuple[int, bool]:
         """Add or update by originator id; (mediaId, created)."""
         with self._lock:
             db = self._db
@@ -463,7 +467,7 @@ class PoolStore:
             db.execute("COMMIT")
             return int(found[0])
 
-    def by_originator(self, originator_id: str) -> dict[str, Any] | None:
+    def by_originator(self, originator_id: str) -> MediaRecord | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT * FROM media WHERE originator_id = ?", (originator_id,)

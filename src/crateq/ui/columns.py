@@ -196,9 +196,9 @@ class ColumnTable(QAbstractTableModel, Generic[RowT]):
             return column.sort_by(row)
         return self.row_data(row, role)
 
-    # Any: Qt's data() role values
-    def row_data(self, row: RowT, role: int) -> Any:
-        """The grid's own roles (colours, fonts, states), the same for every column."""
+    def row_data(self, row: RowT, role: int) -> object:
+        """The grid's own roles (colours, fonts, states), the same for every column: what
+        ``data`` hands Qt for them."""
         return None
 
     # Any: Qt's headerData() role values

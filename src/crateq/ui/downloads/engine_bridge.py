@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
@@ -201,7 +201,7 @@ class EngineBridge(QObject):
     def job(self, job_id: int) -> JobSnapshot | None:
         return self._jobs.get(job_id)
 
-    def _submit(self, coro: Coroutine[Any, Any, T], what: str) -> concurrent.futures.Future[T]:
+    def _submit(self, coro: Coroutine[object, None, T], what: str) -> concurrent.futures.Future[T]:
         future = self.thread.submit(coro)
 
         def report(_result: object, error: BaseException | None) -> None:

@@ -12,7 +12,7 @@ import functools
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -112,8 +112,8 @@ class LibraryModel(ColumnTable[LibraryRow]):
     def missing_count(self) -> int:
         return sum(not row.present for row in self.rows)
 
-    # Any: Qt's data() role values (the entry, a colour, a tooltip)
-    def row_data(self, row: LibraryRow, role: int) -> Any:
+    # what data() hands Qt for the grid's own roles: the entry, a colour, a tooltip
+    def row_data(self, row: LibraryRow, role: int) -> object:
         if role == ENTRY_ROLE:
             return row.entry
         if role == Qt.ItemDataRole.ForegroundRole and not row.present:

@@ -9,7 +9,6 @@ Reordering moves jobs in the engine's queue (buttons, or Ctrl+Up/Down).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from PySide6.QtCore import (
     QEvent,
@@ -134,8 +133,8 @@ class JobsModel(ColumnTable[JobSnapshot]):
         mime.setData(JOBS_MIME, ",".join(str(self.rows[r].id) for r in rows).encode())
         return mime
 
-    # Any: Qt's data() role values (a fraction, a status line)
-    def row_data(self, job: JobSnapshot, role: int) -> Any:
+    # what data() hands Qt for the grid's own roles: a fraction, a status line
+    def row_data(self, job: JobSnapshot, role: int) -> object:
         if role == FRACTION_ROLE:
             return 1.0 if job.state is JobState.DONE else job.fraction
         if role == STATUS_ROLE:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
@@ -87,8 +87,8 @@ class ResultsModel(ColumnTable["MediaRow"]):
         in_library = row.key in self._library
         return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
 
-    # Any: Qt's data() role values (here a QFont)
-    def row_data(self, row: MediaRow, role: int) -> Any:
+    # what data() hands Qt for the grid's own roles: here a QFont
+    def row_data(self, row: MediaRow, role: int) -> object:
         if role == Qt.ItemDataRole.FontRole and row.queue_id:
             return self._bold
         return None

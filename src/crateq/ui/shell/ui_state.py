@@ -28,11 +28,11 @@ class UiState:
     def set_blob(self, key: str, value: QByteArray) -> None:
         self._qs.setValue(key, value)
 
-    # Any: QSettings stores and returns QVariant values (str, int, list… as the INI holds them)
-    def value(self, key: str, default: Any = None) -> Any:
+    # Any: QSettings.value's QVariant (str, int, list… as the INI holds them)
+    def value(self, key: str, default: object = None) -> Any:
         return self._qs.value(key, default)
 
-    def set_value(self, key: str, value: Any) -> None:  # Any: QSettings.setValue's QVariant
+    def set_value(self, key: str, value: object) -> None:
         self._qs.setValue(key, value)
 
     def sync(self) -> None:
