@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -29,11 +29,11 @@ _TAG_FIELDS = {
 }  # fmt: skip
 
 
-def fields_from_tags(tags: dict[str, str]) -> dict[str, str | int]:
+def fields_from_tags(tags: Mapping[str, object]) -> dict[str, str | int]:
     """A library entry's tags as row display fields."""
     out: dict[str, str | int] = {}
     for tag, name in _TAG_FIELDS.items():
-        value = tags.get(tag)
+        value = str(tags.get(tag) or "")
         if value:
             out[name] = int(value) if name in ("bpm", "releaseYear") and value.isdigit() else value
     return out
