@@ -12,6 +12,7 @@ what only it can know:
     │   ├── CrateKeyMissing, KeyringUnavailable   (crateq.api.errors)
     │   ├── SettingsInvalid          the settings file cannot be read, or is from a newer CrateQ
     │   └── StoreError               the download database cannot be opened, or is newer
+    ├── TracklistError               a tracklist that cannot be read at all (binary, hostile XML)
     └── DownloadError                the local side of a download job
         ├── VerificationFailed       the bytes are not the promised file: discarded, retried
         ├── RestartTransfer          the .part no longer matches the server's file: restarted
@@ -41,6 +42,7 @@ __all__ += ["CrateKeyMissing", "CrateQError", "DiskFull", "DownloadError", "Filt
 __all__ += ["KeyringUnavailable", "PoolError", "RestartTransfer", "SettingsInvalid"]
 __all__ += ["StoreError", "TransferInterrupted", "VerificationFailed"]
 __all__ += ["exit_code", "user_message"]
+__all__ += ["TracklistError"]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -53,6 +55,11 @@ class SettingsInvalid(ConfigError):
 
 class StoreError(ConfigError):
     """The download database cannot be used (from a newer CrateQ, or it cannot be opened)."""
+
+
+class TracklistError(CrateQError):
+    """A tracklist that cannot be read at all: binary data, a damaged Serato crate, XML with
+    a DTD or entities (refused: they are how XML bombs work) or no artist/title columns."""
 
 
 class DownloadError(CrateQError):
