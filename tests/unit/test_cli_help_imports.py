@@ -11,6 +11,7 @@ import sys
 HELPS = [
     ["search", "--help"],
     ["download", "--help"],
+    ["find", "--help"],
     ["artist", "--help"],
     ["pool", "--help"],
     ["pool", "add", "--help"],

@@ -21,6 +21,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "command"),
     "discover": ("crate", "discover"),
     "download": ("download", "command"),
+    "find": ("find", "command"),
     "gui": ("gui", "command"),
     "pool": ("pool", "command"),
     "queue": ("queue", "command"),

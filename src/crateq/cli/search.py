@@ -23,6 +23,7 @@ from crateq.cli._common import (
     hold_stdin_password,
     make_accounts,
     print_json,
+    print_json_line,
     print_table,
     run,
 )
@@ -30,9 +31,12 @@ from crateq.cli._common import (
 # pydantic (under the row models), httpx (under PoolClient) and the core are imported where
 # a search runs, not for --help.
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crateq.api.pool import PoolClient
     from crateq.api.pool_models import MediaQuery, MediaRow
     from crateq.core.search import Song
+    from crateq.core.songs import Have
 
 
 @functools.cache
@@ -180,6 +184,8 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
               help="Rows per pool.")  # fmt: skip
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--songs", is_flag=True,
+              help="With --json: one line per song across pools, versions inside.")  # fmt: skip
 @click.option("--password-stdin", is_flag=True,
               help="Password (first stdin line) for pools without a stored one.")  # fmt: skip
 @cli_errors
@@ -200,6 +206,7 @@ def command(
     limit: int,
     page: int,
     as_json: bool,
+    songs: bool,
     password_stdin: bool,
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters."""
@@ -229,13 +236,18 @@ def command(
     if password_stdin:
         hold_stdin_password(accounts, clients)
     rows, errors = run(_search(clients, query, genre.strip() if genre else None, limit))
-    songs = group_versions(rows)
-    ordered = [row for song in songs for row in song.versions]
-    if as_json:
+    groups = group_versions(rows)
+    ordered = [row for song in groups for row in song.versions]
+    if as_json and songs:
+        _print_songs(rows, errors)
+    elif as_json:
+        have = _library_status()
         print_json(
             {
                 "results": [
-                    {**row_json(row), "song": song.key} for song in songs for row in song.versions
+                    {**row_json(row), "song": song.key, "library": have(row)}
+                    for song in groups
+                    for row in song.versions
                 ],
                 "errors": [{"pool": p, "error": e} for p, e in errors],
             }
@@ -244,11 +256,36 @@ def command(
         for pool, message in errors:
             error(f"{pool}: {message}")
         if ordered:
-            print_table(COLUMNS, _table_rows(songs))
+            print_table(COLUMNS, _table_rows(groups))
         elif len(errors) < len(clients):
             click.echo("No results.")
     if errors and len(errors) >= len(clients):
         raise SystemExit(1)
+
+
+def _library_status() -> Callable[[MediaRow], Have | None]:
+    """``row -> "version" | "song" | None``: whether the library holds this very version,
+    another version of the same song (by identity key), or neither."""
+    from crateq.core.songs import LibraryIndex
+    from crateq.core.store import Store
+
+    store = Store()
+    try:
+        index = LibraryIndex(store)
+    finally:
+        store.close()
+    return index.status
+
+
+def _print_songs(rows: list[MediaRow], errors: list[tuple[str, str]]) -> None:
+    """``--songs --json``: one JSON line per song across pools (pool errors on stderr)."""
+    from crateq.core.songs import merge_songs
+
+    have = _library_status()
+    for song in merge_songs(rows):
+        print_json_line(song.as_json(have))
+    for pool, message in errors:
+        error(f"{pool}: {message}")
 
 
 def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:
