@@ -243,3 +243,34 @@ def test_hostile_tracklists_fail_with_one_message(cli: CliHarness, tmp_path: Pat
     long_line.write_text("x - " * 2_600_000 + "\n")
     (line,) = _find(cli, str(long_line))
     assert line["status"] == "unparsed" and "too long" in line["error"]
+
+
+def test_a_rate_limited_pool_is_waited_for_not_hammered(
+    cli: CliHarness, demo_cluster: DemoCluster, tmp_path: Path
+) -> None:
+    lines, statuses = _tracklist(demo_cluster)
+    faults = demo_cluster.pools["club-edits"].faults
+    faults.rate_limit, faults.retry_after_seconds = 5, 1
+    path = tmp_path / "long.txt"
+    path.write_text("".join(f"{a} - {t}\n" for a, t in lines * 3))
+    results = _find(cli, str(path))
+    assert [r["status"] for r in results] == statuses * 3
+    assert not any("errors" in r for r in results)
+
+
+def test_download_fetches_the_chosen_versions(
+    cli: CliHarness, demo_cluster: DemoCluster, tmp_path: Path
+) -> None:
+    (urban, _), *_ = _shared(demo_cluster)
+    path = tmp_path / "one.txt"
+    path.write_text(f"{urban[0].artist} - {urban[0].title}\nZyxwvu Qponm - Utterly Unknown\n")
+    dest = tmp_path / "gig"
+    found, missing = _find(
+        cli, "--pool", "urban-beats", "--download", "--dest", str(dest), str(path)
+    )
+    assert found["status"] == "found" and missing["status"] == "missing"
+    got = Path(found["download"])
+    assert got.is_file() and got.is_relative_to(dest)
+    assert [p for p in dest.rglob("*") if p.is_file()] == [got]  # only the chosen version
+    (again,) = _find(cli, "--pool", "club-edits", str(path))[:1]
+    assert again["status"] == "have" and again["path"] == found["download"]
