@@ -274,3 +274,10 @@ def test_download_fetches_the_chosen_versions(
     assert [p for p in dest.rglob("*") if p.is_file()] == [got]  # only the chosen version
     (again,) = _find(cli, "--pool", "club-edits", str(path))[:1]
     assert again["status"] == "have" and again["path"] == found["download"]
+
+
+def test_search_rows_say_library_null_before_any_download(cli: CliHarness) -> None:
+    rows = cli.json("search", "love", "--limit", "5")["results"]
+    assert rows and all(row["library"] is None for row in rows)
+    assert not any(cli.home.rglob("*.sqlite3"))  # a search creates no download database
+    assert cli("search", "love", "--songs").exit_code == 2  # --songs is a --json form

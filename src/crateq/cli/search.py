@@ -212,6 +212,8 @@ def command(
     """Search the pools for KEYWORDS (artist, title or editor) and filters."""
     from crateq.core.search import group_versions
 
+    if songs and not as_json:
+        raise click.UsageError("--songs works with --json.")
     if sort:
         sort = next(f for f in sort_fields() if f.lower() == sort.lower())
     query = build_query(
@@ -267,8 +269,10 @@ def _library_status() -> Callable[[MediaRow], Have | None]:
     """``row -> "version" | "song" | None``: whether the library holds this very version,
     another version of the same song (by identity key), or neither."""
     from crateq.core.songs import LibraryIndex
-    from crateq.core.store import Store
+    from crateq.core.store import Store, default_db_path
 
+    if not default_db_path().exists():  # nothing downloaded yet: no database to create
+        return LibraryIndex().status
     store = Store()
     try:
         index = LibraryIndex(store)
