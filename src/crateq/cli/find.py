@@ -4,7 +4,8 @@ Each entry comes out as ``have`` (in the library: which file), ``found`` (the ve
 ``prefer.*`` settings choose, with alternatives), ``ambiguous`` (the top three), ``missing``
 or ``unparsed`` (the line named no track; never dropped). ``--queue`` adds every chosen
 version to its pool's server-side queue (toggle-safe); ``--download`` downloads them through
-the download engine. ``--json`` prints one object per entry, in the input's order. Exit 1
+the download engine. ``--json`` prints one object per entry, in the input's order (streamed
+as the lines are matched, unless they wait for --queue/--download to add the outcome). Exit 1
 when the tracklist cannot be read at all or every pool failed.
 """
 
@@ -65,15 +66,18 @@ async def _find(
     prefs: PreferSettings,
     library: LibraryIndex,
     queue: bool,
+    stream: bool,
 ) -> tuple[list[LineResult], dict[str, str]]:
-    """The results, and with ``queue`` each chosen version's queue state by POOL:ID."""
+    """The results, and with ``queue`` each chosen version's queue state by POOL:ID.
+    ``stream``: print each result's JSON line as soon as it and those before it are done."""
     import asyncio
 
     from crateq.core.setprep import SetPrep, queue_versions
 
     states: dict[str, str] = {}
+    printer = (lambda result: print_json_line(result.as_json())) if stream else None
     try:
-        results = await SetPrep(clients, prefs, library).find(entries)
+        results = await SetPrep(clients, prefs, library).find(entries, printer)
         if queue:
             for outcome in await queue_versions(clients, _chosen(results)):
                 state = outcome.state + (f": {outcome.error}" if outcome.error else "")
@@ -179,7 +183,8 @@ def command(
     store = Store()
     try:
         library = LibraryIndex(store)
-        results, queued = run(_find(entries, clients, settings.prefer, library, queue))
+        stream = as_json and not (queue or download)  # else the lines wait for the outcomes
+        results, queued = run(_find(entries, clients, settings.prefer, library, queue, stream))
         files: dict[str, str] = {}
         chosen = _chosen(results)
         if download and chosen:
@@ -187,7 +192,8 @@ def command(
             files = run(_download(chosen, store, fresh, settings.downloads, dest))
     finally:
         store.close()
-    _report(results, queued, files, as_json)
+    if not stream:
+        _report(results, queued, files, as_json)
     failed = [r for r in results if r.status == "missing" and len(r.errors) >= len(clients)]
     if (results and len(failed) == len(results)) or any(
         s.startswith("failed") for s in queued.values()
