@@ -39,7 +39,7 @@ Status = Literal["have", "found", "ambiguous", "missing", "unparsed"]
 FOUND_SCORE = 85.0  # a song this similar (0-100) may be "found"...
 CLEAR_LEAD = 8.0  # ...when the next song is at least this much less similar
 MIN_SCORE = 60.0  # below this a song is no candidate at all
-ROWS_PER_SEARCH = 100
+ROWS_PER_SEARCH = 50  # per pool and search, as `crateq search` reads by default
 MAX_ALTERNATIVES = 10
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
 
@@ -116,7 +116,10 @@ def queries(want: SongIdentity) -> list[MediaQuery]:
 
 def rank(want: SongIdentity, songs: Sequence[Song]) -> list[tuple[float, Song]]:
     """Songs by similarity to ``want``, best first; those below :data:`MIN_SCORE` left out."""
-    scored = [(max(similarity(want, v.identity) for v in s.versions), s) for s in songs]
+    scored: list[tuple[float, Song]] = []
+    for song in songs:  # versions of one spelling score alike: each spelling once
+        spellings = {v.identity.key: v.identity for v in song.versions}.values()
+        scored.append((max(similarity(want, ident) for ident in spellings), song))
     return sorted((p for p in scored if p[0] >= MIN_SCORE), key=lambda p: -p[0])
 
 

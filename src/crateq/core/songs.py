@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from crateq.core.store import LibraryEntry, Store
 
 Have = Literal["version", "song"]
+# Rows repeat across searches (set prep runs hundreds, the GUI re-merges as rows stream in).
+_identify = lru_cache(maxsize=65536)(identify)
 _ADVISORY_WORDS = frozenset({"clean", "dirty"})
 
 
@@ -38,7 +41,7 @@ class Version:
 
     @classmethod
     def of(cls, row: MediaRow) -> Version:
-        return cls(row, identify(row.artist, row.title))
+        return cls(row, _identify(row.artist, row.title))
 
     @property
     def pool(self) -> str:

@@ -1,0 +1,141 @@
+"""Benchmark set prep: identity keys per second, and a tracklist against every demo pool.
+
+Figures, all from one run (``scripts/bench setprep``):
+
+* identity keys per second over ``--rows`` catalog rows (:func:`crateq.core.identity.identify`);
+* a ``--lines``-line tracklist (songs of the pools' own catalogs, in the pools' spellings
+  and a few the pools do not have) through :class:`crateq.core.setprep.SetPrep` against
+  every demo pool at ``--pool-rows`` tracks each (one process per pool, as in
+  :mod:`crateq.demo.bench_federated`): total time, and the ratio to the same lines searched
+  one after another the way ``crateq search`` does (one federated search per query, the
+  next when it is done, in this process: no process start-up counted, which favours the
+  reference). Target: at least 4x, with no 429 answered by the pools.
+
+Auto-complete (the issue's third figure) belongs to the auto-complete work and is not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import time
+from contextlib import ExitStack
+
+from crateq.api.pool import PoolClient
+from crateq.core.identity import identify
+from crateq.core.search import federated_search
+from crateq.core.setprep import SetPrep, queries
+from crateq.core.settings import PreferSettings
+from crateq.core.tracklist import TrackLine
+from crateq.demo.bench_federated import Served, serve_pools
+from crateq.demo.catalog import DEMO_POOLS, CatalogRow, generate_catalog
+
+TARGET_RATIO = 4.0
+
+
+class _Busy(logging.Handler):
+    """Counts the pool client's "busy (429/503), retrying" log lines."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "busy" in record.getMessage():
+            self.count += 1
+
+
+def identity_rate(rows: int) -> float:
+    """Keys per second over ``rows`` catalog rows of every pool (the caches start cold)."""
+    per_pool = -(-rows // len(DEMO_POOLS))
+    catalog = [r for spec in DEMO_POOLS for r in generate_catalog(spec, per_pool)][:rows]
+    started = time.perf_counter()
+    for row in catalog:
+        identify(row.artist, row.title)
+    return len(catalog) / (time.perf_counter() - started)
+
+
+def tracklist(pool_rows: int, lines: int, seed: int = 3) -> list[TrackLine]:
+    """``lines`` entries: songs of the pools' catalogs, one in ten unknown to every pool."""
+    rng = random.Random(seed)
+    rows: list[CatalogRow] = [r for s in DEMO_POOLS for r in generate_catalog(s, pool_rows)]
+    out: list[TrackLine] = []
+    for number in range(1, lines + 1):
+        if number % 10 == 0:
+            out.append(TrackLine(number, f"Nobody {number}", f"Unheard Tune {number}"))
+            continue
+        row = rng.choice(rows)
+        out.append(TrackLine(number, row.artist, identify(row.artist, row.title).clean_title))
+    return out
+
+
+async def _clients(pools: list[Served]) -> dict[str, PoolClient]:
+    clients = {p.name: PoolClient(p.name, p.url, p.api_key, username="demo") for p in pools}
+    await asyncio.gather(*(c.login("demo") for c in clients.values()))
+    return clients
+
+
+async def _sequential(clients: dict[str, PoolClient], entries: list[TrackLine]) -> float:
+    """The reference: every line's searches one after another, as `crateq search` runs."""
+    started = time.perf_counter()
+    for entry in entries:
+        want = identify(entry.artist, entry.title)
+        for query in queries(want)[:1]:
+            async for _ in federated_search(clients, query, limit=query.size):
+                pass
+    return time.perf_counter() - started
+
+
+async def _both(
+    pools: list[Served], entries: list[TrackLine]
+) -> tuple[float, float, dict[str, int]]:
+    clients = await _clients(pools)
+    try:
+        started = time.perf_counter()
+        results = await SetPrep(clients, PreferSettings()).find(entries)
+        together = time.perf_counter() - started
+        alone = await _sequential(clients, entries)
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients.values()))
+    statuses: dict[str, int] = {}
+    for result in results:
+        statuses[result.status] = statuses.get(result.status, 0) + 1
+    return together, alone, statuses
+
+
+def run(rows: int, pool_rows: int, lines: int) -> bool:
+    """Print every figure; True when the tracklist target is met."""
+    print(f"identity: {identity_rate(rows):,.0f} keys per second over {rows:,} rows")
+    busy = _Busy()
+    logging.getLogger("crateq.api.pool").addHandler(busy)
+    logging.getLogger("crateq.api.pool").setLevel(logging.INFO)
+    entries = tracklist(pool_rows, lines)
+    with ExitStack() as stack:
+        started = time.perf_counter()
+        pools = stack.enter_context(serve_pools([s.name for s in DEMO_POOLS], pool_rows))
+        print(f"{len(pools)} demo pools x {pool_rows:,} tracks built in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        together, alone, statuses = asyncio.run(_both(pools, entries))
+    ratio = alone / together
+    met = ratio >= TARGET_RATIO and busy.count == 0
+    shown = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    print(f"  {lines}-line tracklist through SetPrep: {together:.1f} s ({shown})")
+    print(f"  the same searches one after another: {alone:.1f} s")
+    print(f"  ratio {ratio:.1f}x, {busy.count} answers 429/503 "
+          f"(target >= {TARGET_RATIO:.0f}x and none: {'met' if met else 'MISSED'})")  # fmt: skip
+    return met
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=100_000, help="rows of the identity figure")
+    parser.add_argument("--pool-rows", type=int, default=50_000, help="tracks per pool")
+    parser.add_argument("--lines", type=int, default=500, help="lines of the tracklist")
+    args = parser.parse_args(argv)
+    run(args.rows, args.pool_rows, args.lines)
+
+
+if __name__ == "__main__":
+    main()
