@@ -149,7 +149,8 @@ async def _search(
 def row_json(row: MediaRow) -> dict[str, JSONValue]:
     """A row for ``--json``: the wire fields plus ``pool`` and ``key``; never the download
     token (``auth``), which is per user and short-lived. ``crateq search --json`` adds
-    ``song``: rows with the same ``song`` are versions of one song, best version first."""
+    ``song``: rows with the same ``song`` are versions of one song, best version first, and
+    ``library``: "version", "song" or null (crateq.core.songs.LibraryIndex.status)."""
     data: dict[str, JSONValue] = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
     data["key"] = row.key
     return data
@@ -184,7 +185,7 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
               help="Rows per pool.")  # fmt: skip
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.option("--songs", is_flag=True,
+@click.option("--songs", "by_song", is_flag=True,
               help="With --json: one line per song across pools, versions inside.")  # fmt: skip
 @click.option("--password-stdin", is_flag=True,
               help="Password (first stdin line) for pools without a stored one.")  # fmt: skip
@@ -206,13 +207,13 @@ def command(
     limit: int,
     page: int,
     as_json: bool,
-    songs: bool,
+    by_song: bool,
     password_stdin: bool,
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters."""
     from crateq.core.search import group_versions
 
-    if songs and not as_json:
+    if by_song and not as_json:
         raise click.UsageError("--songs works with --json.")
     if sort:
         sort = next(f for f in sort_fields() if f.lower() == sort.lower())
@@ -238,9 +239,9 @@ def command(
     if password_stdin:
         hold_stdin_password(accounts, clients)
     rows, errors = run(_search(clients, query, genre.strip() if genre else None, limit))
-    groups = group_versions(rows)
-    ordered = [row for song in groups for row in song.versions]
-    if as_json and songs:
+    songs = group_versions(rows)
+    ordered = [row for song in songs for row in song.versions]
+    if as_json and by_song:
         _print_songs(rows, errors)
     elif as_json:
         have = _library_status()
@@ -248,7 +249,7 @@ def command(
             {
                 "results": [
                     {**row_json(row), "song": song.key, "library": have(row)}
-                    for song in groups
+                    for song in songs
                     for row in song.versions
                 ],
                 "errors": [{"pool": p, "error": e} for p, e in errors],
@@ -258,7 +259,7 @@ def command(
         for pool, message in errors:
             error(f"{pool}: {message}")
         if ordered:
-            print_table(COLUMNS, _table_rows(groups))
+            print_table(COLUMNS, _table_rows(songs))
         elif len(errors) < len(clients):
             click.echo("No results.")
     if errors and len(errors) >= len(clients):
