@@ -105,3 +105,15 @@ def test_similarity_is_100_for_one_song_and_low_for_another() -> None:
     assert similarity(one, identify("Mona", "Blue Hour")) < 40
     close = similarity(one, identify("Crown", "Let It Go Again"))
     assert 60 < close < 100
+
+
+def test_the_song_of_the_very_key_wins_a_tie() -> None:
+    pool = StubPool("a", [("Sol feat. Mona", "Golden Road"), ("Sol", "Golden Road [Dirty]")])
+    (alone, featured) = asyncio.run(
+        _prep(pool).find(
+            [TrackLine(1, "Sol", "Golden Road"), TrackLine(2, "Sol ft Mona", "Golden Road")]
+        )
+    )
+    assert alone.status == featured.status == "found"
+    assert alone.chosen is not None and alone.chosen.version.row.artist == "Sol"
+    assert featured.chosen is not None and featured.chosen.version.row.artist == "Sol feat. Mona"

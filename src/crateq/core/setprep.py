@@ -42,6 +42,7 @@ MIN_SCORE = 60.0  # below this a song is no candidate at all
 ROWS_PER_SEARCH = 50  # per pool and search, as `crateq search` reads by default
 MAX_ALTERNATIVES = 10
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
+_CO_ARTIST = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|&|and|x|vs\.?|,)\s+|,\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -103,15 +104,14 @@ def _keywords(text: str, count: int) -> str:
 
 
 def queries(want: SongIdentity) -> list[MediaQuery]:
-    """The searches for a song: by its title's words, then by its lead artist's."""
-    out: list[MediaQuery] = []
-    by_title = _keywords(want.clean_title, 3)
-    if by_title:
-        out.append(MediaQuery(keywords=by_title, size=ROWS_PER_SEARCH))
-    by_artist = _keywords(want.clean_artist.split(" feat")[0], 2)
-    if by_artist:
-        out.append(MediaQuery(keywords=by_artist, size=ROWS_PER_SEARCH))
-    return out
+    """The searches for a song, the most precise first: its title's and lead artist's words,
+    the title's alone (the pool may spell the artist otherwise), the artist's alone."""
+    title = _keywords(want.clean_title, 3)
+    artist = _keywords(_CO_ARTIST.split(want.clean_artist, maxsplit=1)[0], 2)
+    texts = [f"{title} {artist.split(' ')[0]}".strip() if title else "", title, artist]
+    return [
+        MediaQuery(keywords=text, size=ROWS_PER_SEARCH) for text in dict.fromkeys(texts) if text
+    ]
 
 
 def rank(want: SongIdentity, songs: Sequence[Song]) -> list[tuple[float, Song]]:
@@ -120,7 +120,8 @@ def rank(want: SongIdentity, songs: Sequence[Song]) -> list[tuple[float, Song]]:
     for song in songs:  # versions of one spelling score alike: each spelling once
         spellings = {v.identity.key: v.identity for v in song.versions}.values()
         scored.append((max(similarity(want, ident) for ident in spellings), song))
-    return sorted((p for p in scored if p[0] >= MIN_SCORE), key=lambda p: -p[0])
+    kept = (p for p in scored if p[0] >= MIN_SCORE)  # ties: the song of the very key first
+    return sorted(kept, key=lambda p: (-p[0], p[1].key != want.key))
 
 
 class SetPrep:
@@ -180,20 +181,28 @@ class SetPrep:
         errors: dict[str, str] = {}
         ranked: list[tuple[float, Song]] = []
         rows: list[MediaRow] = []
-        for query in queries(want):  # the artist's search only when the title's found nothing
+        for query in queries(want):  # until one finds the song
             rows += await self._search_all(query, errors)
             ranked = rank(want, merge_songs(rows))
             if ranked and ranked[0][0] >= FOUND_SCORE:
                 break
-        return self._decide(entry, ranked, errors)
+        return self._decide(entry, want.key, ranked, errors)
 
     def _decide(
-        self, entry: TrackLine, ranked: list[tuple[float, Song]], errors: dict[str, str]
+        self,
+        entry: TrackLine,
+        want_key: str,
+        ranked: list[tuple[float, Song]],
+        errors: dict[str, str],
     ) -> LineResult:
+        """``found`` when the top song is clearly ahead or is the one with the entry's very
+        identity key (another artist's song of the same title may score as high)."""
         if not ranked:
             return LineResult(entry, "missing", errors=errors)
         score, song = ranked[0]
-        clear = len(ranked) == 1 or score - ranked[1][0] >= CLEAR_LEAD
+        runner_up = ranked[1] if len(ranked) > 1 else None
+        clear = runner_up is None or score - runner_up[0] >= CLEAR_LEAD
+        clear |= song.key == want_key and runner_up is not None and runner_up[1].key != want_key
         if score < FOUND_SCORE or not clear:
             top = [Candidate(best_version(s, self.prefs), sc) for sc, s in ranked[:3]]
             return LineResult(entry, "ambiguous", candidates=top, errors=errors)
