@@ -12,6 +12,7 @@ HELPS = [
     ["search", "--help"],
     ["download", "--help"],
     ["export", "--help"],
+    ["find", "--help"],
     ["artist", "--help"],
     ["pool", "--help"],
     ["pool", "add", "--help"],

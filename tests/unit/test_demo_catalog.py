@@ -63,3 +63,23 @@ def test_all_artist_names_is_deterministic_and_shared_across_pools() -> None:
     assert len(shared) >= 10
     used = {r.artist for r in generate_catalog(DEMO_POOLS[2], 3000)}
     assert used & shared
+
+
+def test_every_pool_publishes_the_shared_songs_under_its_own_spelling() -> None:
+    from crateq.core.identity import identify
+    from crateq.demo.catalog import shared_song_for
+
+    spellings: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for spec in DEMO_POOLS:
+        for row in generate_catalog(spec, 600):
+            if shared_song_for(row.group_id) is not None:
+                spellings[identify(row.artist, row.title).key][spec.name].add(
+                    f"{row.artist} - {row.title}"
+                )
+    in_all = [pools for pools in spellings.values() if len(pools) == len(DEMO_POOLS)]
+    assert len(in_all) >= 5
+    for pools in in_all:  # the same song, never written the same way by two pools
+        written = [texts for texts in pools.values()]
+        assert all(not (a & b) for i, a in enumerate(written) for b in written[i + 1 :])
+    assert any(" ft. " in text for pools in in_all for text in pools["club-edits"])
+    assert any("] - " in text for pools in in_all for text in pools["club-edits"])

@@ -27,6 +27,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "download": ("download", "command"),
     "export": ("export", "command"),
     "fav": ("collections", "fav"),
+    "find": ("find", "command"),
     "gui": ("gui", "command"),
     "history": ("collections", "history"),
     "playlists": ("charts", "playlists"),

@@ -37,7 +37,7 @@ def _secret_states(store: SecretStore) -> dict[str, bool]:
 @click.argument("value")
 @cli_errors
 def set_(key: str, value: str) -> None:
-    """Set KEY (e.g. downloads.folder, downloads.per_pool_jobs, crate.url) to VALUE."""
+    """Set KEY (e.g. downloads.folder, crate.url, prefer.tools Intro,Extended) to VALUE."""
     from crateq.core.settings import get_value, load_settings, save_settings, set_value
 
     settings = load_settings()
@@ -106,4 +106,6 @@ def show(as_json: bool) -> None:
 def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):  # prefer.tools, prefer.pools: as `config set` takes them
+        return ",".join(str(item) for item in value)
     return str(value)

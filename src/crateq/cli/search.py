@@ -26,6 +26,7 @@ from crateq.cli._common import (
     hold_stdin_password,
     make_accounts,
     print_json,
+    print_json_line,
     print_table,
     run,
 )
@@ -34,9 +35,12 @@ from crateq.cli._tracks import local_view
 # pydantic (under the row models), httpx (under PoolClient) and the core are imported where
 # a search runs, not for --help.
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crateq.api.pool import PoolClient
     from crateq.api.pool_models import MediaQuery, MediaRow
     from crateq.core.search import Song
+    from crateq.core.songs import Have
 
 
 @functools.cache
@@ -172,7 +176,8 @@ async def _search(
 def row_json(row: MediaRow) -> dict[str, JSONValue]:
     """A row for ``--json``: the wire fields plus ``pool`` and ``key``; never the download
     token (``auth``), which is per user and short-lived. ``crateq search --json`` adds
-    ``song``: rows with the same ``song`` are versions of one song, best version first."""
+    ``song``: rows with the same ``song`` are versions of one song, best version first, and
+    ``library``: "version", "song" or null (crateq.core.songs.LibraryIndex.status)."""
     data: dict[str, JSONValue] = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
     data["key"] = row.key
     return data
@@ -208,6 +213,8 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
               help="Rows per pool.")  # fmt: skip
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--songs", "by_song", is_flag=True,
+              help="With --json: one line per song across pools, versions inside.")  # fmt: skip
 @click.option("--password-stdin", is_flag=True,
               help="Password (first stdin line) for pools without a stored one.")  # fmt: skip
 @cli_errors
@@ -229,12 +236,15 @@ def command(
     limit: int,
     page: int,
     as_json: bool,
+    by_song: bool,
     password_stdin: bool,
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters; binned tracks
     (`crateq bin`) are left out."""
     from crateq.core.search import group_versions
 
+    if by_song and not as_json:
+        raise click.UsageError("--songs works with --json.")
     if sort:
         sort = next(f for f in sort_fields() if f.lower() == sort.lower())
     query = build_query(
@@ -265,11 +275,19 @@ def command(
     rows, before = local_view(rows)
     songs = group_versions(rows)
     ordered = [row for song in songs for row in song.versions]
-    if as_json:
+    if as_json and by_song:
+        _print_songs(rows, errors)
+    elif as_json:
+        have = _library_status()
         print_json(
             {
                 "results": [
-                    {**row_json(row), "song": song.key, "downloadedBefore": row.key in before}
+                    {
+                        **row_json(row),
+                        "song": song.key,
+                        "downloadedBefore": row.key in before,
+                        "library": have(row),
+                    }
                     for song in songs
                     for row in song.versions
                 ],
@@ -285,6 +303,33 @@ def command(
             click.echo("No results.")
     if errors and len(errors) >= len(clients):
         raise SystemExit(1)
+
+
+def _library_status() -> Callable[[MediaRow], Have | None]:
+    """``row -> "version" | "song" | None``: whether the library holds this very version,
+    another version of the same song (by identity key), or neither."""
+    from crateq.core.songs import LibraryIndex
+    from crateq.core.store import Store, default_db_path
+
+    if not default_db_path().exists():  # nothing downloaded yet: no database to create
+        return LibraryIndex().status
+    store = Store()
+    try:
+        index = LibraryIndex(store)
+    finally:
+        store.close()
+    return index.status
+
+
+def _print_songs(rows: list[MediaRow], errors: list[tuple[str, str]]) -> None:
+    """``--songs --json``: one JSON line per song across pools (pool errors on stderr)."""
+    from crateq.core.songs import merge_songs
+
+    have = _library_status()
+    for song in merge_songs(rows):
+        print_json_line(song.as_json(have))
+    for pool, message in errors:
+        error(f"{pool}: {message}")
 
 
 def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:

@@ -13,6 +13,7 @@ what only it can know:
     │   ├── SettingsInvalid          the settings file cannot be read, or is from a newer CrateQ
     │   └── StoreError               the download database cannot be opened, or is newer
     ├── CollectionError              a crate or wish the DJ named is not there, or a name is taken
+    ├── TracklistError               a tracklist that cannot be read at all (binary, hostile XML)
     ├── DownloadError                the local side of a download job
     │   ├── VerificationFailed       the bytes are not the promised file: discarded, retried
     │   ├── RestartTransfer          the .part no longer matches the server's file: restarted
@@ -44,6 +45,7 @@ __all__ += ["FilterError"]
 __all__ += ["KeyringUnavailable", "PoolError", "RestartTransfer", "SettingsInvalid"]
 __all__ += ["ExportError", "StoreError", "TransferInterrupted", "VerificationFailed"]
 __all__ += ["exit_code", "user_message"]
+__all__ += ["TracklistError"]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -60,6 +62,11 @@ class StoreError(ConfigError):
 
 class CollectionError(CrateQError):
     """A crate or wish the DJ named does not exist, or a crate name is taken or unusable."""
+
+
+class TracklistError(CrateQError):
+    """A tracklist that cannot be read at all: binary data, a damaged Serato crate, XML with
+    a DTD or entities (refused: they are how XML bombs work) or no artist/title columns."""
 
 
 class DownloadError(CrateQError):

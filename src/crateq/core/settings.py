@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crateq.api.errors import ConfigError
 from crateq.core import paths
@@ -75,6 +75,35 @@ class UiSettings(BaseModel):
     preview_volume: float = Field(0.8, ge=0.0, le=1.0)
 
 
+class PreferSettings(BaseModel):
+    """Which version of a song to take when several pools have it (see core.songs).
+
+    ``tools`` and ``pools`` are ordered, best first; text such as ``"Intro,Extended"`` (what
+    ``crateq config set`` passes) is split on commas.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    advisory: Literal["dirty", "clean", "any"] = "any"
+    tools: list[str] = Field(default_factory=list)
+    pools: list[str] = Field(default_factory=list)
+    media: Literal["audio", "video", "any"] = "any"
+
+    @field_validator("tools", "pools", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:  # Any: pydantic's raw input, a string or a list
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return list(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        return value
+
+    @field_validator("advisory", "media", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:  # Any: pydantic's raw input
+        return value.strip().lower() if isinstance(value, str) else value
+
+
 class Settings(BaseModel):
     """Everything the user can set; the single source for GUI and CLI."""
 
@@ -86,6 +115,7 @@ class Settings(BaseModel):
     downloads: DownloadSettings = Field(default_factory=DownloadSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    prefer: PreferSettings = Field(default_factory=PreferSettings)
 
     def pool(self, name: str) -> PoolConfig:
         for pool in self.pools:

@@ -2,11 +2,15 @@
 
 The same pool name, size and seed always give the same rows, so tests can rely on what they
 search for. Songs come in several versions (mixes) that share a ``group_id``; a set of shared
-artists appears in every pool so a federated search has something to merge.
+artists appears in every pool so a federated search has something to merge. Like real pools,
+every pool also publishes the same :func:`shared_songs` (one group in every
+``SHARED_SONG_EVERY``), each pool under its own spelling ("feat." / "ft." / a title's
+"(feat. …)", "&" / "and", "(Intro - Clean)" / "[Intro] - Clean", case) and its own ids.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 
@@ -91,6 +95,9 @@ DEMO_POOLS: tuple[PoolSpec, ...] = (
 )  # fmt: skip
 
 SHARED_ROSTER_SIZE = 30
+SHARED_SONG_EVERY = 20  # group ids 5, 25, 45… of every pool are the shared songs, in order
+SHARED_SONG_OFFSET = 5
+SHARED_SONG_COUNT = 40
 
 
 @dataclass
@@ -184,6 +191,58 @@ def _version_title(rng: random.Random, base: str, tool: str, advisory: str) -> s
     return f"{base} ({tool} {advisory})" if " " not in tool else f"{base} ({tool})"
 
 
+@dataclass(frozen=True)
+class SharedSong:
+    """A song every demo pool publishes, each under its own spelling."""
+
+    artist: str
+    featured: str  # "" when none
+    title: str
+
+
+@functools.cache
+def shared_songs() -> tuple[SharedSong, ...]:
+    """The songs every pool carries (:data:`SHARED_SONG_COUNT`, distinct), from their own seed."""
+    rng = random.Random("shared-songs")
+    shared = rosters()[DEMO_POOLS[0].name][:SHARED_ROSTER_SIZE]
+    songs: list[SharedSong] = []
+    titles: set[str] = set()
+    while len(songs) < SHARED_SONG_COUNT:
+        artist = rng.choice(shared)
+        featured = rng.choice([n for n in shared if n != artist]) if len(songs) % 3 == 0 else ""
+        title = _song_title(rng)
+        if title.lower() not in titles:
+            titles.add(title.lower())
+            songs.append(SharedSong(artist, featured, title))
+    return tuple(songs)
+
+
+def shared_song_for(group_id: int) -> SharedSong | None:
+    """The shared song a pool's group ``group_id`` is, if it is one."""
+    if group_id % SHARED_SONG_EVERY != SHARED_SONG_OFFSET:
+        return None
+    return shared_songs()[(group_id // SHARED_SONG_EVERY) % SHARED_SONG_COUNT]
+
+
+def shared_spelling(song: SharedSong, pool_index: int, tool: str, advisory: str) -> tuple[str, str]:
+    """(artist, title) of one version of ``song`` as the ``pool_index``-th demo pool writes it."""
+    words = [] if tool == "Main" else [w for w in tool.split() if w not in ("Clean", "Dirty")]
+    mix = " ".join(words)
+    style = pool_index % 3
+    if style == 0:  # "A feat. B", "Title (Intro - Clean)"
+        artist = f"{song.artist} feat. {song.featured}" if song.featured else song.artist
+        tag = f"({mix} - {advisory})" if mix else f"[{advisory}]"
+        return artist, f"{song.title} {tag}"
+    if style == 1:  # "A ft. B" with "and" for "&", "Title [Intro] - Clean"
+        artist = song.artist.replace(" & ", " and ")
+        artist = f"{artist} ft. {song.featured}" if song.featured else artist
+        tag = f"[{mix}] - {advisory}" if mix else f"- {advisory}"
+        return artist, f"{song.title} {tag}"
+    title = song.title.lower() + (f" (feat. {song.featured})" if song.featured else "")
+    tag = f"({mix}) [{advisory}]" if mix else f"[{advisory}]"  # "title (feat. B) (Intro) [Clean]"
+    return song.artist.upper(), f"{title} {tag}"
+
+
 def _advisory_for(rng: random.Random, tool: str) -> str:
     if tool.endswith("Clean") or tool == "Clean":
         return "Clean"
@@ -200,6 +259,7 @@ def generate_catalog(spec: PoolSpec, size: int, seed: int = 0) -> list[CatalogRo
     genres = [g for g in GENRES if g[0] in spec.genre_ids]
     rows: list[CatalogRow] = []
     group_id = 0
+    pool_index = DEMO_POOLS.index(spec) if spec in DEMO_POOLS else 0
     ext = "mp4" if spec.video else "mp3"
     while len(rows) < size:
         group_id += 1
@@ -220,7 +280,9 @@ def generate_catalog(spec: PoolSpec, size: int, seed: int = 0) -> list[CatalogRo
                 break
             media_id = spec.media_id_base + len(rows) + 1
             advisory = _advisory_for(rng, tool)
-            title = _version_title(rng, base, tool, advisory)
+            title = _version_title(rng, base, tool, advisory)  # drawn even when replaced below
+            if (song := shared_song_for(group_id)) is not None:
+                artist, title = shared_spelling(song, pool_index, tool, advisory)
             filename = f"{artist} - {title}.{ext}"
             if media_id % 97 == 13:
                 filename = words.HOSTILE_FILENAMES[(media_id // 97) % len(words.HOSTILE_FILENAMES)]
