@@ -1,9 +1,10 @@
 """``crateq demo serve``: run the demo record pools (and registered extras) until stopped.
 
-Prints one ``READY <name> <url>`` line per server once all of them accept connections, so a
-script or test can read the URLs from stdout, then serves until SIGINT or SIGTERM. The servers
-are the ``demo`` extra: they are imported only once ``serve`` runs (so ``crateq --help`` works
-without them), and without the extra ``serve`` names the command that installs it (exit 1).
+Prints one ``READY <name> <url> <api-key>`` line per server (the crate stand-in included)
+once all of them accept connections, so a script or test can read URLs and keys from stdout,
+then serves until SIGINT or SIGTERM. The servers are the ``demo`` extra: they are imported
+only once ``serve`` runs (so ``crateq --help`` works without them), and without the extra
+``serve`` names the command that installs it (exit 1).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def serve(
         sys.exit(1)
     try:
         for handle in [*cluster.pools.values(), *cluster.extras.values()]:
-            click.echo(f"READY {handle.name} {handle.url}")
+            click.echo(f"READY {handle.name} {handle.url} {handle.api_key or '-'}")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass
