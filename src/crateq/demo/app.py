@@ -98,6 +98,9 @@ class PoolApp:
     ) -> Callable[[Request], Awaitable[Response | ASGIApp]]:
         async def endpoint(request: Request) -> Response | ASGIApp:  # Starlette calls either
             faults = self.state.faults
+            delay = faults.response_delay()
+            if delay:
+                await asyncio.sleep(delay)
             if faults.html_error_page:
                 return HTMLResponse(_BAD_GATEWAY_PAGE, 502)
             if faults.fail_with_status:
