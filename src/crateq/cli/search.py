@@ -3,13 +3,18 @@
 Every filter string is checked before any request (exit 2 on a malformed one). ``--genre``
 is a name: each pool's Genres list turns it into that pool's own genreId(s), so the same
 name may match different ids per pool, and a pool without such a genre reports it as its
-error. Results are grouped by song (versions together); a pool that fails is reported on
-stderr next to the others' results — exit 0 when at least one pool answered, 1 when none did.
+error. ``--limit`` rows per pool (up to 100,000) or ``--all``: each pool is paged at the
+pool API's maximum page size, every pool at once. Results are grouped by song (versions
+together); a pool that fails is reported on stderr next to the others' results — exit 0 when
+at least one pool answered, 1 when none did. ``--json`` prints JSON lines as each page
+arrives, so the first rows come at once: one line per row (``song`` groups the versions; a
+page's versions come together) and one ``{"pool", "error"}`` line per failed pool.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -22,7 +27,7 @@ from crateq.cli._common import (
     error,
     hold_stdin_password,
     make_accounts,
-    print_json,
+    print_json_line,
     print_table,
     run,
 )
@@ -30,9 +35,18 @@ from crateq.cli._common import (
 # pydantic (under the row models), httpx (under PoolClient) and the core are imported where
 # a search runs, not for --help.
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import TypeAlias
+
     from crateq.api.pool import PoolClient
     from crateq.api.pool_models import MediaQuery, MediaRow
     from crateq.core.search import Song
+
+    #: A search to run: given where each page's rows go and where each failed pool goes.
+    Search: TypeAlias = Callable[
+        [Callable[[list[MediaRow]], None], Callable[[str, str], None]],
+        Coroutine[object, object, None],
+    ]
 
 
 @functools.cache
@@ -50,6 +64,10 @@ def sort_fields() -> tuple[str, ...]:
 
 
 COLUMNS = ("Artist", "Title", "Mix", "BPM", "Genre", "Year", "Pool", "POOL:ID")
+#: ``--limit``'s bound: rows per pool and search.
+MAX_LIMIT = 100_000
+#: The pool API's largest page (docs of the pool API: ``size`` max 500).
+POOL_MAX_PAGE = 500
 
 
 def _list(text: str | None) -> list[str]:
@@ -104,31 +122,37 @@ async def _genre_ids(client: PoolClient, name: str) -> list[int]:
 
 
 async def _search(
-    clients: dict[str, PoolClient], query: MediaQuery, genre: str | None, limit: int
-) -> tuple[list[MediaRow], list[tuple[str, str]]]:
+    clients: dict[str, PoolClient],
+    query: MediaQuery,
+    genre: str | None,
+    window: tuple[int | None, int | None],
+    on_rows: Callable[[list[MediaRow]], None],
+    on_error: Callable[[str, str], None],
+) -> None:
+    """Search every pool at once, handing each page's rows to ``on_rows`` as it arrives;
+    ``window`` is (rows per pool or None for all, first row or None)."""
     import asyncio
 
     from crateq.core.search import PoolFailed, PoolRows, federated_search
 
-    rows: list[MediaRow] = []
-    errors: list[tuple[str, str]] = []
+    limit, start = window
 
     async def one(group: dict[str, PoolClient], q: MediaQuery) -> None:
-        async for event in federated_search(group, q, limit=limit):
+        async for event in federated_search(group, q, limit=limit, start=start):
             if isinstance(event, PoolRows):
-                rows.extend(event.rows)
+                on_rows(event.rows)
             elif isinstance(event, PoolFailed):
-                errors.append((event.pool, str(event.error)))
+                on_error(event.pool, str(event.error))
 
     async def with_genre(name: str, client: PoolClient) -> None:
         assert genre is not None
         try:
             ids = await _genre_ids(client, genre)
         except PoolError as exc:
-            errors.append((name, str(exc)))
+            on_error(name, str(exc))
             return
         if not ids:
-            errors.append((name, f"no genre matching {genre!r}."))
+            on_error(name, f"no genre matching {genre!r}.")
             return
         await one({name: client}, query.model_copy(update={"genre_ids": ids}))
 
@@ -139,7 +163,6 @@ async def _search(
             await asyncio.gather(*(with_genre(n, c) for n, c in clients.items()))
     finally:
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
-    return rows, errors
 
 
 def row_json(row: MediaRow) -> dict[str, JSONValue]:
@@ -176,10 +199,12 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
     help="Order by a row field: date (default), bpm, artist, title, releaseYear…",
 )
 @click.option("--asc", is_flag=True, help="Ascending order (default: descending).")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True,
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True,
               help="Rows per pool.")  # fmt: skip
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--all", "every", is_flag=True, help="Every matching row of every pool.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True,
+              help="Which block of --limit rows.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines as pages arrive.")
 @click.option("--password-stdin", is_flag=True,
               help="Password (first stdin line) for pools without a stored one.")  # fmt: skip
 @cli_errors
@@ -198,13 +223,14 @@ def command(
     sort: str | None,
     asc: bool,
     limit: int,
+    every: bool,
     page: int,
     as_json: bool,
     password_stdin: bool,
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters."""
-    from crateq.core.search import group_versions
-
+    if every and page > 1:
+        raise click.UsageError("--page cannot be combined with --all.")
     if sort:
         sort = next(f for f in sort_fields() if f.lower() == sort.lower())
     query = build_query(
@@ -219,8 +245,8 @@ def command(
         media=media,
         sort=sort,
         asc=asc,
-        limit=limit,
-        page=page,
+        limit=POOL_MAX_PAGE if every else min(limit, POOL_MAX_PAGE),
+        page=1,
     )
     accounts = make_accounts()
     clients = accounts.clients(pools or None)
@@ -228,27 +254,55 @@ def command(
         raise click.UsageError("No pools to search. Add one with `crateq pool add`.")
     if password_stdin:
         hold_stdin_password(accounts, clients)
-    rows, errors = run(_search(clients, query, genre.strip() if genre else None, limit))
-    songs = group_versions(rows)
-    ordered = [row for song in songs for row in song.versions]
-    if as_json:
-        print_json(
-            {
-                "results": [
-                    {**row_json(row), "song": song.key} for song in songs for row in song.versions
-                ],
-                "errors": [{"pool": p, "error": e} for p, e in errors],
-            }
-        )
-    else:
-        for pool, message in errors:
-            error(f"{pool}: {message}")
-        if ordered:
-            print_table(COLUMNS, _table_rows(songs))
-        elif len(errors) < len(clients):
-            click.echo("No results.")
+    window = (None, None) if every else (limit, (page - 1) * limit)
+    name = genre.strip() if genre else None
+
+    def search(
+        rows: Callable[[list[MediaRow]], None], failed: Callable[[str, str], None]
+    ) -> Coroutine[object, object, None]:
+        return _search(clients, query, name, window, rows, failed)
+
+    errors = _json_lines(search) if as_json else _table(search, len(clients))
     if errors and len(errors) >= len(clients):
         raise SystemExit(1)
+
+
+def _json_lines(search: Search) -> list[str]:
+    """Run ``search``, printing each page's rows (grouped into songs) as it arrives and each
+    failed pool as a line; returns the failed pools."""
+    from crateq.core.search import group_versions
+
+    errors: list[str] = []
+
+    def rows(page: list[MediaRow]) -> None:
+        for song in group_versions(page):
+            for row in song.versions:
+                print_json_line({**row_json(row), "song": song.key})
+
+    def failed(pool: str, message: str) -> None:
+        errors.append(pool)
+        print_json_line({"pool": pool, "error": message})
+
+    run(search(rows, failed))
+    return errors
+
+
+def _table(search: Search, pools: int) -> list[str]:
+    """Run ``search`` to its end, then print the songs as a table (or "No results." when
+    some of the ``pools`` answered without rows) and the failed pools on stderr; returns the
+    failed pools."""
+    from crateq.core.search import group_versions
+
+    found: list[MediaRow] = []
+    errors: list[tuple[str, str]] = []
+    run(search(found.extend, lambda pool, message: errors.append((pool, message))))
+    for pool, message in errors:
+        error(f"{pool}: {message}")
+    if found:
+        print_table(COLUMNS, _table_rows(group_versions(found)))
+    elif len(errors) < pools:
+        click.echo("No results.")
+    return [pool for pool, _ in errors]
 
 
 def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:

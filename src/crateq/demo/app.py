@@ -217,6 +217,9 @@ class PoolApp:
         if timeout is not None:
             await asyncio.sleep(timeout)
             return JSONResponse([])
+        gate = self.state.faults.page_gate
+        if gate is not None and query.page > 1:
+            await run_in_threadpool(gate.wait, 60)
         now = dt.datetime.now(dt.UTC).timestamp()
         total, rows = self.state.store.search_json(
             query, account.user_id, self.state.tokens, str(request.base_url), now

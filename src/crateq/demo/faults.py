@@ -45,6 +45,8 @@ class PoolFaults:
     """Answer every request with 502 and an HTML page (a proxy in front of a dead pool)."""
     chunked: bool = False
     """Omit Content-Length on downloads (chunked transfer encoding)."""
+    page_gate: threading.Event | None = None
+    """Media searches past page 1 wait until this event is set (a test holds later pages)."""
     latency: Latency | None = None
     """Delay every response by a draw from this range of milliseconds (a far-away pool)."""
     latency_seed: int = 0
