@@ -67,6 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 2: the checks a done job's file passed (download_verify.CHECKS, comma-separated)
+    """
+    ALTER TABLE jobs ADD COLUMN verified TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 UNFINISHED = ("queued", "connecting", "downloading", "verifying", "tagging", "paused")

@@ -45,6 +45,10 @@ class PoolFaults:
     """Answer every request with 502 and an HTML page (a proxy in front of a dead pool)."""
     chunked: bool = False
     """Omit Content-Length on downloads (chunked transfer encoding)."""
+    opaque_etag: bool = False
+    """Send an ETag that is a version tag, not the file's SHA-256 (as most real pools do)."""
+    corrupt_body_at: int | None = None
+    """Flip the bits of the file's byte at this offset in every body (length unchanged)."""
     page_gate: threading.Event | None = None
     """Media searches past page 1 wait until this event is set (a test holds later pages)."""
     latency: Latency | None = None
