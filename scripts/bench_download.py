@@ -29,7 +29,10 @@ one done (interpreter start-up and imports excluded; curl has none to speak of);
 the whole child's. Generated files live in a temporary folder, deleted at the end.
 
     scripts/bench download [--big-mib 1024] [--count 200] [--each-mib 10] [--repeats 5] [--no-demo]
-                           [--work DIR]
+                           [--work DIR] [--cli-mb 300] [--cli-pairs 5] [--cli-only]
+
+Then (unless ``--cli-mb 0``) :mod:`bench_download_cli`: whole-process ``crateq download`` of
+one file against ``curl -o`` plus fsync, through nginx in front of a demo pool.
 
 ``--work`` puts every file (served and downloaded) in another folder; on a tmpfs (e.g.
 ``/dev/shm``) fsync costs nothing, so the ratios then measure the two programs without the disk.
@@ -544,6 +547,14 @@ def main() -> None:
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--repeats", type=int, default=REPEATS, help="runs per tool (median)")
     parser.add_argument("--work", type=Path, help="folder for all files (default: the temp dir)")
+    parser.add_argument(
+        "--cli-mb",
+        type=int,
+        default=300,
+        help="whole-process crateq download vs curl: MB of the file (0: skip)",
+    )
+    parser.add_argument("--cli-pairs", type=int, default=5)
+    parser.add_argument("--cli-only", action="store_true", help="only the whole-process pairs")
     args = parser.parse_args()
     if args.worker:
         spec = json.loads(Path(args.worker).read_text())
@@ -555,13 +566,18 @@ def main() -> None:
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     try:
         unit = _mp3_unit()
-        if not args.no_nginx:
+        if not args.no_nginx and not args.cli_only:
             figures += _nginx(work, args, unit)
-        if not args.no_demo:
+        if not args.no_demo and not args.cli_only:
             figures += _demo(work, args)
+        if figures:
+            _table(figures)
+        if args.cli_mb and not args.no_nginx:
+            from bench_download_cli import run as run_cli
+
+            run_cli(work, args.cli_mb * 1_000_000, args.cli_pairs, unit)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _table(figures)
     if load_before is not None:  # other work on the machine moves every figure, curl's too
         print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
 

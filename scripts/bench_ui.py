@@ -170,7 +170,7 @@ def serve_demo_pools(
     assert proc.stdout is not None
     for line in proc.stdout:
         parts = line.split()
-        if len(parts) == 3 and parts[0] == "READY":
+        if len(parts) == 4 and parts[0] == "READY":  # READY name url api-key
             urls[parts[1]] = parts[2]
         if all(spec.name in urls for spec in DEMO_POOLS):
             break

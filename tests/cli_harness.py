@@ -44,6 +44,17 @@ class CliHarness:
         assert result.exit_code == 0, result.stderr
         return json.loads(result.stdout)
 
+    def search_json(self, *args: str, input: str | None = None) -> dict[str, list[Any]]:
+        """``crateq search ARGS --json`` (JSON lines: rows and failed pools) as
+        ``{"results": [row…], "errors": [{"pool", "error"}…]}``, in the order printed."""
+        result = self("search", *args, "--json", input=input)
+        assert result.exit_code == 0, result.stderr
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        return {
+            "results": [line for line in lines if "error" not in line],
+            "errors": [line for line in lines if "error" in line],
+        }
+
     def add_demo_pool(
         self,
         cluster: DemoCluster,

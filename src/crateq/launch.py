@@ -54,6 +54,33 @@ def gui_options(args: Sequence[str]) -> GuiOptions | None:
     return options
 
 
+class _Unused:
+    """A meta-path finder that makes the named modules fail to import (ModuleNotFoundError)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = frozenset(names)
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name in self.names:
+            raise ModuleNotFoundError(f"{name} is not used by crateq", name=name)
+
+
+def skip_unused_imports() -> None:
+    """Keep two imports no command uses out of this process (a user's own setting wins):
+
+    httpx's own command line, which ``import httpx`` loads with rich, pygments and click's
+    extras when they are installed (httpx then defines its ``main`` stub), and pydantic's
+    plugin discovery, which reads every installed distribution's entry points on the first
+    model (CrateQ uses no pydantic plugin). Together about half of a one-file
+    ``crateq download``'s start-up (docs/PERFORMANCE.md, "CLI start-up").
+    """
+    import os
+
+    if not any(isinstance(finder, _Unused) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Unused("httpx._main"))
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["gui"]:
@@ -64,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
             demo = start_gui_demo if options.demo else None
             sys.exit(run(demo=demo, mode=options.mode, quit_after_ms=options.quit_after_ms))
+    skip_unused_imports()
     from crateq.cli import main as cli
 
     cli(args=args)

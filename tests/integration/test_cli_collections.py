@@ -30,7 +30,7 @@ def cli(crateq_home: Path, demo_cluster: DemoCluster) -> Iterator[CliHarness]:
 
 
 def _keys(cli: CliHarness, *args: str) -> list[str]:
-    body = cli.json("search", *args)
+    body = cli.search_json(*args)
     assert body["errors"] == []
     return [row["key"] for row in body["results"]]
 
@@ -164,7 +164,7 @@ def test_playlists_list_and_search_playlist_returns_the_playlists_tracks(
     chosen = playlists[0]
     store = demo_cluster.pools["urban-beats"].state.store
     for spec in (chosen["title"], str(chosen["playlistId"]), chosen["title"].upper()):
-        rows = cli.json("search", "--pool", "urban-beats", "--playlist", spec, "--limit", "500")
+        rows = cli.search_json("--pool", "urban-beats", "--playlist", spec, "--limit", "500")
         assert rows["errors"] == []
         assert len(rows["results"]) == chosen["count"]
         assert {store.get(r["mediaId"])["playlist_id"] for r in rows["results"]} == {
@@ -190,7 +190,7 @@ def test_history_shows_a_finished_download(cli: CliHarness, tmp_path: Path) -> N
 
 
 def test_a_download_wish_fetches_the_best_version_of_what_it_matches(cli: CliHarness) -> None:
-    rows = cli.json("search", "--pool", "urban-beats", "--limit", "1", "--audio")["results"]
+    rows = cli.search_json("--pool", "urban-beats", "--limit", "1", "--audio")["results"]
     artist, title = rows[0]["artist"], rows[0]["title"]
     cli.json("wish", "add", "--artist", artist, "--title", title, "--action", "download")
     found = cli.json("wish", "check", "--pool", "urban-beats")
@@ -202,7 +202,7 @@ def test_a_download_wish_fetches_the_best_version_of_what_it_matches(cli: CliHar
     history = cli.json("history")["results"]
     assert sorted(e["key"] for e in history) == sorted(downloading)
     assert all(e["present"] for e in history)
-    again = cli.json("search", "--pool", "urban-beats", "--artist", artist, "--title", title)
+    again = cli.search_json("--pool", "urban-beats", "--artist", artist, "--title", title)
     marks = {r["key"]: r["downloadedBefore"] for r in again["results"]}
     assert all(marks[key] for key in downloading)
     assert cli.json("wish", "check", "--pool", "urban-beats")["matches"] == []

@@ -203,7 +203,7 @@ def test_a_song_downloaded_from_one_pool_is_had_in_the_other(
     assert result["status"] == "have"
     assert Path(result["path"]).is_file() and str(tmp_path / "dl") in result["path"]
     words = _longest_word(identify(club[0].artist, club[0].title).clean_title)
-    rows = cli.json("search", words, "--limit", "500")["results"]
+    rows = cli.search_json(words, "--limit", "500")["results"]
     library = {row["key"]: row["library"] for row in rows}
     assert library[f"urban-beats:{urban[0].media_id}"] == "version"
     assert library[f"club-edits:{club[0].media_id}"] == "song"
@@ -277,7 +277,7 @@ def test_download_fetches_the_chosen_versions(
 
 
 def test_search_rows_say_library_null_before_any_download(cli: CliHarness) -> None:
-    rows = cli.json("search", "love", "--limit", "5")["results"]
+    rows = cli.search_json("love", "--limit", "5")["results"]
     assert rows and all(row["library"] is None for row in rows)
     assert not any(cli.home.rglob("*.sqlite3"))  # a search creates no download database
     assert cli("search", "love", "--songs").exit_code == 2  # --songs is a --json form

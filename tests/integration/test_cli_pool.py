@@ -187,7 +187,7 @@ def test_the_installed_command_signs_in_and_searches_with_password_stdin(
     found = _crateq(crateq_home, "search", "--limit", "2", "--json", "--password-stdin",
                     stdin="dj2\n")  # fmt: skip
     assert found.returncode == 0, found.stderr
-    assert '"results"' in found.stdout
+    assert '"mediaId"' in found.stdout  # JSON lines, one per row
     wrong = _crateq(crateq_home, "pool", "login", "club", "--password-stdin", stdin="bad\n")
     assert wrong.returncode == 1
     assert wrong.stderr.startswith("Error: ")

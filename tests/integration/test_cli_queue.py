@@ -39,9 +39,7 @@ def _queued(cli: CliHarness) -> set[str]:
 
 
 def _keys(cli: CliHarness, pool: str, count: int) -> list[str]:
-    rows: list[dict[str, Any]] = cli.json("search", "--pool", pool, "--limit", str(count))[
-        "results"
-    ]
+    rows: list[dict[str, Any]] = cli.search_json("--pool", pool, "--limit", str(count))["results"]
     return [row["key"] for row in rows]
 
 

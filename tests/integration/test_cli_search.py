@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ def cli(crateq_home: Path, demo_cluster: DemoCluster) -> Iterator[CliHarness]:
 
 
 def _search(cli: CliHarness, *args: str) -> list[Row]:
-    body = cli.json("search", *args)
+    body = cli.search_json(*args)
     assert body["errors"] == []
     rows: list[Row] = body["results"]
     return rows
@@ -38,9 +39,13 @@ def sample(cli: CliHarness) -> list[Row]:
     return rows
 
 
-def test_json_is_one_document_with_results_and_errors(cli: CliHarness) -> None:
-    body = cli.json("search", "--limit", "4")
-    assert set(body) == {"results", "errors"}
+def test_json_prints_one_line_per_row(cli: CliHarness) -> None:
+    result = cli("search", "--limit", "4", "--json")
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(isinstance(line, dict) and "key" in line for line in lines)
+    body = cli.search_json("--limit", "4")
+    assert body["errors"] == []
     assert len(body["results"]) == 12  # 4 per pool, three pools
     pools = {row["pool"] for row in body["results"]}
     assert pools == {"urban-beats", "club-edits", "vj-vault"}
@@ -180,7 +185,7 @@ def test_a_failing_pool_is_reported_next_to_the_others_results(
     assert result.exit_code == 0
     assert "club-edits:" in result.stderr
     assert "urban-beats:" in result.stdout and "club-edits:" not in result.stdout
-    body = cli.json("search", "--limit", "3")
+    body = cli.search_json("--limit", "3")
     assert [e["pool"] for e in body["errors"]] == ["club-edits"]
     assert {r["pool"] for r in body["results"]} == {"urban-beats", "vj-vault"}
 

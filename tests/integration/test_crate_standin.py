@@ -18,6 +18,7 @@ from crateq.api import errors
 from crateq.api.crate import CrateClient
 from crateq.cli import main
 from crateq.core.crate_service import CrateService
+from crateq.demo.crate_app import DEMO_API_KEY
 from crateq.demo.crate_data import DemoArtist, DemoCrateData
 from crateq.demo.crate_server import CrateStandIn
 
@@ -277,7 +278,7 @@ def test_cli_discover_says_stale_degraded_and_empty_plainly(
 
 
 def test_the_demo_cluster_serves_the_crate_stand_in(tmp_path: Path) -> None:
-    """`crateq demo serve` prints `READY crate <url>` through this registration."""
+    """`crateq demo serve` prints `READY crate <url> <key>` through this registration."""
     import httpx
 
     from crateq.demo.catalog import DEMO_POOLS
@@ -289,6 +290,7 @@ def test_the_demo_cluster_serves_the_crate_stand_in(tmp_path: Path) -> None:
     )
     with cluster:
         url = cluster.extras["crate"].url
+        assert cluster.extras["crate"].api_key == DEMO_API_KEY
         answer = httpx.get(f"{url}api/v2/preview/artist", params={"q": "Nobody Known"})
     assert answer.status_code == 200 and answer.json()["present"] is False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -154,3 +155,21 @@ def test_html_error_page_is_a_non_json_502(demo_cluster: DemoCluster) -> None:
     assert answer.status_code == 502
     assert answer.headers["content-type"].startswith("text/html")
     assert answer.text.startswith("<html>")
+
+
+def test_latency_delays_every_response_by_at_least_its_low_bound(
+    demo_cluster: DemoCluster,
+) -> None:
+    slow = demo_cluster.pools["urban-beats"]
+    slow.faults.latency = (300.0, 320.0)
+    try:
+        login = {"username": "demo", "password": "demo"}
+        for method, path, status in (("POST", "api/Auth/Login", 200),
+                                     ("GET", "api/Content/VideoMixes", 401)):  # fmt: skip
+            begin = time.perf_counter()  # answered or refused, the wait comes first
+            answer = httpx.request(method, slow.url + path, params={"key": slow.api_key},
+                                   json=login if method == "POST" else None)  # fmt: skip
+            assert time.perf_counter() - begin >= 0.3
+            assert answer.status_code == status
+    finally:
+        demo_cluster.reset_faults()

@@ -160,7 +160,7 @@ def cli(crateq_home: Path, quirky: QuirkyPool) -> Iterator[CliHarness]:
 
 
 def test_cli_shows_odd_rows(cli: CliHarness) -> None:
-    body = cli.json("search", "odd")
+    body = cli.search_json("odd")
     assert body["errors"] == []
     assert sorted(r["mediaId"] for r in body["results"]) == [501, 502, 503, 504]
     table = cli("search", "odd")
@@ -170,10 +170,10 @@ def test_cli_shows_odd_rows(cli: CliHarness) -> None:
 
 def test_cli_rides_out_429_and_an_expired_session(cli: CliHarness, quirky: QuirkyPool) -> None:
     quirky.then(rate_limited("0"))
-    assert len(cli.json("search", "odd")["results"]) == 4
+    assert len(cli.search_json("odd")["results"]) == 4
     logins = quirky.logins
     quirky.expire_tokens()
-    assert len(cli.json("search", "odd")["results"]) == 4
+    assert len(cli.search_json("odd")["results"]) == 4
     assert quirky.logins == logins + 1
 
 

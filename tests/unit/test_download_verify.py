@@ -54,3 +54,21 @@ def test_wrong_sha_or_short_file_is_rejected(tmp_path: Path) -> None:
 def test_etags_that_are_not_sha256_are_not_compared() -> None:
     assert sha256_etag('"abc"') is None
     assert sha256_etag('W/"' + "A" * 64 + '"') == "a" * 64
+
+
+def test_verify_names_the_checks_that_ran(tmp_path: Path) -> None:
+    data = _mp3()
+    part = tmp_path / "a.mp3.part"
+    part.write_bytes(data)
+    sha = f'"{hashlib.sha256(data).hexdigest()}"'
+    assert verify(part, _result(data, etag=sha), ".mp3") == ["length", "media", "sha256"]
+    assert verify(part, _result(data, etag='"v1-abc"'), ".mp3") == ["length", "media"]
+    resumed = _result(data, etag='"v1-abc"')
+    resumed.ranged = True
+    assert verify(part, resumed, ".mp3") == ["length", "content-range", "media"]
+    chunked = _result(data)
+    chunked.state.total = None  # no Content-Length: nothing to hold the length against
+    assert verify(part, chunked, ".mp3", parse=False) == []
+    odd = tmp_path / "a.xyz.part"
+    odd.write_bytes(data)
+    assert verify(odd, _result(data), ".xyz") == ["length"]  # no parser for that type

@@ -1,9 +1,10 @@
 """``crateq demo serve``: run the demo record pools (and registered extras) until stopped.
 
-Prints one ``READY <name> <url>`` line per server once all of them accept connections, so a
-script or test can read the URLs from stdout, then serves until SIGINT or SIGTERM. The servers
-are the ``demo`` extra: they are imported only once ``serve`` runs (so ``crateq --help`` works
-without them), and without the extra ``serve`` names the command that installs it (exit 1).
+Prints one ``READY <name> <url> <api-key>`` line per server (the crate stand-in included)
+once all of them accept connections, so a script or test can read URLs and keys from stdout,
+then serves until SIGINT or SIGTERM. The servers are the ``demo`` extra: they are imported
+only once ``serve`` runs (so ``crateq --help`` works without them), and without the extra
+``serve`` names the command that installs it (exit 1).
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ import click
 
 from crateq.demo import missing_extra
 from crateq.demo.catalog import DEFAULT_CATALOG_SIZE
+from crateq.demo.faults import Latency, parse_latency
+
+
+def _latency(ctx: click.Context, param: click.Parameter, text: str | None) -> Latency | None:
+    """``--latency 80-250`` as a (low, high) millisecond range."""
+    if text is None:
+        return None
+    try:
+        return parse_latency(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r} is not a range in ms such as 80-250.") from exc
 
 
 @click.group(name="demo")
@@ -54,9 +66,15 @@ def command() -> None:
     help="Make every media file at least this big (e.g. 1073741824 for benchmarks).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--latency",
+    metavar="MS[-MS]",
+    callback=_latency,
+    help="Delay every pool response by a seeded draw from this range (e.g. 80-250).",
+)
 def serve(
     port_base: int, catalog_size: int, seed: int, media_seconds: float,
-    media_bytes: int | None, host: str,
+    media_bytes: int | None, host: str, latency: Latency | None,
 ) -> None:  # fmt: skip
     """Serve the demo pools; one READY line per server, then until Ctrl-C."""
     problem = missing_extra()
@@ -83,9 +101,11 @@ def serve(
     except (OSError, RuntimeError) as exc:
         click.echo(f"error: cannot start the demo servers: {exc}", err=True)
         sys.exit(1)
+    for index, pool in enumerate(cluster.pools.values()):  # each pool jitters on its own
+        pool.faults.latency, pool.faults.latency_seed = latency, seed + index
     try:
         for handle in [*cluster.pools.values(), *cluster.extras.values()]:
-            click.echo(f"READY {handle.name} {handle.url}")
+            click.echo(f"READY {handle.name} {handle.url} {handle.api_key or '-'}")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass

@@ -49,22 +49,32 @@ SEARCH_PAGES = 20  # a mediaId not in the queue is looked for in this many searc
 
 
 async def find_row(client: PoolClient, pool: str, media_id: int) -> MediaRow | None:
-    """The pool's row for a mediaId (fresh ``auth``): its queue first, then its catalog."""
+    """The pool's row for a mediaId (fresh ``auth``): its queue first, then its catalog.
+
+    The queue and the catalog's first page are asked for at once: a pool far away answers
+    both in one round trip's time, and a one-file download starts that much sooner.
+    """
+    import asyncio
+
     from crateq.api.pool_models import MediaQuery
 
-    for row in await client.queue_all():
-        if row.media_id == media_id:
-            row.pool = row.pool or pool
-            return row
-    for page in range(1, SEARCH_PAGES + 1):
-        answer = await client.search(MediaQuery(page=page, size=500))
-        for row in answer.data:
+    def pick(rows: list[MediaRow]) -> MediaRow | None:
+        for row in rows:
             if row.media_id == media_id:
                 row.pool = row.pool or pool
                 return row
-        if page >= answer.pages:
-            break
-    return None
+        return None
+
+    queued, first = await asyncio.gather(
+        client.queue_all(), client.search(MediaQuery(page=1, size=500))
+    )
+    found = pick(queued) or pick(first.data)
+    page, answer = 1, first
+    while found is None and page < min(SEARCH_PAGES, answer.pages):
+        page += 1
+        answer = await client.search(MediaQuery(page=page, size=500))
+        found = pick(answer.data)
+    return found
 
 
 class _Display:

@@ -4,15 +4,20 @@ Every filter string is checked before any request (exit 2 on a malformed one). `
 is a name: each pool's Genres list turns it into that pool's own genreId(s), so the same
 name may match different ids per pool, and a pool without such a genre reports it as its
 error; ``--playlist`` (a name or id) is resolved the same way, through each pool's playlists.
-Tracks in the bin (`crateq bin`) are left out, and ``--json`` marks each row
-``downloadedBefore`` (the pool's flag, or this app's history). Results are grouped by song
-(versions together); a pool that fails is reported on stderr next to the others' results —
-exit 0 when at least one pool answered, 1 when none did.
+``--limit`` rows per pool (up to 100,000) or ``--all``: each pool is paged at the pool API's
+maximum page size, every pool at once. Tracks in the bin (`crateq bin`) are left out.
+Results are grouped by song (versions together); a pool that fails is reported next to the
+others' results — exit 0 when at least one pool answered, 1 when none did. ``--json`` prints
+JSON lines as each page arrives, so the first rows come at once: one line per row (``song``
+groups the versions; ``downloadedBefore``: the pool's flag or this app's history;
+``library``: "version", "song" or null) and one ``{"pool", "error"}`` line per failed pool.
+``--songs --json`` waits for every pool and prints one line per song across pools.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -25,22 +30,27 @@ from crateq.cli._common import (
     error,
     hold_stdin_password,
     make_accounts,
-    print_json,
     print_json_line,
     print_table,
     run,
 )
-from crateq.cli._tracks import local_view
 
 # pydantic (under the row models), httpx (under PoolClient) and the core are imported where
 # a search runs, not for --help.
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Coroutine
+    from typing import TypeAlias
 
     from crateq.api.pool import PoolClient
     from crateq.api.pool_models import MediaQuery, MediaRow
     from crateq.core.search import Song
     from crateq.core.songs import Have
+
+    #: A search to run: given where each page's rows go and where each failed pool goes.
+    Search: TypeAlias = Callable[
+        [Callable[[list[MediaRow]], None], Callable[[str, str], None]],
+        Coroutine[object, object, None],
+    ]
 
 
 @functools.cache
@@ -58,6 +68,10 @@ def sort_fields() -> tuple[str, ...]:
 
 
 COLUMNS = ("Artist", "Title", "Mix", "BPM", "Genre", "Year", "Pool", "POOL:ID")
+#: ``--limit``'s bound: rows per pool and search.
+MAX_LIMIT = 100_000
+#: The pool API's largest page (docs of the pool API: ``size`` max 500).
+POOL_MAX_PAGE = 500
 
 
 def _list(text: str | None) -> list[str]:
@@ -134,32 +148,36 @@ async def _pool_query(
 async def _search(
     clients: dict[str, PoolClient],
     query: MediaQuery,
-    genre: str | None,
-    limit: int,
-    playlist: str | None = None,
-) -> tuple[list[MediaRow], list[tuple[str, str]]]:
+    names: tuple[str | None, str | None],
+    window: tuple[int | None, int | None],
+    on_rows: Callable[[list[MediaRow]], None],
+    on_error: Callable[[str, str], None],
+) -> None:
+    """Search every pool at once, handing each page's rows to ``on_rows`` as it arrives;
+    ``names`` is (genre, playlist) to resolve per pool, ``window`` (rows per pool or None for
+    all, first row or None)."""
     import asyncio
 
     from crateq.core.search import PoolFailed, PoolRows, federated_search
 
-    rows: list[MediaRow] = []
-    errors: list[tuple[str, str]] = []
+    limit, start = window
+    genre, playlist = names
 
     async def one(group: dict[str, PoolClient], q: MediaQuery) -> None:
-        async for event in federated_search(group, q, limit=limit):
+        async for event in federated_search(group, q, limit=limit, start=start):
             if isinstance(event, PoolRows):
-                rows.extend(event.rows)
+                on_rows(event.rows)
             elif isinstance(event, PoolFailed):
-                errors.append((event.pool, str(event.error)))
+                on_error(event.pool, str(event.error))
 
     async def per_pool(name: str, client: PoolClient) -> None:
         try:
             pool_query = await _pool_query(client, query, genre, playlist)
         except PoolError as exc:
-            errors.append((name, str(exc)))
+            on_error(name, str(exc))
             return
         if isinstance(pool_query, str):
-            errors.append((name, pool_query))
+            on_error(name, pool_query)
             return
         await one({name: client}, pool_query)
 
@@ -170,7 +188,34 @@ async def _search(
             await asyncio.gather(*(per_pool(n, c) for n, c in clients.items()))
     finally:
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
-    return rows, errors
+
+
+class _Local:
+    """What this machine knows of result rows, opened once per search: binned rows are left
+    out, ``downloadedBefore`` and ``library`` are filled in. Without a database yet nothing
+    is binned or downloaded here, and a search creates none."""
+
+    def __init__(self) -> None:
+        from crateq.core.collections import Collections
+        from crateq.core.history import History
+        from crateq.core.songs import LibraryIndex
+        from crateq.core.store import Store, default_db_path
+
+        self._store = Store() if default_db_path().exists() else None
+        self._collections = Collections(self._store) if self._store else None
+        self._history = History(self._store) if self._store else None
+        self.have: Callable[[MediaRow], Have | None] = LibraryIndex(self._store).status
+
+    def view(self, rows: list[MediaRow]) -> tuple[list[MediaRow], set[str]]:
+        """The rows without the binned ones (order kept), and the keys downloaded before."""
+        if self._collections is None or self._history is None:
+            return rows, {row.key for row in rows if row.downloaded}
+        visible = self._collections.visible(rows)
+        return visible, self._history.downloaded_before(visible)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
 
 def row_json(row: MediaRow) -> dict[str, JSONValue]:
@@ -209,10 +254,12 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
     help="Order by a row field: date (default), bpm, artist, title, releaseYear…",
 )
 @click.option("--asc", is_flag=True, help="Ascending order (default: descending).")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True,
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True,
               help="Rows per pool.")  # fmt: skip
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--all", "every", is_flag=True, help="Every matching row of every pool.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True,
+              help="Which block of --limit rows.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines as pages arrive.")
 @click.option("--songs", "by_song", is_flag=True,
               help="With --json: one line per song across pools, versions inside.")  # fmt: skip
 @click.option("--password-stdin", is_flag=True,
@@ -234,6 +281,7 @@ def command(
     sort: str | None,
     asc: bool,
     limit: int,
+    every: bool,
     page: int,
     as_json: bool,
     by_song: bool,
@@ -241,10 +289,10 @@ def command(
 ) -> None:
     """Search the pools for KEYWORDS (artist, title or editor) and filters; binned tracks
     (`crateq bin`) are left out."""
-    from crateq.core.search import group_versions
-
     if by_song and not as_json:
         raise click.UsageError("--songs works with --json.")
+    if every and page > 1:
+        raise click.UsageError("--page cannot be combined with --all.")
     if sort:
         sort = next(f for f in sort_fields() if f.lower() == sort.lower())
     query = build_query(
@@ -259,8 +307,8 @@ def command(
         media=media,
         sort=sort,
         asc=asc,
-        limit=limit,
-        page=page,
+        limit=POOL_MAX_PAGE if every else min(limit, POOL_MAX_PAGE),
+        page=1,
     )
     accounts = make_accounts()
     clients = accounts.clients(pools or None)
@@ -268,68 +316,89 @@ def command(
         raise click.UsageError("No pools to search. Add one with `crateq pool add`.")
     if password_stdin:
         hold_stdin_password(accounts, clients)
-    rows, errors = run(
-        _search(clients, query, genre.strip() if genre else None, limit,
-                playlist.strip() if playlist and playlist.strip() else None)
-    )  # fmt: skip
-    rows, before = local_view(rows)
-    songs = group_versions(rows)
-    ordered = [row for song in songs for row in song.versions]
-    if as_json and by_song:
-        _print_songs(rows, errors)
-    elif as_json:
-        have = _library_status()
-        print_json(
-            {
-                "results": [
-                    {
-                        **row_json(row),
-                        "song": song.key,
-                        "downloadedBefore": row.key in before,
-                        "library": have(row),
-                    }
-                    for song in songs
-                    for row in song.versions
-                ],
-                "errors": [{"pool": p, "error": e} for p, e in errors],
-            }
-        )
-    else:
-        for pool, message in errors:
-            error(f"{pool}: {message}")
-        if ordered:
-            print_table(COLUMNS, _table_rows(songs))
-        elif len(errors) < len(clients):
-            click.echo("No results.")
+    window = (None, None) if every else (limit, (page - 1) * limit)
+    names = (genre.strip() if genre else None, (playlist or "").strip() or None)
+
+    def search(
+        rows: Callable[[list[MediaRow]], None], failed: Callable[[str, str], None]
+    ) -> Coroutine[object, object, None]:
+        return _search(clients, query, names, window, rows, failed)
+
+    local = _Local()
+    try:
+        if as_json and by_song:
+            errors = _songs(search, local)
+        elif as_json:
+            errors = _json_lines(search, local)
+        else:
+            errors = _table(search, len(clients), local)
+    finally:
+        local.close()
     if errors and len(errors) >= len(clients):
         raise SystemExit(1)
 
 
-def _library_status() -> Callable[[MediaRow], Have | None]:
-    """``row -> "version" | "song" | None``: whether the library holds this very version,
-    another version of the same song (by identity key), or neither."""
-    from crateq.core.songs import LibraryIndex
-    from crateq.core.store import Store, default_db_path
+def _json_lines(search: Search, local: _Local) -> list[str]:
+    """Run ``search``, printing each page's rows (grouped into songs) as it arrives and each
+    failed pool as a line; returns the failed pools."""
+    from crateq.core.search import group_versions
 
-    if not default_db_path().exists():  # nothing downloaded yet: no database to create
-        return LibraryIndex().status
-    store = Store()
-    try:
-        index = LibraryIndex(store)
-    finally:
-        store.close()
-    return index.status
+    errors: list[str] = []
+
+    def rows(page: list[MediaRow]) -> None:
+        visible, before = local.view(page)
+        for song in group_versions(visible):
+            for row in song.versions:
+                print_json_line(
+                    {
+                        **row_json(row),
+                        "song": song.key,
+                        "downloadedBefore": row.key in before,
+                        "library": local.have(row),
+                    }
+                )
+
+    def failed(pool: str, message: str) -> None:
+        errors.append(pool)
+        print_json_line({"pool": pool, "error": message})
+
+    run(search(rows, failed))
+    return errors
 
 
-def _print_songs(rows: list[MediaRow], errors: list[tuple[str, str]]) -> None:
-    """``--songs --json``: one JSON line per song across pools (pool errors on stderr)."""
+def _songs(search: Search, local: _Local) -> list[str]:
+    """``--songs --json``: every pool's rows merged into songs across pools, one JSON line
+    per song once every pool is done (failed pools on stderr); returns the failed pools."""
     from crateq.core.songs import merge_songs
 
-    have = _library_status()
-    for song in merge_songs(rows):
-        print_json_line(song.as_json(have))
+    found: list[MediaRow] = []
+    errors: list[tuple[str, str]] = []
+    run(search(found.extend, lambda pool, message: errors.append((pool, message))))
+    visible, _before = local.view(found)
+    for song in merge_songs(visible):
+        print_json_line(song.as_json(local.have))
     for pool, message in errors:
         error(f"{pool}: {message}")
+    return [pool for pool, _ in errors]
+
+
+def _table(search: Search, pools: int, local: _Local) -> list[str]:
+    """Run ``search`` to its end, then print the songs as a table (or "No results." when
+    some of the ``pools`` answered without rows) and the failed pools on stderr; returns the
+    failed pools."""
+    from crateq.core.search import group_versions
+
+    found: list[MediaRow] = []
+    errors: list[tuple[str, str]] = []
+    run(search(found.extend, lambda pool, message: errors.append((pool, message))))
+    found, _before = local.view(found)
+    for pool, message in errors:
+        error(f"{pool}: {message}")
+    if found:
+        print_table(COLUMNS, _table_rows(group_versions(found)))
+    elif len(errors) < pools:
+        click.echo("No results.")
+    return [pool for pool, _ in errors]
 
 
 def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:

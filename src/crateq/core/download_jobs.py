@@ -66,6 +66,7 @@ class JobSnapshot:
     tag_note: str
     skipped: bool
     tool: str = ""  # the mix (Extended, Intro…): tells versions of one song apart in lists
+    verified: tuple[str, ...] = ()  # the checks a done file passed (download_verify.CHECKS)
 
     @property
     def fraction(self) -> float | None:
@@ -86,6 +87,7 @@ class JobSnapshot:
             "path": self.path,
             "tag_note": self.tag_note,
             "skipped": self.skipped,
+            "verified": list(self.verified),
         }
 
 
@@ -105,6 +107,7 @@ class DownloadJob:
     transfer: TransferState = field(default_factory=TransferState)
     tag_note: str = ""
     skipped: bool = False
+    verified: tuple[str, ...] = ()
     speed: float = 0.0
     # engine internals
     stop: threading.Event = field(default_factory=threading.Event)
@@ -153,6 +156,7 @@ class DownloadJob:
             tag_note=self.tag_note,
             skipped=self.skipped,
             tool=self.row.tool,
+            verified=self.verified,
         )
 
 

@@ -34,7 +34,7 @@ from crateq.api.errors import (
 from crateq.api.pool_models import MediaRow
 from crateq.core.download_jobs import DownloadJob, JobState
 from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
-from crateq.core.download_verify import verify, verify_media
+from crateq.core.download_verify import in_order, verify, verify_media
 from crateq.core.errors import (
     AlreadyHave,
     DiskFull,
@@ -134,7 +134,9 @@ class JobRunner:
                 result = await self._transfer(job, source)
                 self._set(job, JobState.VERIFYING, "")
                 tags = TagValues.from_row(job.row)
-                final, outcome = await self._blocking(job, self._finalize, job, result, tags)
+                final, outcome, checks = await self._blocking(
+                    job, self._finalize, job, result, tags
+                )
                 break
             except AlreadyHave as have:
                 entry = self.store.library_by_sha(have.sha256)
@@ -177,6 +179,7 @@ class JobRunner:
                 return self._fail(job, str(exc))
             except OSError as exc:
                 return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
+        job.verified = tuple(checks)
         self._finish(job, result, final, outcome, tags)
 
     async def _fresh(self, source: DownloadSource, row: MediaRow) -> MediaRow:
@@ -236,8 +239,9 @@ class JobRunner:
 
     def _finalize(
         self, job: DownloadJob, result: TransferResult, tags: TagValues
-    ) -> tuple[Path, TagResult]:
-        """Verify, tag and commit a complete part, in the worker thread.
+    ) -> tuple[Path, TagResult, list[str]]:
+        """Verify, tag and commit a complete part, in the worker thread; returns the file,
+        how tagging went and the checks the file passed.
 
         One call instead of one per step: each hand-off between the loop and the pool costs
         CPU per file. Raises VerificationFailed (the caller retries) and
@@ -246,12 +250,13 @@ class JobRunner:
         assert job.path is not None and job.part_path is not None
         part, final = job.part_path, job.path
         reserve = job.transfer.reserve
-        verify(part, result, final.suffix, parse=not reserve)
+        checks = verify(part, result, final.suffix, parse=not reserve)
         self._call_soon(self._advance, job, JobState.VERIFYING, JobState.TAGGING)
         overwrite = self.settings.overwrite_tags
         if reserve:  # MP3: tag in the reserved head, then the whole file must parse
             outcome = tag_reserved_mp3(part, reserve, tags, overwrite=overwrite)
-            verify_media(part, final.suffix)
+            if verify_media(part, final.suffix):
+                checks = in_order([*checks, "media"])
         else:  # other formats: tag a copy of the verified part
             outcome = tag_file(part, tags, overwrite=overwrite, ext=final.suffix)
         if final.exists():  # something appeared there since we reserved it
@@ -261,7 +266,7 @@ class JobRunner:
         if job.stop.is_set():  # paused or cancelled meanwhile: the part stays a part
             raise TransferInterrupted()
         _commit_file(part, final)
-        return final, outcome
+        return final, outcome, checks
 
     def _finish(
         self,

@@ -55,6 +55,8 @@ class TransferResult:
     size: int
     sha256: str
     state: TransferState
+    ranged: bool = False
+    """The body resumed an earlier part: a 206 whose Content-Range start and total agreed."""
 
 
 def sha256_etag(etag: str) -> str | None:
@@ -131,7 +133,9 @@ def transfer(
             state.disposition = response.headers.get("Content-Disposition", "")
             if part is None:
                 part = choose_part(state)
-            return _stream_body(response, part, offset, state, progress, stop, writer)
+            result = _stream_body(response, part, offset, state, progress, stop, writer)
+            result.ranged = response.status_code == 206
+            return result
     except PoolRangeRefused as exc:
         if part is not None:
             part.unlink(missing_ok=True)

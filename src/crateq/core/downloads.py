@@ -371,6 +371,7 @@ class DownloadEngine(JobRunner):
                 path=str(job.path) if job.path else "",
                 row_json=job.row.model_dump_json(by_alias=True),
                 auto_resume=int(not job.user_paused),
+                verified=",".join(job.verified),
             )
         self.store.update_job(job.id, **fields)
 

@@ -20,8 +20,8 @@ from crateq.api.pool_models import MAX_PAGE_SIZE, MediaQuery, MediaRow
 
 log = logging.getLogger(__name__)
 
-#: Bound on pages read per pool and search: a client-side filter (audio/video) may leave
-#: pages empty, and a pool must not be read to its end for it.
+#: Bound on pages per pool and search that brought no row: a client-side filter
+#: (audio/video) may leave pages empty, and a pool must not be read to its end for it.
 MAX_PAGES_PER_POOL = 50
 
 
@@ -98,33 +98,42 @@ async def _search_pool(
     name: str,
     client: PoolClient,
     query: MediaQuery,
-    limit: int,
+    limit: int | None,
     emit: Callable[[SearchEvent], None],
+    start: int | None = None,
 ) -> None:
-    """Page through one pool until ``limit`` rows, its last page, or an error.
+    """Page through one pool until ``limit`` rows (None: all), its last page, or an error.
 
-    A page emptied by the client-side ``media`` filter does not end the paging; only the
-    pool's last page (or :data:`MAX_PAGES_PER_POOL`) does.
+    Rows start at ``query.page`` (pages of ``query.size``), or at row ``start`` when given:
+    its page is read and the rows before it dropped. A page emptied by the client-side
+    ``media`` filter does not end the paging; only the pool's last page (or
+    :data:`MAX_PAGES_PER_POOL` pages that brought no row) does.
     """
     count = 0
     total = 0
+    empty = 0
     size = min(query.size, MAX_PAGE_SIZE)
-    offset = (query.page - 1) * size
+    offset = (query.page - 1) * size if start is None else start
+    skip, offset = offset % size, offset - offset % size
+    wanted = limit if limit is not None else 1 << 62
     try:
-        for _ in range(MAX_PAGES_PER_POOL):
+        while empty < MAX_PAGES_PER_POOL:
             page = await client.search(
                 query.model_copy(update={"page": offset // size + 1, "size": size})
             )
             total = page.records
-            rows = page.data[: limit - count]
+            rows = page.data[skip : skip + wanted - count]
+            skip = 0
             if rows:
                 count += len(rows)
                 emit(PoolRows(name, rows, total))
+            else:
+                empty += 1
             offset += size
             last = page.pages or -(-page.records // size)  # some pools omit ``pages``
-            if count >= limit or offset // size >= last:
+            if count >= wanted or offset // size >= last:
                 break
-            size = next_page_size(offset, size, limit - count)
+            size = next_page_size(offset, size, wanted - count)
     except CrateQError as exc:
         emit(PoolFailed(name, exc))
         return
@@ -139,16 +148,20 @@ async def federated_search(
     clients: Mapping[str, PoolClient],
     query: MediaQuery,
     *,
-    limit: int = 100,
+    limit: int | None = 100,
     slow_after: float = 3.0,
+    start: int | None = None,
 ) -> AsyncGenerator[SearchEvent, None]:
     """Search every pool at once; yield events in the order the pools answer.
+
+    ``limit`` rows per pool (None: every match), from row ``start`` when given (else from
+    ``query.page``); each pool's pages are requested concurrently with the others'.
 
     Each pool ends with exactly one :class:`PoolFinished` or :class:`PoolFailed`; a
     :class:`PoolSlow` may come first for pools still busy after ``slow_after`` seconds.
     Closing the iterator (or cancelling its consumer) cancels every pool's request.
     """
-    if limit < 1:
+    if limit is not None and limit < 1:
         raise FilterError("The result limit must be at least 1.")
     if not clients:
         return
@@ -156,7 +169,8 @@ async def federated_search(
     done: set[str] = set()
     tasks = [
         asyncio.create_task(
-            _search_pool(name, client, query, limit, events.put_nowait), name=f"search:{name}"
+            _search_pool(name, client, query, limit, events.put_nowait, start),
+            name=f"search:{name}",
         )
         for name, client in clients.items()
     ]

@@ -125,6 +125,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX history_event ON history(event, at);
     """,
+    # 3: the checks a done job's file passed (download_verify.CHECKS, comma-separated)
+    """
+    ALTER TABLE jobs ADD COLUMN verified TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 UNFINISHED = ("queued", "connecting", "downloading", "verifying", "tagging", "paused")

@@ -101,6 +101,9 @@ class PoolApp:
     ) -> Callable[[Request], Awaitable[Response | ASGIApp]]:
         async def endpoint(request: Request) -> Response | ASGIApp:  # Starlette calls either
             faults = self.state.faults
+            delay = faults.response_delay()
+            if delay:
+                await asyncio.sleep(delay)
             if faults.html_error_page:
                 return HTMLResponse(_BAD_GATEWAY_PAGE, 502)
             if faults.fail_with_status:
@@ -227,6 +230,9 @@ class PoolApp:
         if timeout is not None:
             await asyncio.sleep(timeout)
             return JSONResponse([])
+        gate = self.state.faults.page_gate
+        if gate is not None and query.page > 1:
+            await run_in_threadpool(gate.wait, 60)
         now = clock()
         total, rows = self.state.store.search_json(
             query, account.user_id, self.state.tokens, str(request.base_url), now

@@ -69,9 +69,11 @@ def cpu_seconds(pools: list[Served]) -> float:
 # -- the pools, each in its own process ------------------------------------------------------
 
 
-def _serve(name: str, rows: int) -> None:
-    """Child mode: serve one demo pool, print ``READY name url key``, stop at stdin EOF."""
+def _serve(name: str, rows: int, latency: str | None = None) -> None:
+    """Child mode: serve one demo pool, print ``READY name url key``, stop at stdin EOF;
+    with ``latency`` ("80-120" ms) every response waits a seeded draw from that range."""
     from crateq.demo.cluster import DemoCluster
+    from crateq.demo.faults import parse_latency
 
     spec = next(s for s in DEMO_POOLS if s.name == name)
     with (
@@ -79,17 +81,27 @@ def _serve(name: str, rows: int) -> None:
         DemoCluster(catalog_size=rows, specs=[spec], media_dir=Path(media)) as cluster,
     ):
         handle = cluster.pools[name]
+        if latency:
+            handle.faults.latency = parse_latency(latency)
+            handle.faults.latency_seed = sum(map(ord, name))  # each pool its own draws
         print(f"READY {name} {handle.url} {handle.api_key}", flush=True)
         sys.stdin.read()
 
 
 @contextmanager
-def serve_pools(names: list[str], rows: int) -> Iterator[list[Served]]:
-    """Start one process per pool (they build their catalogs in parallel); stop them after."""
+def serve_pools(
+    names: list[str], rows: int, latency: dict[str, str] | None = None
+) -> Iterator[list[Served]]:
+    """Start one process per pool (they build their catalogs in parallel); stop them after.
+    ``latency`` maps a pool to its response delay range ("80-120", in ms)."""
     module = "crateq.demo.bench_federated"
+    delays = latency or {}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", module, "--serve", name, "--rows", str(rows)],
+            [
+                *(sys.executable, "-m", module, "--serve", name, "--rows", str(rows)),
+                *(["--latency", delays[name]] if name in delays else []),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -286,8 +298,10 @@ def run(rows: int, pool_rows: int, count: int) -> bool:
         started = time.perf_counter()
         names = [spec.name for spec in DEMO_POOLS]
         pools = stack.enter_context(serve_pools(names, pool_rows))
-        print(f"federated: {len(pools)} demo pools x {pool_rows} tracks built in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        built = time.perf_counter() - started
+        print(f"federated on loopback (no latency: pools and client share this machine's "
+              f"cores, so this measures CPU contention, not distant pools): {len(pools)} demo "
+              f"pools x {pool_rows} tracks built in {built:.1f} s")  # fmt: skip
         server_cpu = cpu_seconds(pools)
         together, alone = asyncio.run(federated_latency(pools, queries))
         server_cpu = cpu_seconds(pools) - server_cpu
@@ -305,7 +319,7 @@ def run(rows: int, pool_rows: int, count: int) -> bool:
     ratio50, ratio95 = f50 / s50, f95 / max(v[1] for v in figures.values())
     met = ratio50 <= TARGET_RATIO
     ok &= met
-    print(f"  ratio to the slowest pool alone ({slowest_pool}): p50 {ratio50:.2f}x, "
+    print(f"  loopback ratio to the slowest pool alone ({slowest_pool}): p50 {ratio50:.2f}x, "
           f"p95 {ratio95:.2f}x (to the highest single-pool p95) "
           f"(target p50 <= {TARGET_RATIO}x: {'met' if met else 'MISSED'}; "
           f"the CPU floor above: {cpu.floor_ratio:.2f}x)")  # fmt: skip
@@ -318,9 +332,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pool-rows", type=int, default=50_000, help="tracks per pool")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--serve", metavar="POOL", help=argparse.SUPPRESS)
+    parser.add_argument("--latency", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        _serve(args.serve, args.rows)
+        _serve(args.serve, args.rows, args.latency)
         return
     run(args.rows, args.pool_rows, args.queries)
 

@@ -5,7 +5,9 @@ database in a temporary folder, then times typical searches (count + one page ea
 prints build time, median and worst latency, and SQLite's plan for each. Then (unless
 ``--json`` or ``--store-only``) the HTTP figures of :mod:`crateq.demo.bench_federated`: the
 demo server's p50/p95 at ``--rows`` tracks and federated search over every demo pool at
-``--pool-rows`` tracks each, with its ratio to the slowest pool alone.
+``--pool-rows`` tracks each on loopback, with its ratio to the slowest pool alone; then
+:mod:`crateq.demo.bench_latency`: the same with each pool at its own network latency
+(``--latency-only`` runs just that part).
 """
 
 from __future__ import annotations
@@ -88,7 +90,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store-only", action="store_true", help="skip the HTTP figures")
     parser.add_argument("--pool-rows", type=int, default=50_000, help="tracks per pool")
     parser.add_argument("--queries", type=int, default=200, help="mixed searches over HTTP")
+    parser.add_argument("--latency-queries", type=int, default=40,
+                        help="mixed searches with latency")  # fmt: skip
+    parser.add_argument("--latency-only", action="store_true",
+                        help="only federated search with latency")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.latency_only:
+        from crateq.demo.bench_latency import run as run_latency
+
+        run_latency(args.pool_rows, args.latency_queries)
+        return
     report = run(args.rows, args.repeat)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -100,9 +111,12 @@ def main(argv: list[str] | None = None) -> None:
               f"{item['records']:7d} rows  {item['params']}")  # fmt: skip
     if not args.store_only:
         from crateq.demo.bench_federated import run as run_http
+        from crateq.demo.bench_latency import run as run_latency
 
         print()
         run_http(args.rows, args.pool_rows, args.queries)
+        print()
+        run_latency(args.pool_rows, args.latency_queries)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ the thread starts, so every URL is known (and connectable) when ``start()`` retu
 
 Extra servers: pass ``extra_apps=[("crate", lambda cluster: make_app(...))]``; each factory
 gets the cluster (pools already built) and returns an ASGI app, served like the pools and
-listed in ``cluster.extras``.
+listed in ``cluster.extras`` (with the key in the app's ``state.api_key``, when it takes one).
 """
 
 from __future__ import annotations
@@ -44,17 +44,18 @@ ExtraAppFactory = Callable[["DemoCluster"], ASGIApp]
 
 @dataclass
 class ServerHandle:
-    """One running server: its name and base URL (ending with ``/``)."""
+    """One running server: its name, base URL (ending with ``/``) and the API key it takes
+    ("" for a server that needs none)."""
 
     name: str
     url: str
+    api_key: str = ""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DemoPoolHandle(ServerHandle):
     """A running demo pool: what a client needs, and the switches a test flips."""
 
-    api_key: str
     faults: PoolFaults
     state: PoolState
 
@@ -122,13 +123,15 @@ class DemoCluster:
                 sock = self._bind(index)
                 url = self._url(sock)
                 self.pools[spec.name] = DemoPoolHandle(
-                    spec.name, url, state.api_key, state.faults, state
+                    spec.name, url, state.api_key, faults=state.faults, state=state
                 )
                 apps.append((spec.name, create_pool_app(state), sock))
             for offset, (name, factory) in enumerate(self.extra_apps, start=len(self.specs)):
                 sock = self._bind(offset)
-                self.extras[name] = ServerHandle(name, self._url(sock))
-                apps.append((name, factory(self), sock))
+                app = factory(self)
+                key = str(getattr(getattr(app, "state", None), "api_key", ""))  # when it takes one
+                self.extras[name] = ServerHandle(name, self._url(sock), key)
+                apps.append((name, app, sock))
         except BaseException:
             for _, _, sock in apps:
                 sock.close()

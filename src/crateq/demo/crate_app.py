@@ -333,8 +333,10 @@ def create_app(
     today: dt.date | None = None,
     control: CrateDemoControl | None = None,
 ) -> Starlette:
-    """The ASGI app (``CrateStandInApp(...).app``); ``app.state.control`` is its switchboard."""
+    """The ASGI app (``CrateStandInApp(...).app``); ``app.state.control`` is its switchboard,
+    ``app.state.api_key`` the key it accepts (what ``crateq demo serve`` prints)."""
     stand_in = CrateStandInApp(names, today=today, control=control)
     stand_in.app.state.control = stand_in.control
+    stand_in.app.state.api_key = DEMO_API_KEY
     stand_in.app.state.data = stand_in.data
     return stand_in.app

@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with CrateStandIn(port=args.port) as stand_in:
-        print(f"READY crate {stand_in.url}/", flush=True)
-        print(f"API key (X-API-Key): {stand_in.api_key}", flush=True)
+        print(f"READY crate {stand_in.url}/ {stand_in.api_key}", flush=True)
         stop.wait()
 
 

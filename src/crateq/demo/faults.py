@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 
 DEFAULT_JWT_TTL_SECONDS = 3600.0
 DEFAULT_DOWNLOAD_TOKEN_TTL_SECONDS = 900.0
+#: A response delay range in milliseconds: (low, high).
+Latency = tuple[float, float]
 
 
 @dataclass
@@ -43,13 +45,34 @@ class PoolFaults:
     """Answer every request with 502 and an HTML page (a proxy in front of a dead pool)."""
     chunked: bool = False
     """Omit Content-Length on downloads (chunked transfer encoding)."""
+    opaque_etag: bool = False
+    """Send an ETag that is a version tag, not the file's SHA-256 (as most real pools do)."""
+    corrupt_body_at: int | None = None
+    """Flip the bits of the file's byte at this offset in every body (length unchanged)."""
+    page_gate: threading.Event | None = None
+    """Media searches past page 1 wait until this event is set (a test holds later pages)."""
+    latency: Latency | None = None
+    """Delay every response by a draw from this range of milliseconds (a far-away pool)."""
+    latency_seed: int = 0
+    """Seed of the latency draws: the same seed gives the same delays in the same order."""
     _rng: random.Random | None = field(default=None, repr=False, compare=False)
+    _latency_rng: random.Random | None = field(default=None, repr=False, compare=False)
 
     def reset(self) -> None:
         for item in fields(self):
             if not item.name.startswith("_"):
                 setattr(self, item.name, item.default)
-        self._rng = None
+        self._rng = self._latency_rng = None
+
+    def response_delay(self) -> float:
+        """Seconds to wait before this response: 0 without ``latency``, else a seeded draw
+        from its range (uniform, so successive answers jitter like a distant server's)."""
+        if self.latency is None:
+            return 0.0
+        if self._latency_rng is None:
+            self._latency_rng = random.Random(self.latency_seed)
+        low, high = self.latency
+        return self._latency_rng.uniform(low, high) / 1000
 
     def drop_offset(self, body_length: int) -> int | None:
         """Where to cut a body of ``body_length`` bytes, or None to send it whole."""
@@ -60,6 +83,15 @@ class PoolFaults:
                 self._rng = random.Random(self.drop_connection_random_seed)
             return self._rng.randrange(1, body_length)
         return None
+
+
+def parse_latency(text: str) -> Latency:
+    """``"80-250"`` or ``"120"`` (milliseconds) as a (low, high) range; ValueError otherwise."""
+    low, sep, high = text.partition("-")
+    values = (float(low), float(high) if sep else float(low))  # ValueError when not numbers
+    if not 0 <= values[0] <= values[1]:
+        raise ValueError(f"{text!r} is not a latency range in ms such as 80-250")
+    return values
 
 
 class RateLimiter:

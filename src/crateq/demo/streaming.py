@@ -86,6 +86,14 @@ async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
             return
 
 
+def _corrupted(data: bytes, at: int, corrupt: int | None) -> bytes:
+    """``data`` (the file's bytes from offset ``at``) with the byte at ``corrupt`` flipped."""
+    if corrupt is None or not at <= corrupt < at + len(data):
+        return data
+    index = corrupt - at
+    return data[:index] + bytes([data[index] ^ 0xFF]) + data[index + 1 :]
+
+
 @dataclass
 class FileBody:
     """A raw ASGI response sending ``path[start:end]`` in chunks, with faults applied."""
@@ -126,6 +134,7 @@ class FileBody:
                 data = await run_in_threadpool(handle.read, count)
                 if not data:
                     raise ConnectionDropped("file shrank while sending")
+                data = _corrupted(data, self.start + sent, self.faults.corrupt_body_at)
                 await send({"type": "http.response.body", "body": data, "more_body": True})
                 sent += len(data)
                 if rate:
@@ -150,6 +159,8 @@ def file_response(
     Returns a tuple (status, headers) instead for 416 so the caller answers with JSON.
     """
     ranges = "none" if faults.ignore_range else "bytes"
+    if faults.opaque_etag:
+        etag = f"v1-{etag[:16]}"  # still names this version of the file, but no checksum
     headers = {"Content-Type": content_type, "ETag": f'"{etag}"', "Accept-Ranges": ranges}
     if filename is not None:
         headers["Content-Disposition"] = content_disposition(filename)
