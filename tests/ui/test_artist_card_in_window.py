@@ -43,9 +43,12 @@ def crate_gui(gui: GuiApp, crate_server: CrateStandIn) -> Iterator[tuple[GuiApp,
 
 
 def settled(gui: GuiApp) -> bool:
+    """The search is over and every row it brought is in the grid (``finished_run``)."""
     chips = gui.window.search_bar.chips.values()
-    return not gui.controller.tasks.running("search") and all(
-        chip.state != "searching" for chip in chips
+    return (
+        not gui.controller.tasks.running("search")
+        and gui.window.finished_run == gui.controller.current_run
+        and all(chip.state != "searching" for chip in chips)
     )
 
 
