@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,3 +180,24 @@ def test_a_crate_exports_nested_as_serato_crates_and_rekordbox_playlists(
     assert both.exit_code == 2
     missing = cli("crates", "export", "Nope", "m3u", "--out", str(tmp_path / "x.m3u8"))
     assert missing.exit_code == 1 and "no crate named 'Nope'" in missing.stderr
+
+
+def test_a_saved_search_exports_the_downloads_it_would_find(
+    cli: CliHarness, tmp_path: Path, crateq_home: Path
+) -> None:
+    first, second = _files(tmp_path)
+    artist = first.stem.split(" - ")[0]
+    assert artist.casefold() not in second.stem.casefold()  # the two files tell apart
+    saved = {"By artist": {"spec": {"keywords": artist, "genre_ids": [3]}, "pools": []}}
+    config = crateq_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "saved-searches.json").write_text(json.dumps(saved), encoding="utf-8")
+    out = tmp_path / "by-artist.m3u8"
+    done = cli("export", "m3u", "--saved", "by artist", "--out", str(out))
+    assert done.exit_code == 0, done.stderr
+    assert "genre_ids" in done.stderr  # a filter the library cannot judge is named
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert str(first) in lines and str(second) not in lines
+    assert "#PLAYLIST:By artist" in lines  # named after the saved search
+    missing = cli("export", "m3u", "--saved", "Nope", "--out", str(out))
+    assert missing.exit_code == 2 and "no saved search named 'Nope'" in missing.stderr

@@ -34,6 +34,7 @@ FORMATS = ("m3u", "rekordbox", "serato")
 @click.option("--pool", metavar="NAME", help="Only files from this pool.")
 @click.option("--track", "tracks", multiple=True, metavar="POOL:ID", help="Only these tracks.")
 @click.option("--crate", metavar="NAME", help="One of your crates (with its sub-crates), nested.")
+@click.option("--saved", metavar="NAME", help="Only what the saved search NAME finds (by tags).")
 @click.option("--name", default="CrateQ", show_default=True, help="Playlist or crate name.")
 @click.option("--relative", is_flag=True, help="M3U: paths relative to the playlist.")
 @click.option("--force", is_flag=True, help="Replace files CrateQ did not write.")
@@ -46,6 +47,7 @@ def command(
     pool: str | None,
     tracks: tuple[str, ...],
     crate: str | None,
+    saved: str | None,
     name: str,
     relative: bool,
     force: bool,
@@ -55,8 +57,11 @@ def command(
     from crateq.core.export import Playlist, export_playlist, library_tracks, parse_since
     from crateq.core.store import Store
 
-    if crate is not None and (since or pool or tracks):
-        raise click.UsageError("--crate exports a crate as it is: no --since, --pool or --track.")
+    if crate is not None and (since or pool or tracks or saved):
+        raise click.UsageError(
+            "--crate exports a crate as it is: no --since, --pool, --track or --saved."
+        )
+    saved_name, spec = _saved_spec(saved) if saved else (None, None)
     keys = {"{}:{}".format(*parse_track_key(t)) for t in tracks}
     after = parse_since(since) if since is not None else None
     store = Store()
@@ -67,9 +72,13 @@ def command(
 
             playlist = crate_playlist(Crates(store), crate).playlist
         else:
-            playlist = Playlist(
-                name, tuple(library_tracks(store, since=after, pool=pool, keys=keys))
-            )
+            chosen = library_tracks(store, since=after, pool=pool, keys=keys)
+            if spec is not None:
+                from crateq.core.saved_search import matches, track_fields
+
+                chosen = [t for t in chosen if matches(track_fields(t), spec)]
+                name = saved_name if saved_name and name == "CrateQ" else name
+            playlist = Playlist(name, tuple(chosen))
     finally:
         store.close()
     result = export_playlist(fmt, playlist, out.expanduser(), relative=relative, force=force)
@@ -87,3 +96,18 @@ def command(
     for path in result.skipped:
         click.echo(f"Left out (its path cannot be written in M3U): {path}", err=True)
     click.echo(f"{result.tracks} track(s) exported.")
+
+
+def _saved_spec(saved: str) -> tuple[str, dict[str, object]]:
+    """The saved search's name and filters; the filters the library cannot judge are named
+    on stderr."""
+    from crateq.core.saved_search import load_saved, unjudged
+
+    name, spec = load_saved(saved)
+    left_out = unjudged(spec)
+    if left_out:
+        click.echo(
+            f"Note: the library cannot judge {', '.join(left_out)}; those filters are left out.",
+            err=True,
+        )
+    return name, spec

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from crateq.core import paths
+from crateq.core.saved_search import saved_searches_path
 
 if TYPE_CHECKING:
     from crateq.ui.search.filters_panel import QuerySpec
@@ -29,7 +29,7 @@ class SavedSearches:
     """Ordered name -> spec store; writes atomically so a crash never truncates the file."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.config_dir() / "saved-searches.json"
+        self.path = path or saved_searches_path()
 
     def load(self) -> dict[str, SavedSearch]:
         """The entries in the file's order; one that is not a JSON object is skipped."""
