@@ -45,7 +45,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench_media import machine_ticks, mp3_unit, server_cpu, start_nginx, write_mp3
 
 MIB = 1 << 20
 GIB = 1 << 30
@@ -99,55 +100,19 @@ class Figure:
         return self.server_cpu / (self.nbytes / GIB) if self.nbytes else 0.0
 
 
-# -- probes: the server's CPU and the machine's load over one run ----------------------------
-def _server_cpu(pid: int, children: bool) -> dict[int, float]:
-    """CPU seconds (user + system) so far of ``pid`` and, with ``children``, its children.
-
-    nginx: the master and its workers. The demo: the bench process alone (its children are
-    the clients being measured); its threads are the pool servers, and psutil's figure for a
-    process covers all its threads.
-    """
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children()] if children else [proc]
-    except psutil.Error:
-        return {}
-    cpu: dict[int, float] = {}
-    for each in procs:
-        try:
-            times = each.cpu_times()
-        except psutil.Error:
-            continue
-        cpu[each.pid] = times.user + times.system
-    return cpu
-
-
-def _machine_ticks() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all cores from /proc/stat; busy leaves out idle and iowait."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    except OSError:
-        return None
-    ticks = [int(x) for x in fields[1:9]]  # user..steal; guest is already counted in user
-    total = sum(ticks)
-    return total - ticks[3] - ticks[4], total
-
-
 class _Window:
     """The server's CPU seconds and the machine's busy cores from creation to ``end()``."""
 
     def __init__(self, server_pid: int, children: bool) -> None:
         self.server_pid, self.children = server_pid, children
-        self.cpu = _server_cpu(server_pid, children)
-        self.ticks = _machine_ticks()
+        self.cpu = server_cpu(server_pid, children)
+        self.ticks = machine_ticks()
 
     def end(self) -> tuple[float, float | None]:
-        cpu = _server_cpu(self.server_pid, self.children)
+        cpu = server_cpu(self.server_pid, self.children)
         # a worker that appeared mid-run counts from 0; one that ended is lost (rare)
         server = sum(max(0.0, v - self.cpu.get(pid, 0.0)) for pid, v in cpu.items())
-        ticks = _machine_ticks()
+        ticks = machine_ticks()
         if self.ticks is None or ticks is None or ticks[1] <= self.ticks[1]:
             return server, None
         busy = (ticks[0] - self.ticks[0]) / (ticks[1] - self.ticks[1])
@@ -218,74 +183,7 @@ def _own_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-# -- parent: files, servers, runs ------------------------------------------------------------
-def _mp3_unit() -> bytes:
-    import math
-    import struct
-
-    import lameenc
-
-    enc = lameenc.Encoder()
-    enc.set_bit_rate(320)
-    enc.set_in_sample_rate(44100)
-    enc.set_channels(2)
-    enc.set_quality(7)
-    pcm = b"".join(
-        struct.pack("<hh", int(8000 * math.sin(i * 0.05)), int(6000 * math.sin(i * 0.03)))
-        for i in range(44100 * 4)
-    )
-    return bytes(enc.encode(pcm) + enc.flush())
-
-
-def _write_mp3(path: Path, size: int, unit: bytes) -> None:
-    """A valid MP3 of at least ``size`` bytes: one encoded unit repeated."""
-    block = unit * max(1, (8 * MIB) // len(unit))
-    with open(path, "wb") as out:
-        done = 0
-        while done < size:
-            out.write(block)
-            done += len(block)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_nginx(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], str] | None:
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
-    if not nginx and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], check=False)
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not nginx or not Path(nginx).exists():
-        print("nginx not available: skipping the nginx rows", file=sys.stderr)
-        return None
-    port = _free_port()
-    tmp = work / "nginx-tmp"
-    tmp.mkdir()
-    conf = work / "nginx.conf"
-    conf.write_text(
-        f"""daemon off; worker_processes 2; pid {work}/nginx.pid; error_log {work}/error.log;
-events {{ worker_connections 1024; }}
-http {{ access_log off; sendfile on; tcp_nopush on; types {{ audio/mpeg mp3; }}
-  client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
-  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
-  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
-"""
-    )
-    proc = subprocess.Popen([nginx, "-c", str(conf)])
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return proc, f"http://127.0.0.1:{port}/"
-        except OSError:
-            time.sleep(0.05)
-    proc.terminate()
-    return None
-
-
+# -- parent: runs ----------------------------------------------------------------------------
 def _wait4(proc: subprocess.Popen[bytes]) -> tuple[int, Any]:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -437,11 +335,11 @@ def _scenarios(
 def _nginx(work: Path, args: argparse.Namespace, unit: bytes) -> list[Figure]:
     root = work / "www"
     root.mkdir()
-    _write_mp3(root / "big.mp3", args.big_mib * MIB, unit)
+    write_mp3(root / "big.mp3", args.big_mib * MIB, unit)
     for i in range(args.count):
-        _write_mp3(root / f"f{i:03}.mp3", args.each_mib * MIB, unit)
+        write_mp3(root / f"f{i:03}.mp3", args.each_mib * MIB, unit)
     os.sync()  # flush the generated files first: their writeback must not skew the runs
-    started = _start_nginx(root, work)
+    started = start_nginx(root, work)
     if started is None:
         return []
     proc, url = started
@@ -565,7 +463,7 @@ def main() -> None:
     figures: list[Figure] = []
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     try:
-        unit = _mp3_unit()
+        unit = mp3_unit()
         if not args.no_nginx and not args.cli_only:
             figures += _nginx(work, args, unit)
         if not args.no_demo and not args.cli_only:

@@ -97,7 +97,7 @@ def _fsync(path: Path) -> None:
 
 def run(work: Path, size_bytes: int, pairs: int, unit: bytes) -> None:
     """Print each pair's figures and the ratios' range."""
-    from bench_download import _write_mp3
+    from bench_media import write_mp3 as _write_mp3
 
     from crateq.demo.catalog import DEMO_POOLS
     from crateq.demo.cluster import DemoCluster
