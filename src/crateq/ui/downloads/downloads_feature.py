@@ -64,6 +64,7 @@ class DownloadsFeature:
             engine, window, auto_download=window.settings.downloads.auto_download
         )
         window.add_panel("Downloads", queue)
+        window.tabs.follow(queue.model, queue)  # a strip while empty, open once jobs arrive
         library = LibraryView(store, window)
         library.notice.connect(lambda text: status.showMessage(text, 8000))
         window.add_panel("Library", library)
