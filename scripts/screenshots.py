@@ -74,7 +74,8 @@ def save_small(image: object, path: Path, width: int) -> int:
     if img.width() > width:
         img = img.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
     img = img.convertToFormat(QImage.Format.Format_RGB888)
-    img.save(str(path), "PNG", 0)  # quality 0: the strongest zlib compression, lossless
+    # quality 0: the strongest zlib compression, lossless
+    img.save(str(path), "PNG", 0)  # type: ignore[call-overload]  # the stub wants bytes; Qt takes str
     full = img
     for scale in (0.75, 0.66):  # busy content: a smaller copy, true colours
         if path.stat().st_size <= MAX_BYTES:
@@ -82,12 +83,12 @@ def save_small(image: object, path: Path, width: int) -> int:
         img = full.scaledToWidth(
             int(full.width() * scale), Qt.TransformationMode.SmoothTransformation
         )
-        img.save(str(path), "PNG", 0)
+        img.save(str(path), "PNG", 0)  # type: ignore[call-overload]  # the stub wants bytes; Qt takes str
     if path.stat().st_size > MAX_BYTES:  # still: 256 colours, still readable
         small = img.convertToFormat(
             QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.DiffuseDither
         )
-        small.save(str(path), "PNG", 0)
+        small.save(str(path), "PNG", 0)  # type: ignore[call-overload]  # the stub wants bytes; Qt takes str
     return path.stat().st_size
 
 
@@ -101,7 +102,9 @@ def start_downloads(gui: object) -> None:
         gui.controller.toggle_queue(queued)  # type: ignore[attr-defined]
 
 
-def shoot(app: object, window: object, out: Path, size: tuple[int, int], sizes: dict) -> None:
+def shoot(
+    app: object, window: object, out: Path, size: tuple[int, int], sizes: dict[str, int]
+) -> None:
     """App and fullscreen mode at ``size`` (fullscreen: a frameless window of that size)."""
     w, h = size
     for mode in ("app", "fullscreen"):
@@ -144,7 +147,7 @@ def capture(out: Path, query: str) -> int:
         window.model.toggle_expanded(first, expand=True)
         window.preview.play(window.model.row_at(first))
         wait(app, lambda: window.preview.player.position() > 1500, 20)
-        sizes = {}
+        sizes: dict[str, int] = {}
         small, large = SIZES
         shoot(app, window, out, small, sizes)  # downloads still empty: their tabs are a strip
         start_downloads(gui)
