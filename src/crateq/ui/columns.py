@@ -75,11 +75,12 @@ class Column(Generic[RowT]):
     tooltip: Callable[[RowT], str] | None = None
     placed: Callable[[RowT, RowPlace], str] | None = None
     sample: str = ""  # the widest text it shows: the width then follows the view's font
+    label: str = ""  # its name in words where the header is a glyph or empty (tooltips, menus)
 
     @property
     def name(self) -> str:
         """The header, or the id in words for a column whose header is a glyph or empty."""
-        return self.header or self.id.title()
+        return self.header or self.label or self.id.title()
 
     @property
     def uses_place(self) -> bool:

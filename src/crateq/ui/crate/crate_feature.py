@@ -1,4 +1,4 @@
-"""The crate feature in the window: the artist card beside the grid, the Discover tab.
+"""The crate feature in the window: the artist card as a dock beside the grid, the Discover tab.
 
 The card follows the grid's current row; every search the card or the lists ask for goes to
 the window's own search entry point, and rows that "queue all" put on a pool's queue are
@@ -14,13 +14,12 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from crateq.ui.crate.artist_card import ArtistCardPanel
 from crateq.ui.crate.crate_controller import CrateController
 from crateq.ui.crate.discovery_panel import DiscoveryPanel
+from crateq.ui.shell.window_docks import ARTIST
 
 if TYPE_CHECKING:
     from crateq.services import Services
     from crateq.ui.search.controller import AppController
     from crateq.ui.shell.main_window import MainWindow
-
-CARD_WIDTH = 360
 
 
 class CrateFeature:
@@ -32,12 +31,7 @@ class CrateFeature:
         self.controller = CrateController(services, parent=window)
         self.card = ArtistCardPanel(self.controller, window)
         self.discovery = DiscoveryPanel(self.controller, window)
-        splitter = window.splitter
-        splitter.addWidget(self.card)
-        splitter.setStretchFactor(splitter.indexOf(self.card), 0)
-        sizes = splitter.sizes()
-        if len(sizes) == 3 and sum(sizes) > 0:
-            splitter.setSizes([sizes[0], max(200, sizes[1] - CARD_WIDTH), CARD_WIDTH])
+        self.dock = window.add_side_panel(ARTIST, self.card)  # hidden in widget mode
         window.add_panel("Discover", self.discovery)
 
         selection = window.results.selectionModel()
@@ -46,9 +40,7 @@ class CrateFeature:
         self.controller.search_requested.connect(window.search_artist)
         self.controller.row_changed.connect(search.row_changed)
         self.controller.notice.connect(lambda text: window.statusBar().showMessage(text, 8000))
-        for action in window.mode_actions.values():
-            action.toggled.connect(self._mode_changed)
-        self.card.setVisible(window.mode != "widget")
+        self.dock.visibilityChanged.connect(self._shown)
 
     def _row_selected(
         self,
@@ -59,9 +51,8 @@ class CrateFeature:
         if row is not None and self.card.isVisible():
             self.card.show_artist(row.artist)
 
-    def _mode_changed(self, on: bool) -> None:
-        if on:
-            self.card.setVisible(self.window.mode != "widget")
+    def _shown(self, visible: bool) -> None:
+        if visible:
             self._row_selected(self.window.results.currentIndex())  # catch up while hidden
 
     def shutdown(self) -> None:

@@ -64,6 +64,7 @@ class DownloadsFeature:
             engine, window, auto_download=window.settings.downloads.auto_download
         )
         window.add_panel("Downloads", queue)
+        window.tabs.follow(queue.model, queue)  # a strip while empty, open once jobs arrive
         library = LibraryView(
             store, window, music_folder=lambda: window.settings.downloads.folder_path()
         )

@@ -3,7 +3,9 @@
 The model answers ``data()`` and ``headerData()`` from this tuple, sorting uses each
 column's sort key, the header's context menu offers exactly these columns, and a mode's
 fresh layout shows the columns whose ``shown_in`` names it (widget mode: the slim set, with
-its own widths). Adding a column is one entry.
+its own widths). App mode's set fits a 1280-pixel window beside the filter dock without
+scrolling (a Key column, once analysis adds one, has room); fullscreen adds Year, Editor,
+Length and Advisory. Adding a column is one entry.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from crateq.ui.columns import (
     RowPlace,
     column_index,
 )
-from crateq.ui.shell.mode_names import WIDGET
+from crateq.ui.shell.mode_names import FULLSCREEN, WIDGET
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
@@ -84,27 +86,30 @@ def _no_place_badges(row: MediaRow) -> str:
 Col = Column  # short, for the table below (a subscripted alias would not construct)
 _text = attrgetter
 _WIDE, _NONE = LARGE_MODES, NO_MODE
+_FULL = frozenset({FULLSCREEN})  # app mode at 1280x720 keeps the core set without scrolling
+VERSIONS_LABEL = "Versions (▸ n: this song has n versions; click to unfold)"
+BADGES_LABEL = "Badges (♪ in your library, ⬇ downloaded before, Q in the pool's queue)"
 
 RESULT_COLUMNS: tuple[Column[MediaRow], ...] = (
-    Col("versions", "", lambda _r: "", lambda _r: 0, width=50, widths={WIDGET: 48},
-        tooltip=_versions_tooltip, placed=_versions),
-    Col("state", "", _no_place_badges, _badge_rank, CENTER, 56, widths={WIDGET: 40},
-        tooltip=_badges_tooltip, placed=_badges),
-    Col("artist", "Artist", _text("artist"), _folded("artist"), width=220, widths={WIDGET: 150}),
-    Col("title", "Title", _text("title"), _folded("title"), width=260, widths={WIDGET: 190}),
-    Col("tool", "Mix", _text("tool"), _folded("tool"), width=130, widths={WIDGET: 104}),
-    Col("bpm", "BPM", _number("bpm"), attrgetter("bpm"), RIGHT, 60, widths={WIDGET: 58}),
-    Col("genre", "Genre", _text("genre"), _folded("genre"), width=130, shown_in=_WIDE),
+    Col("versions", "", lambda _r: "", lambda _r: 0, width=44, widths={WIDGET: 44},
+        tooltip=_versions_tooltip, placed=_versions, label=VERSIONS_LABEL),
+    Col("state", "", _no_place_badges, _badge_rank, CENTER, 44, widths={WIDGET: 40},
+        tooltip=_badges_tooltip, placed=_badges, label=BADGES_LABEL),
+    Col("artist", "Artist", _text("artist"), _folded("artist"), width=150, widths={WIDGET: 136}),
+    Col("title", "Title", _text("title"), _folded("title"), width=200, widths={WIDGET: 176}),
+    Col("tool", "Mix", _text("tool"), _folded("tool"), width=96, widths={WIDGET: 96}),
+    Col("bpm", "BPM", _number("bpm"), attrgetter("bpm"), RIGHT, 56, widths={WIDGET: 54}),
+    Col("genre", "Genre", _text("genre"), _folded("genre"), width=100, shown_in=_WIDE),
     Col("release_year", "Year", _number("release_year"), attrgetter("release_year"), RIGHT, 60,
-        _WIDE),
-    Col("editor", "Editor", _text("editor"), _folded("editor"), width=130, shown_in=_WIDE),
-    Col("length", "Length", _text("length"), lambda r: r.length_seconds or 0, RIGHT, 70, _WIDE),
+        _FULL),
+    Col("editor", "Editor", _text("editor"), _folded("editor"), width=130, shown_in=_FULL),
+    Col("length", "Length", _text("length"), lambda r: r.length_seconds or 0, RIGHT, 70, _FULL),
     Col("size", "Size", _text("size"), lambda r: r.size_bytes or 0, RIGHT, 90, _NONE),
     Col("quality", "Quality", _text("quality"), _folded("quality"), width=80, shown_in=_NONE),
     Col("kind", "Type", _kind, width=64, shown_in=_NONE),
-    Col("advisory", "Advisory", _text("advisory"), _folded("advisory"), width=80, shown_in=_WIDE),
-    Col("date", "Date", _text("date"), width=100, shown_in=_WIDE),
-    Col("pool", "Pool", _text("pool"), _folded("pool"), width=120, widths={WIDGET: 110}),
+    Col("advisory", "Advisory", _text("advisory"), _folded("advisory"), width=80, shown_in=_FULL),
+    Col("date", "Date", _text("date"), width=108, shown_in=_WIDE),
+    Col("pool", "Pool", _text("pool"), _folded("pool"), width=92, widths={WIDGET: 96}),
 )  # fmt: skip
 
 RESULT_COLUMN_INDEX: dict[str, int] = column_index(RESULT_COLUMNS)

@@ -228,8 +228,9 @@ class FiltersPanel(QWidget):
         self.days.setSuffix(" days")
         self.days.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
 
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form = QFormLayout()  # labels over their fields: the panel fits a narrow dock
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         form.addRow("Pools", self.pools)
         form.addRow("BPM", self.bpm)
         form.addRow("Year", self.year)

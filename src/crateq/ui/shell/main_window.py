@@ -21,13 +21,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QHBoxLayout,
     QMainWindow,
     QMenu,
-    QScrollArea,
     QSizeGrip,
-    QSplitter,
-    QTabWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -38,13 +36,17 @@ from crateq.ui.search.controller import AppController
 from crateq.ui.search.search_bar import SearchBar
 from crateq.ui.shell.theme import apply_theme
 from crateq.ui.shell.ui_state import UiState
+from crateq.ui.shell.widget_bar import WidgetBar
+from crateq.ui.shell.window_docks import FILTERS, FoldingTabs, GridDocks, scroll_panel
 from crateq.ui.shell.window_modes import (
     APP,
+    APP_MARGINS,
     FULLSCREEN,
     MODE_SPECS,
     MODES,
     WIDGET,
     DragHandle,
+    fit_rows,
     window_flags,
 )
 
@@ -118,8 +120,9 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         central.setObjectName("widgetFrame")
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(10, 8, 10, 6)
+        layout.setContentsMargins(*APP_MARGINS)
         layout.setSpacing(8)
+        self._frame_layout = layout
         layout.addWidget(self.search_bar)
         layout.addWidget(self.body, 1)
         self.setCentralWidget(central)
@@ -141,34 +144,18 @@ class MainWindow(QMainWindow):
         for mode, action in self.mode_actions.items():
             action.setShortcut(QKeySequence(MODE_SPECS[mode].shortcut))
         self.handle.setCursor(QtCore.Qt.CursorShape.SizeAllCursor)
+        self.widget_bar.fold(self.mode == WIDGET)  # its menu entries take the new shortcuts
 
         self.model = ResultsModel(self)
         self.results = ResultsView(self.model, self)
         self.filters = FiltersPanel(self)
         if not defer_preview:
             self.preview = self._make_preview()
-        self.splitter = QSplitter(QtCore.Qt.Orientation.Horizontal, self)
-        self.filters_scroll = QScrollArea(self)
-        self.filters_scroll.setObjectName("filtersScroll")
-        self.filters_scroll.setWidget(self.filters)
-        self.filters_scroll.setWidgetResizable(True)
-        self.filters_scroll.setHorizontalScrollBarPolicy(
-            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-        )
-        self.filters_scroll.setMinimumWidth(self.filters.minimumSizeHint().width() + 16)
-        self.splitter.addWidget(self.filters_scroll)
-        self.splitter.addWidget(self.results)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 1020])
-        self.panels = QTabWidget(self)
-        self.panels.setDocumentMode(True)
-        self.panels.setVisible(False)
-        self.vsplit = QSplitter(QtCore.Qt.Orientation.Vertical, self)
-        self.vsplit.addWidget(self.splitter)
-        self.vsplit.addWidget(self.panels)
-        self.vsplit.setStretchFactor(0, 3)
-        self.vsplit.setStretchFactor(1, 1)
-        self.vsplit.setSizes([560, 180])
+        self.filters_scroll = scroll_panel(self.filters, "filtersScroll", self)
+        self.docks = GridDocks(self, self.results, self.state)
+        self.add_side_panel(FILTERS, self.filters_scroll)
+        self.tabs = FoldingTabs.under(self.docks.host, self)
+        self.panels, self.vsplit = self.tabs.tabs, self.tabs.splitter
         self._body_layout.addWidget(self.vsplit, 1)
         bottom = QHBoxLayout()
         if self.preview is not None:
@@ -220,6 +207,7 @@ class MainWindow(QMainWindow):
         self.app_menu_action = bar.addWidget(more)
         self.app_menu_action.setVisible(False)
         self.addToolBar(bar)  # the top area
+        self.widget_bar = WidgetBar(bar, self.mode_actions, self.collapse_action, self.statusBar())
 
     def _build_shortcuts(self) -> None:
         QShortcut(QKeySequence("F11"), self, self.toggle_fullscreen)
@@ -240,7 +228,9 @@ class MainWindow(QMainWindow):
         c.in_library.connect(self.model.mark_in_library)
         c.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.search_bar.text_committed.connect(lambda _t: self.run_search())
-        self.search_bar.filters_toggled.connect(self.filters_scroll.setVisible)
+        self.search_bar.filters_toggled.connect(lambda on: self.docks.set_open(FILTERS, on))
+        toggle = self.docks.docks[FILTERS].toggleViewAction()
+        toggle.toggled.connect(self.search_bar.filters_button.setChecked)
         self.search_bar.saved_requested.connect(self.saved_ui.show_menu)
         if self.preview is not None:
             self._wire_preview(self.preview)
@@ -256,6 +246,7 @@ class MainWindow(QMainWindow):
             self.preview = self._make_preview()
             self._bottom.insertWidget(0, self.preview, 1)
             self._wire_preview(self.preview)
+            fit_rows(self.mode, self.toolbar, self.preview, self._frame_layout)
 
     def _make_preview(self) -> PreviewPlayer:
         from crateq.ui.search.preview import PreviewPlayer
@@ -273,6 +264,16 @@ class MainWindow(QMainWindow):
         """A tab under the grid (app and fullscreen modes): downloads, library, artist…"""
         self.panels.addTab(widget, title)
         self.panels.setVisible(self.mode != WIDGET)
+        if self.tabs.folded:
+            self.tabs.fold()  # the strip now holds one more tab
+
+    def add_side_panel(self, name: str, widget: QWidget) -> QDockWidget:
+        """A dock beside the grid (``FILTERS``, ``ARTIST``), in the View menu with its key."""
+        dock = self.docks.add(name, widget)
+        menu = self.view_button.menu()
+        if menu is not None:
+            menu.addAction(dock.toggleViewAction())
+        return dock
 
     def add_menu_action(self, text: str, slot: Callable[[], object], shortcut: str = "") -> QAction:
         action = self.app_menu.addAction(text)
@@ -404,7 +405,10 @@ class MainWindow(QMainWindow):
         self.setWindowOpacity(self.settings.ui.widget_opacity if mode == WIDGET else 1.0)
         self.handle_action.setVisible(mode == WIDGET)
         self.collapse_action.setVisible(mode == WIDGET)
+        self.widget_bar.fold(mode == WIDGET)
+        self.statusBar().setVisible(mode != WIDGET)  # widget mode: its message is in the bar
         self.search_bar.filters_button.setVisible(spec.show_filters)
+        fit_rows(self.mode, self.toolbar, self.preview, self._frame_layout)
         if self.body_built:
             self._apply_mode_to_body(mode)
         self.set_collapsed(False)
@@ -420,12 +424,9 @@ class MainWindow(QMainWindow):
             self.showNormal()
 
     def _apply_mode_to_body(self, mode: str) -> None:
-        spec = MODE_SPECS[mode]
         self.grip.setVisible(mode == WIDGET)
         self.panels.setVisible(mode != WIDGET and self.panels.count() > 0)
-        self.filters_scroll.setVisible(
-            spec.show_filters and self.search_bar.filters_button.isChecked()
-        )
+        self.docks.apply(mode)
         self.results.restore_layout(self.state, mode)
 
     def show_current_mode(self) -> None:
@@ -450,7 +451,7 @@ class MainWindow(QMainWindow):
             return
         self.collapsed = collapsed
         self.body.setVisible(not collapsed)
-        self.statusBar().setVisible(not collapsed)
+        self.statusBar().setVisible(not collapsed and self.mode != WIDGET)  # widget: in the bar
         self.collapse_action.setText("▾" if collapsed else "▴")
         if collapsed:
             self._unfolded_height = self.height()
@@ -465,6 +466,7 @@ class MainWindow(QMainWindow):
             self.state.set_blob(f"geometry/{self.mode}", self.saveGeometry())
         if self.body_built:
             self.results.save_layout(self.state, self.mode)
+            self.docks.save(self.mode)
         self.state.set_value("mode", self.mode)
         self.state.sync()
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from PySide6 import QtCore
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QWidget
 
 from crateq.ui.shell.mode_names import APP, FULLSCREEN, MODES, WIDGET
 
@@ -40,6 +40,23 @@ MODE_SPECS: dict[str, ModeSpec] = {
     APP: ModeSpec(True, (1400, 820), (640, 420), "App", "Ctrl+2"),
     FULLSCREEN: ModeSpec(True, (1400, 820), (640, 420), "Fullscreen", "Ctrl+3"),
 }
+
+
+# widget mode: the toolbar and the preview bar as slim rows, so the grid keeps 8 rows
+SLIM_TOOLBAR = "QToolBar { padding: 1px 4px; spacing: 4px; } QToolButton { padding: 1px 8px; }"
+SLIM_PREVIEW = "QPushButton, QComboBox { padding: 1px 6px; }"
+FRAME_MARGINS = {WIDGET: (6, 4, 6, 2)}  # the window frame's; the default: ``APP_MARGINS``
+APP_MARGINS = (10, 8, 10, 6)
+
+
+def fit_rows(mode: str, toolbar: QWidget, preview: QWidget | None, frame: QLayout) -> None:
+    """Widget mode's toolbar, preview bar and frame are slim, so the grid keeps 8 rows."""
+    slim = mode == WIDGET
+    toolbar.setStyleSheet(SLIM_TOOLBAR if slim else "")
+    if preview is not None:
+        preview.setStyleSheet(SLIM_PREVIEW if slim else "")
+    frame.setContentsMargins(*FRAME_MARGINS.get(mode, APP_MARGINS))
+    frame.setSpacing(4 if slim else 8)
 
 
 def window_flags(mode: str) -> QtCore.Qt.WindowType:
