@@ -17,7 +17,16 @@ from crateq.api.pool_models import MediaRow
 from crateq.core import pool_lists
 from crateq.core.tracks import Track
 from crateq.ui.collections.collections_feature import CollectionsFeature
-from crateq.ui.collections.sources import CHARTS, CRATE, FAVORITES, HISTORY, PLAYLIST, Source
+from crateq.ui.collections.sources import (
+    CHARTS,
+    CRATE,
+    FAVORITES,
+    HISTORY,
+    PLAYLIST,
+    SOURCE_ROLE,
+    WISH,
+    Source,
+)
 from crateq.ui.search.results_model import song_key
 from crateq.ui.shell.app import GuiApp
 
@@ -202,3 +211,43 @@ def test_widget_mode_shows_the_drop_down_instead_of_the_tree(
     assert f.current.kind == FAVORITES
     gui.window.set_mode("app")
     assert f.dock.isVisible() and not f.combo_action.isVisible()
+
+
+def test_a_crate_nests_renames_exports_and_deletes(
+    gui: GuiApp, qtbot: QtBot, tmp_path: Path
+) -> None:
+    row = download_one(gui, qtbot)
+    controller, tree = feature(gui).controller, feature(gui).tree
+    controller.crate_edit("new", "Sets")
+    controller.crate_edit("new", "Sets/Late")
+    qtbot.waitUntil(lambda: tree.item_for(f"{CRATE}::Sets/Late") is not None, timeout=WAIT_MS)
+    controller.crate_add("Sets/Late", controller.tracks_of([row]))
+    controller.crate_edit("rename", "Sets/Late", "After hours")
+    qtbot.waitUntil(lambda: tree.item_for(f"{CRATE}::Sets/After hours") is not None)
+    with qtbot.waitSignal(controller.notice, timeout=WAIT_MS) as told:
+        controller.crate_export("Sets", "m3u", str(tmp_path))
+    assert "Exported Sets: 1 tracks" in told.args[0]
+    written = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.m3u*"))
+    entry = core(gui, lambda: gui.services.store.have(row.pool, row.media_id))
+    assert Path(entry.path).name in written
+    controller.crate_edit("delete", "Sets")
+    qtbot.waitUntil(lambda: tree.item_for(f"{CRATE}::Sets") is None, timeout=WAIT_MS)
+
+
+def test_the_schedule_matches_a_new_wish_once_and_check_now_finds_nothing_new(
+    gui: GuiApp, qtbot: QtBot
+) -> None:
+    controller, tree = feature(gui).controller, feature(gui).tree
+    with qtbot.waitSignal(controller.wish_matched, timeout=WAIT_MS) as matched:
+        controller.wish_add("sugar")  # pokes the running schedule: checked at once
+    assert matched.args[0].startswith("Wish list: ")
+    qtbot.waitUntil(lambda: tree.wishes.childCount() == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "(0)" not in (tree.wishes.child(0) or tree.wishes).text(0))
+    with qtbot.waitSignal(controller.notice, timeout=WAIT_MS) as told:
+        controller.check_now()
+    assert "nothing new" in told.args[0]  # a match is reported once
+    wish = tree.wishes.child(0)
+    assert wish is not None
+    keys = show(gui, qtbot, Source(WISH, "sugar", "", str(wish.data(0, SOURCE_ROLE).ident)))
+    assert keys and all("sugar" in f"{r.artist} {r.title}".lower()
+                        for r in gui.window.model.all_rows())  # fmt: skip
