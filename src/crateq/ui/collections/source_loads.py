@@ -48,8 +48,16 @@ class Loaded:
         self.tracks: dict[str, Track] = {}
 
     def add_tracks(self, group: str, tracks: list[Track]) -> None:
-        self.tracks.update((t.key, t) for t in tracks)
-        self.groups.append((group, [t.row() for t in tracks]))
+        """Tracks as grid rows; a local file gets a negative id of its own, so files stay
+        apart in the grid (which tells rows by ``POOL:ID``)."""
+        rows = []
+        for number, track in enumerate(tracks, start=1):
+            row = track.row()
+            if track.is_file:
+                row.media_id = -number
+            self.tracks[row.key] = track
+            rows.append(row)
+        self.groups.append((group, rows))
 
 
 async def load(services: Services, source: Source) -> Loaded:
