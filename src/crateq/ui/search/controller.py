@@ -183,7 +183,7 @@ class AppController(QObject):
         if isinstance(event, core_search.PoolRows):
             paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
             paging.totals[pool] = event.total
-            self.rows_arrived.emit(run, pool, list(event.rows))
+            self.rows_arrived.emit(run, pool, self.services.collections.visible(event.rows))
             found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
             if found:
                 self.in_library.emit(found)

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 
     from crateq.core.accounts import Accounts
     from crateq.core.settings import Settings
+    from crateq.ui.collections.collections_feature import CollectionsFeature
     from crateq.ui.crate.crate_feature import CrateFeature
     from crateq.ui.downloads.downloads_feature import DownloadsFeature
     from crateq.ui.shell.dialogs import AppDialogs
@@ -145,6 +146,7 @@ class GuiApp:
         self.tray: QSystemTrayIcon | None = None
         self.downloads: DownloadsFeature | None = None
         self.crate: CrateFeature | None = None
+        self.collections: CollectionsFeature | None = None
         self.dialogs: AppDialogs | None = None
         self.startup_error: Exception | None = None  # a settings file that fails validation
         self.filtering = False  # the window filters the app's events (complete_window)
@@ -161,6 +163,8 @@ class GuiApp:
             self.downloads.stop()  # the download engine pauses its jobs; they resume next start
         if self.crate is not None:
             self.crate.shutdown()  # closes the crate client on the core loop, before it stops
+        if self.collections is not None:
+            self.collections.shutdown()  # the wish list's schedule, before the loop stops
         self.controller.shutdown()
         self.services.shutdown()  # core tasks, pool clients, core loop, store, demo servers
         if self.tray is not None:
@@ -264,6 +268,11 @@ def finish_startup(gui: GuiApp) -> None:
             gui.crate = CrateFeature(gui.services, gui.window, gui.controller)
         except Exception as exc:  # crate is an extra: the grid works without it
             log.warning("artist card unavailable: %s", exc, exc_info=True)
+    if gui.collections is None:  # the source tree beside the grid
+        from crateq.ui.collections.collections_feature import CollectionsFeature
+
+        gui.collections = CollectionsFeature(gui.services, gui.window, gui.controller)
+        gui.dialogs.poolsChanged.connect(gui.collections.pools_changed)
     # Everything built so far lives as long as the app. Out of the cyclic GC's sight, a full
     # collection (the core thread triggers one now and then while a big search streams in)
     # scans the rows of the result instead of the start-up objects, which would hold the GIL

@@ -1,0 +1,1 @@
+"""The DJ's collections in the window: the source tree beside the grid and its keys."""
