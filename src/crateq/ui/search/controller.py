@@ -183,7 +183,7 @@ class AppController(QObject):
         if isinstance(event, core_search.PoolRows):
             paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
             paging.totals[pool] = event.total
-            self.rows_arrived.emit(run, pool, self.services.collections.visible(event.rows))
+            self.rows_arrived.emit(run, pool, self._visible(event.rows))
             found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
             if found:
                 self.in_library.emit(found)
@@ -201,6 +201,15 @@ class AppController(QObject):
     def library(self) -> Store | None:
         """The download store once the downloads opened it (None before, or without them)."""
         return self.services.opened_store()
+
+    def _visible(self, rows: Sequence[MediaRow]) -> list[MediaRow]:
+        """The rows without the binned ones; with the store unusable, all of them (a search
+        must not depend on the database opening)."""
+        try:
+            return self.services.collections.visible(rows)
+        except Exception:  # any failure to open or read the store: keep searching
+            log.warning("the bin could not be read; showing every row", exc_info=True)
+            return list(rows)
 
     def _library_keys(self) -> set[str]:
         """``POOL:ID`` of every library entry (core thread; empty without a library)."""
