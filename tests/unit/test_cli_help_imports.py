@@ -20,6 +20,7 @@ HELPS = [
     ["config", "--help"],
     ["config", "show", "--help"],
     ["gui", "--help"],
+    ["analyse", "--help"],
 ]
 HEAVY = ("httpx", "pydantic", "rich", "asyncio", "keyring", "PySide6")  # and crateq.core
 

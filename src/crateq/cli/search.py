@@ -19,6 +19,7 @@ from crateq.cli._common import (
     JSONValue,
     LazyChoice,
     cli_errors,
+    cli_services,
     error,
     hold_stdin_password,
     make_accounts,
@@ -167,6 +168,9 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
     metavar="Clean|Dirty",
     help="Only clean or only explicit versions.",
 )
+@click.option("--key", "keys", metavar="CODES",
+              help="Only tracks analysed in these keys (8A,9A; Am or 1m work too). Pools send"
+              " no key: this keeps rows whose POOL:ID is in the library, analysed.")  # fmt: skip
 @click.option("--audio", "media", flag_value="audio", help="Audio only.")
 @click.option("--video", "media", flag_value="video", help="Video only.")
 @click.option(
@@ -194,6 +198,7 @@ def command(
     year: str | None,
     mix: str | None,
     advisory: str | None,
+    keys: str | None,
     media: str | None,
     sort: str | None,
     asc: bool,
@@ -222,6 +227,7 @@ def command(
         limit=limit,
         page=page,
     )
+    wanted = _key_codes(keys)
     accounts = make_accounts()
     clients = accounts.clients(pools or None)
     if not clients:
@@ -229,6 +235,9 @@ def command(
     if password_stdin:
         hold_stdin_password(accounts, clients)
     rows, errors = run(_search(clients, query, genre.strip() if genre else None, limit))
+    if wanted is not None:
+        known = cli_services().store.analysed_keys()
+        rows = [row for row in rows if known.get(row.key) in wanted]
     songs = group_versions(rows)
     ordered = [row for song in songs for row in song.versions]
     if as_json:
@@ -249,6 +258,18 @@ def command(
             click.echo("No results.")
     if errors and len(errors) >= len(clients):
         raise SystemExit(1)
+
+
+def _key_codes(text: str | None) -> set[str] | None:
+    """The Camelot codes ``--key`` names, or a BadParameter (exit 2) before any request."""
+    if text is None:
+        return None
+    from crateq.core.keys import parse_key_filter
+
+    try:
+        return parse_key_filter(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--key") from exc
 
 
 def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:
