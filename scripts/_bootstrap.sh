@@ -35,7 +35,7 @@ fi
 stamp="$VENV/.crateq-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "Installing CrateQ, its test tools and its demo servers into .venv" >&2
-  "$VENV/bin/python" -m pip install -q -e ".[test,demo]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "$VENV/bin/python" -m pip install -q -e ".[test,demo,analysis]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
   "$VENV/bin/python" -c "import crateq, PySide6, httpx, pytest, starlette, uvicorn, lameenc" \
     && touch "$stamp"
 fi

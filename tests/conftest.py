@@ -18,6 +18,22 @@ from crateq.demo.cluster import DemoCluster
 DEMO_TEST_CATALOG_SIZE = 600
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "analysis: runs the audio analysis (essentia) for real")
+
+
+@pytest.fixture(autouse=True)
+def _analysis_only_where_tested(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Analysis on arrival costs seconds a track: tests not marked ``analysis`` run as if
+    essentia were not installed (the app's behaviour without the extra)."""
+    if request.node.get_closest_marker("analysis") is None:
+        from crateq.core import analysis
+
+        monkeypatch.setattr(analysis, "available", lambda: False)
+
+
 @pytest.fixture
 def crateq_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh, empty ``$CRATEQ_HOME`` for this test."""

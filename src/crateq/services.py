@@ -202,7 +202,7 @@ class Services:
         """An engine over the store, on the caller's loop (the CLI's ``asyncio.run``)."""
         from crateq.core.downloads import DownloadEngine
 
-        return DownloadEngine(self.store, sources, settings)
+        return DownloadEngine(self.store, sources, settings, analysis=self.settings().analysis)
 
     @property
     def engine_clients(self) -> PoolClients:

@@ -29,6 +29,7 @@ HELPS = [
     ["charts", "--help"],
     ["playlists", "--help"],
     ["doctor", "--help"],
+    ["analyse", "--help"],
 ]
 HEAVY = ("httpx", "pydantic", "rich", "asyncio", "keyring", "PySide6")  # and crateq.core
 

@@ -16,6 +16,7 @@ import click
 from crateq import __version__
 
 _COMMANDS: dict[str, tuple[str, str]] = {
+    "analyse": ("analyse", "command"),
     "artist": ("crate", "command"),
     "bin": ("collections", "bin_"),
     "charts": ("charts", "charts"),

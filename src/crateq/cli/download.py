@@ -116,6 +116,8 @@ class _Display:
         if self.progress is None:
             if event.kind == "state" and (job.state.finished or job.state is JobState.PAUSED):
                 click.echo(f"{job.key}: {job.state}{' - ' + job.reason if job.reason else ''}")
+                if job.analysis or job.analysis_note:
+                    click.echo(f"{job.key}: {_analysis_text(job)}")
             return
         self._bar(job)
 
@@ -257,6 +259,15 @@ async def _race(work: Awaitable[object], stop: asyncio.Event) -> None:
         failure = task.exception()
         if failure is not None:
             raise failure
+
+
+def _analysis_text(job: JobSnapshot) -> str:
+    """ "128.0 BPM, A minor (8A), -9.1 LUFS" and the BPM check's or the failure's note."""
+    parts = [job.analysis_note] if job.analysis_note else []
+    if (found := job.analysis) is not None:
+        figures = f"{found.bpm:.1f} BPM, {found.key} ({found.camelot}), {found.lufs:.1f} LUFS"
+        parts.insert(0, figures)
+    return "; ".join(parts)
 
 
 def _summary(

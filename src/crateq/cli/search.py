@@ -192,10 +192,11 @@ async def _search(
 
 class _Local:
     """What this machine knows of result rows, opened once per search: binned rows are left
-    out, ``downloadedBefore`` and ``library`` are filled in. Without a database yet nothing
+    out, ``--key`` keeps the rows analysed in a wanted key, ``downloadedBefore`` and
+    ``library`` are filled in. Without a database yet nothing
     is binned or downloaded here, and a search creates none."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: set[str] | None = None) -> None:
         from crateq.core.collections import Collections
         from crateq.core.history import History
         from crateq.core.songs import LibraryIndex
@@ -205,9 +206,14 @@ class _Local:
         self._collections = Collections(self._store) if self._store else None
         self._history = History(self._store) if self._store else None
         self.have: Callable[[MediaRow], Have | None] = LibraryIndex(self._store).status
+        self._keys = keys  # --key: only rows analysed in one of these Camelot codes
+        self._analysed = self._store.analysed_keys() if keys and self._store else {}
 
     def view(self, rows: list[MediaRow]) -> tuple[list[MediaRow], set[str]]:
-        """The rows without the binned ones (order kept), and the keys downloaded before."""
+        """The rows without the binned ones (and, with ``--key``, only those analysed in a
+        wanted key), order kept, and the keys downloaded before."""
+        if self._keys is not None:
+            rows = [row for row in rows if self._analysed.get(row.key) in self._keys]
         if self._collections is None or self._history is None:
             return rows, {row.key for row in rows if row.downloaded}
         visible = self._collections.visible(rows)
@@ -245,6 +251,9 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
     metavar="Clean|Dirty",
     help="Only clean or only explicit versions.",
 )
+@click.option("--key", "keys", metavar="CODES",
+              help="Only tracks analysed in these keys (8A,9A; Am or 1m work too). Pools send"
+              " no key: this keeps rows whose POOL:ID is in the library, analysed.")  # fmt: skip
 @click.option("--audio", "media", flag_value="audio", help="Audio only.")
 @click.option("--video", "media", flag_value="video", help="Video only.")
 @click.option(
@@ -277,6 +286,7 @@ def command(
     year: str | None,
     mix: str | None,
     advisory: str | None,
+    keys: str | None,
     media: str | None,
     sort: str | None,
     asc: bool,
@@ -310,6 +320,7 @@ def command(
         limit=POOL_MAX_PAGE if every else min(limit, POOL_MAX_PAGE),
         page=1,
     )
+    wanted = _key_codes(keys)
     accounts = make_accounts()
     clients = accounts.clients(pools or None)
     if not clients:
@@ -324,7 +335,7 @@ def command(
     ) -> Coroutine[object, object, None]:
         return _search(clients, query, names, window, rows, failed)
 
-    local = _Local()
+    local = _Local(wanted)
     try:
         if as_json and by_song:
             errors = _songs(search, local)
@@ -399,6 +410,18 @@ def _table(search: Search, pools: int, local: _Local) -> list[str]:
     elif len(errors) < pools:
         click.echo("No results.")
     return [pool for pool, _ in errors]
+
+
+def _key_codes(text: str | None) -> set[str] | None:
+    """The Camelot codes ``--key`` names, or a BadParameter (exit 2) before any request."""
+    if text is None:
+        return None
+    from crateq.core.keys import parse_key_filter
+
+    try:
+        return parse_key_filter(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--key") from exc
 
 
 def _table_rows(songs: list[Song]) -> list[tuple[str | int | float, ...]]:

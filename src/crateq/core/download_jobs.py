@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.analysis import Analysis
 from crateq.core.download_transfer import TransferState
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class JobState(StrEnum):
     DOWNLOADING = "downloading"
     VERIFYING = "verifying"
     TAGGING = "tagging"
+    ANALYSING = "analysing"  # the file is committed; tempo, key, loudness are being measured
     DONE = "done"
     PAUSED = "paused"
     FAILED = "failed"
@@ -67,6 +69,8 @@ class JobSnapshot:
     skipped: bool
     tool: str = ""  # the mix (Extended, Intro…): tells versions of one song apart in lists
     verified: tuple[str, ...] = ()  # the checks a done file passed (download_verify.CHECKS)
+    analysis: Analysis | None = None  # tempo, key and loudness measured on arrival
+    analysis_note: str = ""  # "BPM differs (pool 128, measured 96.0)", or why it failed
 
     @property
     def fraction(self) -> float | None:
@@ -88,6 +92,8 @@ class JobSnapshot:
             "tag_note": self.tag_note,
             "skipped": self.skipped,
             "verified": list(self.verified),
+            "analysis": self.analysis.as_dict() if self.analysis else None,
+            "analysis_note": self.analysis_note,
         }
 
 
@@ -109,6 +115,8 @@ class DownloadJob:
     skipped: bool = False
     verified: tuple[str, ...] = ()
     speed: float = 0.0
+    analysis: Analysis | None = None
+    analysis_note: str = ""
     # engine internals
     stop: threading.Event = field(default_factory=threading.Event)
     user_paused: bool = False
@@ -157,6 +165,8 @@ class DownloadJob:
             skipped=self.skipped,
             tool=self.row.tool,
             verified=self.verified,
+            analysis=self.analysis,
+            analysis_note=self.analysis_note,
         )
 
 

@@ -99,6 +99,9 @@ class JobRunner:
     def _set(self, job: DownloadJob, state: JobState, reason: str | None = None) -> None:
         raise NotImplementedError
 
+    async def _analyse(self, job: DownloadJob, done_reason: str) -> None:
+        raise NotImplementedError  # crateq.core.download_analysis: analysing, then done
+
     # -- one job --------------------------------------------------------------------------
     async def _run(self, job: DownloadJob) -> None:
         try:
@@ -180,7 +183,7 @@ class JobRunner:
             except OSError as exc:
                 return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
         job.verified = tuple(checks)
-        self._finish(job, result, final, outcome, tags)
+        await self._analyse(job, self._finish(job, result, final, outcome, tags))
 
     async def _fresh(self, source: DownloadSource, row: MediaRow) -> MediaRow:
         fresh = await source.fresh_row(row)
@@ -275,8 +278,9 @@ class JobRunner:
         final: Path,
         outcome: TagResult,
         tags: TagValues,
-    ) -> None:
-        """Record a committed file: library, history, and the job done (on the loop)."""
+    ) -> str:
+        """Record a committed file in the library and history (on the loop); returns the
+        reason the job is done with (the analysis step then calls it done)."""
         with self._reserve_lock:
             self._reserved.discard(str(job.path))
         job.path = final
@@ -289,8 +293,8 @@ class JobRunner:
         self.store.add_history(job.row.pool, job.row.media_id, "downloaded", str(final))
         job.bytes_done = result.size
         self._release(job)
-        self._set(job, JobState.DONE, "" if outcome.ok else outcome.reason)
         log.info("downloaded %s to %s (%d bytes)", job.key, final, result.size)
+        return "" if outcome.ok else outcome.reason
 
     def _advance(self, job: DownloadJob, expected: JobState, state: JobState) -> None:
         """A step a worker thread reports: taken only if the job is still where it was (a

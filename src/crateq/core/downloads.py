@@ -38,6 +38,8 @@ import httpx
 
 from crateq.api.pool_models import MediaRow
 from crateq.api.transport import close_idle
+from crateq.core.analysis import Analyser
+from crateq.core.download_analysis import AnalysisStep
 from crateq.core.download_jobs import (
     DownloadJob,
     EventHub,
@@ -47,10 +49,10 @@ from crateq.core.download_jobs import (
     JobState,
 )
 from crateq.core.download_jobs import Listener as Listener
-from crateq.core.download_runner import DownloadSource, JobRunner, RetryPolicy
+from crateq.core.download_runner import DownloadSource, RetryPolicy
 from crateq.core.download_thread import EngineThread
 from crateq.core.download_transfer import TransferState, Writer
-from crateq.core.settings import DownloadSettings
+from crateq.core.settings import AnalysisSettings, DownloadSettings
 from crateq.core.store import Store
 
 __all__ = ["DownloadEngine", "DownloadSource", "EngineThread", "JobEvent", "JobSnapshot"]
@@ -59,14 +61,17 @@ __all__ += ["JobState", "RetryPolicy"]
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.1
 PERSIST_INTERVAL = 1.0
-_LOCAL_WORK = frozenset({JobState.VERIFYING, JobState.TAGGING})
+_LOCAL_WORK = frozenset({JobState.VERIFYING, JobState.TAGGING, JobState.ANALYSING})
 # Not written to the store: progress (once a second) and the path carry what a restart needs.
 _TRANSIENT = frozenset({JobState.CONNECTING, JobState.DOWNLOADING, *_LOCAL_WORK})
 _PENDING = frozenset({JobState.QUEUED, *_TRANSIENT})  # what wait() waits for
 
 
-class DownloadEngine(JobRunner):
-    """Runs download jobs; every public coroutine must be awaited on the engine's loop."""
+class DownloadEngine(AnalysisStep):
+    """Runs download jobs; every public coroutine must be awaited on the engine's loop.
+
+    With ``analysis`` settings (on), each committed file is analysed before it is done.
+    """
 
     def __init__(
         self,
@@ -78,8 +83,12 @@ class DownloadEngine(JobRunner):
         writer: Writer = os.write,
         retry: RetryPolicy | None = None,
         seed: int | None = None,
+        analysis: AnalysisSettings | None = None,
+        analyser: Analyser | None = None,
     ) -> None:
         self.store = store
+        self.analysis_settings = analysis
+        self._analyser = analyser
         self.settings = settings or DownloadSettings()
         self._source_for = sources.__getitem__ if isinstance(sources, Mapping) else sources
         self._sleep = sleep
@@ -174,8 +183,8 @@ class DownloadEngine(JobRunner):
 
     async def pause(self, job_id: int) -> None:
         job = self._jobs[job_id]
-        if job.state.finished or job.state is JobState.PAUSED:
-            return
+        if job.state.finished or job.state in (JobState.PAUSED, JobState.ANALYSING):
+            return  # an analysing job's file is committed: nothing to pause
         job.user_paused = True
         self._interrupt(job)
         self._set(job, JobState.PAUSED, "Paused.")
@@ -192,7 +201,7 @@ class DownloadEngine(JobRunner):
     async def cancel(self, job_id: int) -> None:
         """Stop a job and delete its partial file; a finished file is never touched."""
         job = self._jobs[job_id]
-        if job.state is JobState.DONE or job.state is JobState.CANCELLED:
+        if job.state in (JobState.DONE, JobState.CANCELLED, JobState.ANALYSING):
             return
         self._interrupt(job)
         self._set(job, JobState.CANCELLED, "Cancelled.")
@@ -246,8 +255,12 @@ class DownloadEngine(JobRunner):
         return self.jobs()
 
     async def shutdown(self) -> None:
-        """Stop cleanly: running jobs become paused and resume at the next start()."""
+        """Stop cleanly: running jobs become paused and resume at the next start(); an
+        analysis under way is dropped (the file is done) and the worker processes stop."""
         for job in self._jobs.values():
+            if job.state is JobState.ANALYSING:
+                self._interrupt(job)
+                self._set(job, JobState.DONE, "Analysis interrupted by the shutdown.")
             if job.state.active or job.state is JobState.QUEUED:
                 self._interrupt(job)
                 self._set(job, JobState.PAUSED, "Interrupted; resumes at the next start.")
@@ -265,6 +278,8 @@ class DownloadEngine(JobRunner):
         close_idle(self._http)
         self._http.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._analyser is not None:
+            await asyncio.to_thread(self._analyser.shutdown)
 
     def _index(self, job: DownloadJob) -> None:
         self._jobs[job.id] = job

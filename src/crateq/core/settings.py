@@ -66,6 +66,16 @@ class ExportSettings(BaseModel):
     auto_playlist: bool = False  # add each finished download to <folder>/CrateQ.m3u8
 
 
+class AnalysisSettings(BaseModel):
+    """Analysis on arrival (the ``analysis`` extra): on unless turned off or not installed."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    enabled: bool = True  # analyse each download when essentia is importable
+    bpm: Literal["pool", "measured", "verified"] = "verified"  # what goes into TBPM
+    key_in: Literal["none", "comment", "grouping"] = "none"  # Camelot code also there
+
+
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -116,6 +126,7 @@ class Settings(BaseModel):
     export: ExportSettings = Field(default_factory=ExportSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     prefer: PreferSettings = Field(default_factory=PreferSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     def pool(self, name: str) -> PoolConfig:
         for pool in self.pools:

@@ -129,6 +129,21 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN verified TEXT NOT NULL DEFAULT '';
     """,
+    # 4: analysis: tempo, key and loudness per file (downloads and files analysed by path)
+    """
+    CREATE TABLE analysis (
+        path TEXT PRIMARY KEY,
+        pool TEXT NOT NULL DEFAULT '',
+        media_id INTEGER NOT NULL DEFAULT 0,
+        result_json TEXT NOT NULL DEFAULT '{}',
+        camelot TEXT NOT NULL DEFAULT '',
+        bpm REAL NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        analysed REAL NOT NULL
+    );
+    CREATE INDEX analysis_media ON analysis(pool, media_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 UNFINISHED = ("queued", "connecting", "downloading", "verifying", "tagging", "paused")
@@ -341,6 +356,54 @@ class Store:
     def missing_files(self) -> list[LibraryEntry]:
         """Library entries whose file the user deleted or moved."""
         return [e for e in self.library() if not e.present]
+
+    # -- analysis ---------------------------------------------------------------------
+    def record_analysis(
+        self,
+        path: Path,
+        result: Mapping[str, object] | None,
+        *,
+        pool: str = "",
+        media_id: int = 0,
+        note: str = "",
+        error: str = "",
+    ) -> None:
+        """Keep a file's analysis (or why it failed); a library entry's tags gain its key,
+        BPM and loudness so the library, exports and ``search --key`` see them."""
+        data = result or {}
+        camelot, bpm = str(data.get("camelot", "")), float(str(data.get("bpm", 0) or 0))
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO analysis (path, pool, media_id, result_json, camelot,"
+                " bpm, note, error, analysed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (str(path), pool, media_id, json.dumps(data), camelot, bpm, note, error,
+                 time.time()),
+            )  # fmt: skip
+            if not result:
+                return
+            extra = {"camelot": camelot, "lufs": data.get("lufs"), "measured_bpm": bpm}
+            for row in db.execute("SELECT id, tags_json FROM library WHERE path = ?", (str(path),)):
+                tags = {**json.loads(row["tags_json"] or "{}"), **extra}
+                tags["key"] = data.get("key", "")
+                db.execute(
+                    "UPDATE library SET tags_json = ? WHERE id = ?", (json.dumps(tags), row["id"])
+                )
+
+    def analysis_for(self, path: Path) -> dict[str, Any] | None:  # Any: sqlite3 row values
+        """The stored analysis row of a file (result parsed), or None."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM analysis WHERE path = ?", (str(path),)).fetchone()
+        if row is None:
+            return None
+        return {**dict(row), "result": json.loads(row["result_json"] or "{}")}
+
+    def analysed_keys(self) -> dict[str, str]:
+        """``POOL:ID`` -> Camelot code of every analysed download."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT pool, media_id, camelot FROM analysis WHERE pool != '' AND camelot != ''"
+            ).fetchall()
+        return {f"{r['pool']}:{r['media_id']}": r["camelot"] for r in rows}
 
     # -- history ----------------------------------------------------------------------
     def add_history(self, pool: str, media_id: int, event: str, detail: str = "") -> None:

@@ -33,6 +33,7 @@ from mutagen.id3 import (
     TKEY,
     TPE1,
     TPE4,
+    TXXX,
     Frame,
     ID3NoHeaderError,
 )
@@ -42,7 +43,8 @@ from mutagen.wave import WAVE
 
 from crateq.api.pool_models import MediaRow
 
-TAG_FIELDS = ("title", "artist", "genre", "bpm", "year", "grouping", "editor", "comment", "key")
+TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
+TAG_FIELDS += ("comment", "key", "replaygain_gain", "replaygain_peak")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class TagValues:
     editor: str = ""
     comment: str = ""
     key: str = ""  # the musical key (TKEY); the pool API sends none yet, so from_row leaves it
+    replaygain_gain: str = ""  # "-3.21 dB" (REPLAYGAIN_TRACK_GAIN), from the analysis
+    replaygain_peak: str = ""  # "0.988525" (REPLAYGAIN_TRACK_PEAK)
 
     @classmethod
     def from_row(cls, row: MediaRow) -> TagValues:
@@ -95,6 +99,8 @@ _ID3_FRAMES: dict[str, Callable[[str], Frame]] = {
     "editor": lambda v: TPE4(encoding=3, text=v),
     "comment": lambda v: COMM(encoding=3, lang="eng", desc="", text=v),
     "key": lambda v: TKEY(encoding=3, text=v),
+    "replaygain_gain": lambda v: TXXX(encoding=3, desc="REPLAYGAIN_TRACK_GAIN", text=v),
+    "replaygain_peak": lambda v: TXXX(encoding=3, desc="REPLAYGAIN_TRACK_PEAK", text=v),
 }
 _ID3_KEYS = {
     "title": "TIT2",
@@ -106,6 +112,8 @@ _ID3_KEYS = {
     "editor": "TPE4",
     "comment": "COMM::eng",
     "key": "TKEY",
+    "replaygain_gain": "TXXX:REPLAYGAIN_TRACK_GAIN",
+    "replaygain_peak": "TXXX:REPLAYGAIN_TRACK_PEAK",
 }
 
 
@@ -257,6 +265,8 @@ _MP4_KEYS = {
     "editor": "----:com.apple.iTunes:EDITOR",
     "comment": "\xa9cmt",
     "key": "----:com.apple.iTunes:initialkey",
+    "replaygain_gain": "----:com.apple.iTunes:replaygain_track_gain",
+    "replaygain_peak": "----:com.apple.iTunes:replaygain_track_peak",
 }
 
 
@@ -286,6 +296,8 @@ def _tag_mp4(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
 
 
 _VORBIS_KEYS = {"year": "date", "editor": "editor", "key": "initialkey"}
+_VORBIS_KEYS |= {"replaygain_gain": "replaygain_track_gain"}
+_VORBIS_KEYS |= {"replaygain_peak": "replaygain_track_peak"}
 
 
 def _tag_flac(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:

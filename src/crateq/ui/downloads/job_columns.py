@@ -12,6 +12,7 @@ STATE_WORDS = {
     JobState.DOWNLOADING: "Downloading",
     JobState.VERIFYING: "Checking",
     JobState.TAGGING: "Tagging",
+    JobState.ANALYSING: "Analysing",
     JobState.DONE: "Done",
     JobState.PAUSED: "Paused",
     JobState.FAILED: "Failed",
