@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
     QInputDialog,
     QLineEdit,
@@ -40,6 +39,7 @@ from crateq.ui.collections.sources import (
     SourceCombo,
     SourceTree,
 )
+from crateq.ui.shell.window_docks import SOURCES
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from crateq.ui.shell.main_window import MainWindow
 
 WIDGET = "widget"  # crateq.ui.shell.window_modes.WIDGET
-TREE_WIDTH = 220
 #: What reloads the shown source after an edit: edit kind → source kinds.
 _OVERRIDE, _PRESS = QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress
 RELOADS = {"bin": (BIN,), "favorite": (FAVORITES,), "crate": (CRATE,), "wish": (WISHES, WISH)}
@@ -75,14 +74,12 @@ class CollectionsFeature(QObject):
         self.tree.set_pools(search.pool_names())
         self.current = Source(ALL, "All pools")
         self.undo: list[Undo] = []
-        self.dock = QDockWidget("Sources", window)
-        self.dock.setObjectName("sourcesDock")
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-        self.dock.setWidget(self.tree)
-        self.tree.setMinimumWidth(160)
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)  # the one call
-        window.resizeDocks([self.dock], [TREE_WIDTH], Qt.Orientation.Horizontal)
+        # one of the grid's docks: stacked with the filters (no width taken from the grid),
+        # in the View menu with its key, remembered per mode, hidden in widget mode
+        self.dock = window.add_side_panel(SOURCES, self.tree)
         self.combo = SourceCombo(self.tree, window)
+        # no taller than the slim top row of widget mode: every pixel there is a grid row
+        self.combo.setMaximumHeight(self.combo.fontMetrics().height() + 10)
         after_handle = window.mode_actions[next(iter(window.mode_actions))]
         self.combo_action = window.toolbar.insertWidget(after_handle, self.combo)
         self._wire()
@@ -277,9 +274,7 @@ class CollectionsFeature(QObject):
     # -- modes, notices, lifecycle ----------------------------------------------------------
     def _mode_changed(self, on: bool) -> None:
         if on:
-            widget = self.window.mode == WIDGET
-            self.dock.setVisible(not widget)
-            self.combo_action.setVisible(widget)
+            self.combo_action.setVisible(self.window.mode == WIDGET)
 
     def _wish_matched(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 15000)

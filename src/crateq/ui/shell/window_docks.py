@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
     from crateq.ui.shell.ui_state import UiState
 
-FILTERS, ARTIST = "filters", "artist"
-DOCK_TITLES = {FILTERS: "Filters", ARTIST: "Artist"}
-DOCK_SHORTCUTS = {FILTERS: "Ctrl+Shift+F", ARTIST: "Ctrl+Shift+A"}
+FILTERS, ARTIST, SOURCES = "filters", "artist", "sources"
+DOCK_TITLES = {FILTERS: "Filters", ARTIST: "Artist", SOURCES: "Sources"}
+DOCK_SHORTCUTS = {FILTERS: "Ctrl+Shift+F", ARTIST: "Ctrl+Shift+A", SOURCES: "Ctrl+Shift+S"}
 SIDE_WIDTH = 260  # px: the docks' default width, leaving the grid its default columns
 _STATE_VERSION = 1  # bump when a saved dock layout no longer fits the docks
 
