@@ -314,25 +314,18 @@ def stream_lag(app: QApplication, window: Any, watch: GridWatch, scroll: bool) -
     return summarize(drift) | {"seconds": seconds}
 
 
-def download_lag(app: QApplication, gui: Any, taken: set[str]) -> None:  # Any: the GuiApp
-    """4 files no earlier run downloaded (one already in the library would be skipped)."""
+def download_lag(app: QApplication, gui: Any) -> None:  # Any: the GuiApp
+    """4 files, fetched again in every run (``force``: the library would skip them)."""
     engine = gui.downloads.engine if gui.downloads is not None else None
     if engine is None:
         print("lag during downloads: skipped (no download engine)")
         return
-    names = {f"{r.artist} {r.title}" for r in gui.window.model.all_rows() if r.key in taken}
-    rows: list[Any] = []  # Any: MediaRow
-    for row in gui.window.model.all_rows():
-        name = f"{row.artist} {row.title}"
-        if row.audio and name not in names and len(rows) < 4:
-            rows.append(row)
-            names.add(name)
-    taken.update(row.key for row in rows)
+    rows = [r for r in gui.window.model.all_rows() if r.audio][:4]
     finished: list[int] = []
     slot = lambda done, failed: finished.append(done + failed)  # noqa: E731
     engine.batchFinished.connect(slot)
     before = sum(s.bytes_done for s in engine.snapshots())
-    gui.controller.download(rows)
+    engine.add_rows(rows, force=True)
     lag = measure_lag(app, lambda: not finished, limit=120)
     engine.batchFinished.disconnect(slot)
     total = sum(s.bytes_done for s in engine.snapshots()) - before
@@ -360,7 +353,6 @@ def bench_lag(app: QApplication, rows_wanted: int, download_mb: int, runs: int) 
         window.model.sort(RESULT_COLUMN_INDEX["bpm"], Qt.SortOrder.DescendingOrder)
         watch = GridWatch(window)
         app.processEvents()
-        taken: set[str] = set()
         idle_until = time.perf_counter() + 1.0
         show("idle", measure_lag(app, lambda: time.perf_counter() < idle_until))
         for number in range(1, runs + 1):
@@ -369,7 +361,7 @@ def bench_lag(app: QApplication, rows_wanted: int, download_mb: int, runs: int) 
             show(f"  while {window.model.version_count()} rows stream in (x{STREAM_RUNS})", lag)
             lag = stream_lag(app, window, watch, scroll=True)
             show(f"  the same, scrolling a page every 50 ms (x{STREAM_RUNS})", lag)
-            download_lag(app, gui, taken)
+            download_lag(app, gui)
         gui.shutdown()
         window.close()
     finally:
