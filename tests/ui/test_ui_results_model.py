@@ -153,3 +153,16 @@ def test_an_unfolded_song_keeps_its_versions_below_it_while_rows_arrive(qapp: ob
     assert shown(model, "tool")[1:4] == ["Main", "Intro", "Dub"]
     assert shown(model, "versions")[:4] == ["", "▾ 3", "  ↳", "  ↳"]
     assert shown(model, "bpm")[-1] == "90"
+
+
+def test_a_newer_batch_in_place_of_one_not_shown_keeps_the_songs_both_changed(
+    qapp: object,
+) -> None:
+    model = ResultsModel()
+    batches: list[ResultBatch] = []
+    stream = ResultStream(1, model.sort_columns, batches.append)
+    stream.add([row(1, group=7), row(2, group=8)])
+    stream.add([row(3, group=9), row(4, group=7)])
+    model.apply_batch(batches[1].replacing(batches[0]))
+    assert model.song_count() == 3
+    assert shown(model, "versions") == ["▸ 2", "", ""]

@@ -46,6 +46,15 @@ class ResultBatch(NamedTuple):
     versions: int
     sort: SortSpec
 
+    def replacing(self, older: ResultBatch | None) -> ResultBatch:
+        """This batch in place of an older one not yet shown: with the songs that one
+        changed too (each batch names only the songs changed since the one before)."""
+        if older is None:
+            return self
+        groups = older.groups
+        groups.update(self.groups)
+        return self._replace(groups=groups)
+
 
 class ResultStream:
     """One run's rows on the core thread; ``emit`` receives each ``ResultBatch``.

@@ -324,11 +324,7 @@ class MainWindow(QMainWindow):
         if batch.run != self.controller.current_run:
             return
         first = self.model.rowCount() == 0 and self._pending is None
-        if self._pending is not None:
-            groups = self._pending.groups
-            groups.update(batch.groups)
-            batch = batch._replace(groups=groups)
-        self._pending = batch
+        self._pending = batch.replacing(self._pending)
         if first:
             self._flush_rows()  # the first rows show at once
         elif not self._flush_timer.isActive():
