@@ -1,12 +1,13 @@
-"""The results model: version grouping, streaming appends and multi-column sort."""
+"""The results model: version grouping, streaming appends and batches, multi-column sort."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 
 from crateq.api.pool_models import MediaRow
 from crateq.ui.search.columns import RESULT_COLUMN_INDEX as COLUMN_INDEX
 from crateq.ui.search.columns import RESULT_COLUMNS as COLUMNS
+from crateq.ui.search.result_stream import ResultBatch, ResultStream
 from crateq.ui.search.results_model import ResultsModel
 
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
@@ -97,3 +98,71 @@ def test_update_row_marks_a_queued_version(qapp: object) -> None:
     model.append_rows([row(1), row(2)])
     model.update_row("p1:2", {"queue_id": 55})
     assert shown(model, "state") == ["", "Q"]
+
+
+def streamed(model: ResultsModel, run: int = 1) -> ResultStream:
+    """Rows as a search delivers them: grouped and sorted by a stream, swapped in by batch."""
+    return ResultStream(run, model.sort_columns, model.apply_batch)
+
+
+def test_rows_arriving_out_of_order_end_up_in_sort_order(qapp: object) -> None:
+    model = ResultsModel()
+    model.sort(COLUMN_INDEX["bpm"], DESC)
+    stream = streamed(model)
+    stream.add([row(1, bpm=100), row(2, pool="p2", bpm=140), row(3, bpm=90)])
+    stream.add([row(4, pool="p3", bpm=120), row(5, bpm=150)])
+    stream.add([row(6, pool="p2", bpm=95), row(7, pool="p3", bpm=130), row(1, bpm=100)])
+    assert shown(model, "bpm") == ["150", "140", "130", "120", "100", "95", "90"]
+    assert model.version_count() == 7  # the repeated media is kept once
+
+
+def test_a_batch_sorted_before_a_header_click_is_shown_in_the_new_order(qapp: object) -> None:
+    model = ResultsModel()
+    batches: list[ResultBatch] = []
+    stream = ResultStream(1, model.sort_columns, batches.append)
+    stream.add([row(1, bpm=100), row(2, bpm=140), row(3, bpm=120)])
+    model.sort(COLUMN_INDEX["bpm"], ASC)  # the DJ clicks while the batch is on its way
+    model.apply_batch(batches[-1])
+    assert shown(model, "bpm") == ["100", "120", "140"]
+
+
+def test_the_selection_stays_on_the_same_row_while_rows_arrive(qapp: object) -> None:
+    model = ResultsModel()
+    model.sort(COLUMN_INDEX["bpm"], DESC)
+    selection = QItemSelectionModel(model)
+    stream = streamed(model)
+    stream.add([row(1, bpm=100), row(2, bpm=120)])
+    picked = model.row_at(model.index(1, 0))
+    assert picked is not None and picked.media_id == 1
+    flags = QItemSelectionModel.SelectionFlag
+    selection.setCurrentIndex(model.index(1, 0), flags.ClearAndSelect | flags.Rows)
+    stream.add([row(3, bpm=130), row(4, bpm=110), row(5, bpm=90)])
+    stream.add([row(6, bpm=125), row(7, group=0, bpm=80)])
+    assert [model.row_at(i) for i in selection.selectedRows()] == [picked]
+    assert model.row_at(selection.currentIndex()) is picked
+    assert model.row_at(model.index(4, 0)) is picked  # 130, 125, 120, 110, then 100
+
+
+def test_an_unfolded_song_keeps_its_versions_below_it_while_rows_arrive(qapp: object) -> None:
+    model = ResultsModel()
+    model.sort(COLUMN_INDEX["bpm"], DESC)
+    stream = streamed(model)
+    stream.add([row(1, group=7, bpm=100, tool="Main"), row(2, group=7, bpm=100, tool="Intro")])
+    model.toggle_expanded(model.index(0, 0))
+    stream.add([row(3, bpm=130), row(4, group=7, bpm=100, tool="Dub"), row(5, bpm=90)])
+    assert shown(model, "tool")[1:4] == ["Main", "Intro", "Dub"]
+    assert shown(model, "versions")[:4] == ["", "▾ 3", "  ↳", "  ↳"]
+    assert shown(model, "bpm")[-1] == "90"
+
+
+def test_a_newer_batch_in_place_of_one_not_shown_keeps_the_songs_both_changed(
+    qapp: object,
+) -> None:
+    model = ResultsModel()
+    batches: list[ResultBatch] = []
+    stream = ResultStream(1, model.sort_columns, batches.append)
+    stream.add([row(1, group=7), row(2, group=8)])
+    stream.add([row(3, group=9), row(4, group=7)])
+    model.apply_batch(batches[1].replacing(batches[0]))
+    assert model.song_count() == 3
+    assert shown(model, "versions") == ["▸ 2", "", ""]

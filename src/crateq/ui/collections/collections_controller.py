@@ -1,7 +1,7 @@
 """The collections' door into the core: sources, marks, crates and wishes on the core loop.
 
 A source's rows go to the grid through the search controller's own signals (a new run
-number, ``search_started``, ``rows_arrived``, ``pool_state``, ``search_finished``), so the
+number, ``search_started``, its result stream, ``pool_state``, ``search_finished``), so the
 grid, sorting, preview, keys and drags treat them as any search. Edits (bin, favorite,
 crate) run on the core loop too and report back with ``changed(kind)`` and ``notice``.
 """
@@ -77,9 +77,11 @@ class CollectionsController(QObject):
             named = {name for name, _rows in loaded.groups} | set(loaded.errors)
             if set(groups) != named and named:
                 search.search_started.emit(run, sorted(named))
+            stream = search.stream(run)
             for name, rows in loaded.groups:
-                search.rows_arrived.emit(run, name, rows)
+                stream.add(rows)
                 search.pool_state.emit(run, name, OK, f"{name}: {len(rows)} tracks")
+            stream.flush()
             for name, error in loaded.errors.items():
                 search.pool_state.emit(run, name, ERROR, error)
             if not named:

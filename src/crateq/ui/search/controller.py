@@ -2,16 +2,17 @@
 
 Widgets hold no ``async def``. Every method starts a named task on the services' core loop
 (``crateq.core_loop``); a newer search cancels the older one. Results are emitted as Qt
-signals from the core thread, which Qt queues into the GUI thread. Every signal of a search
-carries its run number so rows of a cancelled run that were already queued are dropped by
-the receiver (``current_run``). Failures become one readable sentence on the pool's chip or
-in the status bar (``notice``), never a dialog.
+signals from the core thread, which Qt queues into the GUI thread; a search's rows are
+merged, grouped and sorted there and go out as batches (``crateq.ui.search.result_stream``).
+Every signal of a search carries its run number so rows of a cancelled run that were
+already queued are dropped by the receiver (``current_run``). Failures become one readable
+sentence on the pool's chip or in the status bar (``notice``), never a dialog.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMetaMethod, QObject, Signal
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from crateq.core.search import SearchEvent
     from crateq.core.store import Store
     from crateq.services import Services
+    from crateq.ui.search.result_stream import ResultStream, SortSpec
 
 
 log = logging.getLogger(__name__)
@@ -41,9 +43,10 @@ SEARCHING, OK, SLOW, ERROR, TIMEOUT = "searching", "ok", "slow", "error", "timeo
 class Paging:
     """Where one search run stands per pool, so scrolling down can fetch the next pages."""
 
-    def __init__(self, run: int, query: MediaQuery) -> None:
+    def __init__(self, run: int, query: MediaQuery, stream: ResultStream) -> None:
         self.run = run
         self.query = query
+        self.stream = stream  # the run's rows so far, grouped and sorted
         self.fetched: dict[str, int] = {}
         self.totals: dict[str, int] = {}
 
@@ -72,7 +75,7 @@ class AppController(QObject):
     """
 
     search_started = Signal(int, list)  # run, pool names
-    rows_arrived = Signal(int, str, list)  # run, pool, rows
+    results_ready = Signal(object)  # ResultBatch: every song of a run so far, sorted
     pool_state = Signal(int, str, str, str)  # run, pool, state, message
     search_finished = Signal(int)
     more_finished = Signal(int)  # run: a "fetch more" of that run is over
@@ -96,6 +99,8 @@ class AppController(QObject):
         self.tasks = TaskGroup(self.core, self._task_failed)
         self.current_run = 0
         self.paging: Paging | None = None  # of the current run, written on the core thread
+        # the grid's sort, read on the core thread for every batch (the window sets it)
+        self.result_order: Callable[[], SortSpec] = list  # unsorted: arrival order
 
     def warm_up(self) -> None:
         """Make the pool clients now: each builds an SSL context (holding the GIL for long),
@@ -133,12 +138,23 @@ class AppController(QObject):
         # one query for the whole library, not one per row: per-row SQLite calls hand the
         # GIL back and forth thousands of times and starve the GUI thread
         on_disk = self._library_keys()
-        paging = self.paging = Paging(run, query)
+        paging = self.paging = Paging(run, query, self.stream(run))
         try:
             async for event in self.services.search(query, names, limit=self.result_limit):
                 self._deliver(paging, event, on_disk)
         finally:
+            paging.stream.flush()  # the last rows reach the grid before "finished"
             self.search_finished.emit(run)
+
+    def stream(self, run: int) -> ResultStream:
+        """The result stream of ``run`` (core thread): ``add`` each page's rows, ``flush`` at
+        the end; the grid receives its batches through ``results_ready``."""
+        import asyncio
+
+        from crateq.ui.search.result_stream import ResultStream  # Qt's enums: not in frame 1
+
+        loop = asyncio.get_running_loop()
+        return ResultStream(run, self.result_order, self.results_ready.emit, loop.call_later)
 
     # -- paging (the grid asks through canFetchMore / fetchMore) ------------------------------
     def has_more(self) -> bool:
@@ -174,6 +190,7 @@ class AppController(QObject):
         try:
             await asyncio.gather(*(one(p) for p in paging.pools_with_more() if p in clients))
         finally:
+            paging.stream.flush()
             self.more_finished.emit(paging.run)
 
     def _deliver(self, paging: Paging, event: SearchEvent, on_disk: set[str]) -> None:
@@ -183,7 +200,7 @@ class AppController(QObject):
         if isinstance(event, core_search.PoolRows):
             paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
             paging.totals[pool] = event.total
-            self.rows_arrived.emit(run, pool, self._visible(event.rows))
+            paging.stream.add(self._visible(event.rows))
             found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
             if found:
                 self.in_library.emit(found)

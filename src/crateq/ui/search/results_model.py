@@ -9,7 +9,9 @@ Why a flat table rather than a tree: ``QTreeView`` lays out every top-level row 
 Python calls (``index``/``flags``) on each insert or sort (figures: docs/PERFORMANCE.md,
 "Columns"); ``QTableView`` only asks for the rows it paints. Appending is one ``beginInsertRows``
 per batch, and sorting is a stable multi-key sort over precomputed keys (no proxy model
-re-mapping 100k indexes on every batch).
+re-mapping 100k indexes on every batch). While a search streams in, the core thread does
+the grouping and sorting (``crateq.ui.search.result_stream``) and ``apply_batch`` only swaps
+the finished order in.
 """
 
 from __future__ import annotations
@@ -24,18 +26,15 @@ from PySide6.QtGui import QFont
 from crateq.core_loop import GUI_TURN
 from crateq.ui.columns import BASE_ROLES, ColumnTable, RowPlace, sort_rows
 from crateq.ui.search.columns import RESULT_COLUMN_INDEX, RESULT_COLUMNS
+from crateq.ui.search.result_stream import GroupKey, SortSpec, song_key
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
+    from crateq.ui.search.result_stream import ResultBatch
 
 _ANY_INDEX = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
-GroupKey = tuple[str, int]
-
-
-def song_key(row: MediaRow) -> GroupKey:
-    """Versions group per pool by groupId; a row without one is a song of its own."""
-    return (row.pool, row.group_id) if row.group_id else (row.pool, -row.media_id)
+__all__ = ["GroupKey", "ResultsModel", "song_key"]
 
 
 class ResultsModel(ColumnTable["MediaRow"]):
@@ -52,6 +51,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
         self._heads: list[MediaRow] = []  # one per song, in display order
         self._groups: dict[GroupKey, list[MediaRow]] = {}
         self._seen: set[tuple[str, int]] = set()
+        self._versions = 0  # versions held (append_rows counts _seen; a batch says)
         self._expanded: set[GroupKey] = set()
         self._library: set[str] = set()  # POOL:ID of versions whose file is in the library
         self._sort: list[tuple[int, Qt.SortOrder]] = []
@@ -82,9 +82,9 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     # -- data ------------------------------------------------------------------------------
     def place_of(self, row: MediaRow) -> RowPlace:
-        group = self._groups[song_key(row)]
         gkey = song_key(row)
-        in_library = row.key in self._library
+        group = self._groups[gkey]
+        in_library = bool(self._library) and row.key in self._library
         return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
 
     # what data() hands Qt for the grid's own roles: here a QFont
@@ -114,6 +114,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
             self.rows.clear()
             self._groups.clear()
             self._seen.clear()
+            self._versions = 0
             self._expanded.clear()
             self.endResetModel()
 
@@ -121,7 +122,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
         return len(self._heads)
 
     def version_count(self) -> int:
-        return len(self._seen)
+        return self._versions
 
     def all_rows(self) -> list[MediaRow]:
         """Every version of every song, songs in display order."""
@@ -129,11 +130,34 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     def songs(self) -> list[list[MediaRow]]:
         """Every song's versions, in display order."""
-        return [self._groups[song_key(head)] for head in self._heads]
+        return [list(self._groups[song_key(head)]) for head in self._heads]
+
+    def apply_batch(self, batch: ResultBatch) -> None:
+        """Show a search's songs as the core thread grouped and sorted them: one layout
+        change, the selection staying on its rows. A batch sorted by other keys (the DJ
+        clicked a header meanwhile) is sorted here once more."""
+        self._groups.update(batch.groups)
+        self._versions = batch.versions
+        heads, positions = batch.heads, batch.positions
+        if batch.sort != self._sort_spec():
+            heads, positions = self._sorted(heads), {}
+        self._heads = heads
+        with GUI_TURN:  # the view's layout work calls back into Python: see GuiTurn
+            if not self.rows:  # the first rows: an insert (no layout to keep)
+                flat = self._flat()
+                if flat:
+                    self.beginInsertRows(_ROOT, 0, len(flat) - 1)
+                    self.rows = flat
+                    self.endInsertRows()
+            else:
+                self._relayout(sort=False, positions=None if self._expanded else positions)
+            if batch.groups:
+                self._refresh_heads(set(batch.groups))
 
     def append_rows(self, rows: Sequence[MediaRow]) -> None:
         """Add a batch: new songs in one insert; extra versions join their song."""
         new_heads, grew = self._index_rows(rows)
+        self._versions = len(self._seen)
         self._heads.extend(new_heads)
         with GUI_TURN:  # the view's insert work calls back into Python: see GuiTurn
             if self._sort or (grew & self._expanded):
@@ -272,22 +296,38 @@ class ResultsModel(ColumnTable["MediaRow"]):
             keys = [(section, asc)]
         self.set_sort_keys(keys)
 
-    def _relayout(self) -> None:
+    def sort_columns(self) -> SortSpec:
+        """The sort as columns and orders (read by the core thread for each batch)."""
+        return self._sort_spec()
+
+    def _sort_spec(self) -> SortSpec:
+        return [(self.columns[s], o) for s, o in self._sort]
+
+    def _sorted(self, heads: list[MediaRow]) -> list[MediaRow]:
+        return sort_rows(heads, self._sort_spec()) if self._sort else list(heads)
+
+    def _flat(self) -> list[MediaRow]:
+        """The heads with the versions of unfolded songs right below them."""
+        if not self._expanded:
+            return list(self._heads)
+        flat: list[MediaRow] = []
+        for head in self._heads:
+            gkey = song_key(head)
+            flat.extend(self._groups[gkey] if gkey in self._expanded else (head,))
+        return flat
+
+    def _relayout(self, sort: bool = True, positions: dict[int, int] | None = None) -> None:
+        """One layout change to the current heads (sorted first, unless ``sort`` is off);
+        persistent indexes (the selection) follow their rows. ``positions`` (``id(row)``
+        to its new place) spares the look-up when the caller knows it."""
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         remembered = [(p, self.rows[p.row()]) for p in persistent if p.row() < len(self.rows)]
-        if self._sort:
-            self._heads = sort_rows(self._heads, [(self.columns[s], o) for s, o in self._sort])
-        if self._expanded:
-            flat: list[MediaRow] = []
-            for head in self._heads:
-                gkey = song_key(head)
-                flat.extend(self._groups[gkey] if gkey in self._expanded else (head,))
-            self.rows = flat
-        else:
-            self.rows = list(self._heads)
+        if sort and self._sort:
+            self._heads = self._sorted(self._heads)
+        self.rows = self._flat()
         if remembered:
-            where = {id(row): pos for pos, row in enumerate(self.rows)}
+            where = positions or {id(row): pos for pos, row in enumerate(self.rows)}
             old = [QModelIndex(p) for p, _ in remembered]
             new = [
                 self.index(where[id(row)], p.column()) if id(row) in where else QModelIndex()

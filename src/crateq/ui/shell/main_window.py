@@ -55,10 +55,12 @@ if TYPE_CHECKING:
     from crateq.core.settings import Settings
     from crateq.ui.search.filters_panel import FiltersPanel, QuerySpec
     from crateq.ui.search.preview import PreviewPlayer
+    from crateq.ui.search.result_stream import ResultBatch
     from crateq.ui.search.results_model import ResultsModel
     from crateq.ui.search.results_view import ResultsView
     from crateq.ui.shell.window_menus import SavedSearchesUi
 
+BATCH_MS = 50  # the grid takes a batch of rows at most every third frame: each repaints it
 NO_POOLS = "No record pool is selected or set up: add one under ☰ → Accounts…"
 
 
@@ -96,10 +98,10 @@ class MainWindow(QMainWindow):
         self.body_built = False
         self._flags_set = False  # set_mode changed the window flags (widget mode did)
         self.finished_run = 0  # the last search run whose rows are all in the grid
-        self._pending: list[MediaRow] = []
+        self._pending: ResultBatch | None = None  # the newest batch not yet in the grid
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(80)
+        self._flush_timer.setInterval(BATCH_MS)
         self._flush_timer.timeout.connect(self._flush_rows)
         self.preview: PreviewPlayer | None = None
         self.search_bar = SearchBar(self)
@@ -217,7 +219,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c = self.controller
         c.search_started.connect(self._search_started)
-        c.rows_arrived.connect(self._rows_arrived)
+        c.results_ready.connect(self._rows_arrived)
         c.pool_state.connect(self._pool_state)
         c.search_finished.connect(self._search_finished)
         c.more_finished.connect(self._search_finished)
@@ -309,29 +311,31 @@ class MainWindow(QMainWindow):
             self.search_bar.clear()
 
     def _search_started(self, run: int, pools: list[str]) -> None:
-        self._pending.clear()
+        self._pending = None
         self._flush_timer.stop()
         self.model.clear()
+        self.controller.result_order = self.model.sort_columns  # batches come sorted so
         self.search_bar.reset_chips(pools)
         self.statusBar().showMessage("Searching…" if pools else NO_POOLS)
 
-    def _rows_arrived(self, run: int, pool: str, rows: list[MediaRow]) -> None:
-        """Batches are coalesced (one grid update per ~80 ms): each update repaints the
-        grid, and a repaint per 100-row page starved the event loop during big searches."""
-        if run != self.controller.current_run:
+    def _rows_arrived(self, batch: ResultBatch) -> None:
+        """The grid takes at most one batch per ``BATCH_MS``: each repaints it. A batch holds
+        every song so far (grouped and sorted on the core thread), so the newest replaces
+        one still waiting (keeping the songs that one changed)."""
+        if batch.run != self.controller.current_run:
             return
-        if self.model.rowCount() == 0 and not self._pending:
-            self.model.append_rows(rows)  # the first rows show at once
-            return
-        self._pending.extend(rows)
-        if not self._flush_timer.isActive():
+        first = self.model.rowCount() == 0 and self._pending is None
+        self._pending = batch.replacing(self._pending)
+        if first:
+            self._flush_rows()  # the first rows show at once
+        elif not self._flush_timer.isActive():
             self._flush_timer.start()
 
     def _flush_rows(self) -> None:
         self._flush_timer.stop()
-        if self._pending:
-            rows, self._pending = self._pending, []
-            self.model.append_rows(rows)
+        if self._pending is not None:
+            batch, self._pending = self._pending, None
+            self.model.apply_batch(batch)
 
     def _pool_state(self, run: int, pool: str, state: str, message: str) -> None:
         if run == self.controller.current_run:
