@@ -202,7 +202,9 @@ class Services:
         """An engine over the store, on the caller's loop (the CLI's ``asyncio.run``)."""
         from crateq.core.downloads import DownloadEngine
 
-        return DownloadEngine(self.store, sources, settings)
+        engine = DownloadEngine(self.store, sources, settings)
+        engine.tag_profile = self.settings().tags.profile
+        return engine
 
     @property
     def engine_clients(self) -> PoolClients:

@@ -66,6 +66,19 @@ class ExportSettings(BaseModel):
     auto_playlist: bool = False  # add each finished download to <folder>/CrateQ.m3u8
 
 
+class TagSettings(BaseModel):
+    """How downloads are tagged: ``profile`` names the DJ software (see core.tag_profiles)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    profile: Literal["generic", "serato", "rekordbox", "traktor", "virtualdj"] = "generic"
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:  # Any: pydantic's raw input
+        return value.strip().lower() if isinstance(value, str) else value
+
+
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -116,6 +129,7 @@ class Settings(BaseModel):
     export: ExportSettings = Field(default_factory=ExportSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     prefer: PreferSettings = Field(default_factory=PreferSettings)
+    tags: TagSettings = Field(default_factory=TagSettings)
 
     def pool(self, name: str) -> PoolConfig:
         for pool in self.pools:
