@@ -184,6 +184,7 @@ class AppController(QObject):
             paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
             paging.totals[pool] = event.total
             self.rows_arrived.emit(run, pool, list(event.rows))
+            self.services.suggestions.remember(event.rows)  # auto-complete (core.suggest)
             found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
             if found:
                 self.in_library.emit(found)

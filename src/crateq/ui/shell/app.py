@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from crateq.core.settings import Settings
     from crateq.ui.crate.crate_feature import CrateFeature
     from crateq.ui.downloads.downloads_feature import DownloadsFeature
+    from crateq.ui.search.suggest_feature import SuggestFeature
     from crateq.ui.shell.dialogs import AppDialogs
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class GuiApp:
         self.tray: QSystemTrayIcon | None = None
         self.downloads: DownloadsFeature | None = None
         self.crate: CrateFeature | None = None
+        self.suggest: SuggestFeature | None = None  # auto-complete and "did you mean"
         self.dialogs: AppDialogs | None = None
         self.startup_error: Exception | None = None  # a settings file that fails validation
         self.filtering = False  # the window filters the app's events (complete_window)
@@ -161,6 +163,8 @@ class GuiApp:
             self.downloads.stop()  # the download engine pauses its jobs; they resume next start
         if self.crate is not None:
             self.crate.shutdown()  # closes the crate client on the core loop, before it stops
+        if self.suggest is not None:
+            self.suggest.shutdown()
         self.controller.shutdown()
         self.services.shutdown()  # core tasks, pool clients, core loop, store, demo servers
         if self.tray is not None:
@@ -257,6 +261,10 @@ def finish_startup(gui: GuiApp) -> None:
         gui.dialogs = AppDialogs(gui.services, gui.window)
         gui.dialogs.poolsChanged.connect(lambda: _pools_changed(gui))
         gui.dialogs.settingsSaved.connect(gui.downloads.apply_settings)
+    if gui.suggest is None:
+        from crateq.ui.search.suggest_feature import SuggestFeature
+
+        gui.suggest = SuggestFeature(gui.services, gui.window.search_bar, gui.controller)
     if gui.crate is None:  # the artist card beside the grid and the Discover tab
         try:
             from crateq.ui.crate.crate_feature import CrateFeature
