@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,18 @@ def test_config_set_tags_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     out = CliRunner().invoke(command, ["set", "tags.profile", "serato"])
     assert out.exit_code == 0, out.output
     assert load_settings().tags.profile == "serato"
+
+
+def test_the_services_engine_takes_the_profile_from_the_settings(crateq_home: Path) -> None:
+    from crateq.core.settings import DownloadSettings, load_settings, save_settings
+    from crateq.core.store import Store
+    from crateq.services import Services
+
+    save_settings(set_value(load_settings(), "tags.profile", "rekordbox"))
+    services = Services(store=Store(), in_process_secrets=True)
+    try:
+        engine = services.download_engine({}, DownloadSettings())
+        assert engine.tag_profile == "rekordbox"
+        asyncio.run(engine.shutdown())
+    finally:
+        services.shutdown()
