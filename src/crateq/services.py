@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from crateq.core.search import SearchEvent
     from crateq.core.settings import DownloadSettings, Settings
     from crateq.core.store import Store
+    from crateq.core.suggest import Suggestions
     from crateq.core.wishlist import WishList
     from crateq.services_pools import PoolClients, PoolQueues
 
@@ -92,6 +93,7 @@ class Services:
         self._accounts = accounts
         self._store = store
         self._collections: Collections | None = None
+        self._suggestions: Suggestions | None = None
         self._in_process = in_process_secrets
         self._lock = threading.RLock()  # the GUI and the core thread may both ask first
         self._core_clients: PoolClients | None = None
@@ -165,6 +167,17 @@ class Services:
         """The store when something opened it already, else None (never opens it)."""
         return self._store
 
+    @property
+    def suggestions(self) -> Suggestions:
+        """The auto-complete index (core.suggest, its own file in the cache folder)."""
+        with self._lock:
+            if self._suggestions is None:
+                from crateq.core.suggest import Suggestions, default_path
+
+                self._suggestions = Suggestions(default_path())
+                self.add_shutdown(self._suggestions.close)
+            return self._suggestions
+
     # -- the DJ's collections (over the store) -------------------------------------------------
     @property
     def collections(self) -> Collections:
@@ -202,7 +215,9 @@ class Services:
         """An engine over the store, on the caller's loop (the CLI's ``asyncio.run``)."""
         from crateq.core.downloads import DownloadEngine
 
-        return DownloadEngine(self.store, sources, settings, analysis=self.settings().analysis)
+        engine = DownloadEngine(self.store, sources, settings, analysis=self.settings().analysis)
+        engine.tag_profile = self.settings().tags.profile
+        return engine
 
     @property
     def engine_clients(self) -> PoolClients:

@@ -37,7 +37,7 @@ def _secret_states(store: SecretStore) -> dict[str, bool]:
 @click.argument("value")
 @cli_errors
 def set_(key: str, value: str) -> None:
-    """Set KEY (e.g. downloads.folder, crate.url, prefer.tools Intro,Extended) to VALUE."""
+    """Set KEY (e.g. downloads.folder, prefer.tools Intro,Extended, tags.profile serato)."""
     from crateq.core.settings import get_value, load_settings, save_settings, set_value
 
     settings = load_settings()

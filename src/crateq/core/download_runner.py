@@ -84,6 +84,7 @@ class JobRunner:
 
     store: Store
     settings: DownloadSettings
+    tag_profile: str = "generic"  # settings' tags.profile, set by the services (core.tag_profiles)
     retry_policy: RetryPolicy
     _source_for: Callable[[str], DownloadSource]
     _sleep: Callable[[float], Awaitable[None]]
@@ -255,13 +256,13 @@ class JobRunner:
         reserve = job.transfer.reserve
         checks = verify(part, result, final.suffix, parse=not reserve)
         self._call_soon(self._advance, job, JobState.VERIFYING, JobState.TAGGING)
-        overwrite = self.settings.overwrite_tags
+        overwrite, profile = self.settings.overwrite_tags, self.tag_profile
         if reserve:  # MP3: tag in the reserved head, then the whole file must parse
-            outcome = tag_reserved_mp3(part, reserve, tags, overwrite=overwrite)
+            outcome = tag_reserved_mp3(part, reserve, tags, overwrite=overwrite, profile=profile)
             if verify_media(part, final.suffix):
                 checks = in_order([*checks, "media"])
         else:  # other formats: tag a copy of the verified part
-            outcome = tag_file(part, tags, overwrite=overwrite, ext=final.suffix)
+            outcome = tag_file(part, tags, overwrite=overwrite, ext=final.suffix, profile=profile)
         if final.exists():  # something appeared there since we reserved it
             with self._reserve_lock:
                 final = target_path(job.dest, job.row, final.suffix, taken=self._reserved)

@@ -76,6 +76,19 @@ class AnalysisSettings(BaseModel):
     key_in: Literal["none", "comment", "grouping"] = "none"  # Camelot code also there
 
 
+class TagSettings(BaseModel):
+    """How downloads are tagged: ``profile`` names the DJ software (see core.tag_profiles)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    profile: Literal["generic", "serato", "rekordbox", "traktor", "virtualdj"] = "generic"
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:  # Any: pydantic's raw input
+        return value.strip().lower() if isinstance(value, str) else value
+
+
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -127,6 +140,7 @@ class Settings(BaseModel):
     ui: UiSettings = Field(default_factory=UiSettings)
     prefer: PreferSettings = Field(default_factory=PreferSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    tags: TagSettings = Field(default_factory=TagSettings)
 
     def pool(self, name: str) -> PoolConfig:
         for pool in self.pools:

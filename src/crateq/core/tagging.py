@@ -42,6 +42,7 @@ from mutagen.mp4 import MP4, MP4FreeForm
 from mutagen.wave import WAVE
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.tag_profiles import id3_frames, prepare_id3, with_profile
 
 TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
 TAG_FIELDS += ("comment", "key", "replaygain_gain", "replaygain_peak")
@@ -117,20 +118,25 @@ _ID3_KEYS = {
 }
 
 
-def _tag_id3(tags: ID3, values: dict[str, str], overwrite: bool) -> list[str]:
+def _tag_id3(
+    tags: ID3, values: dict[str, str], overwrite: bool, profile: str = "generic"
+) -> list[str]:
     written = []
-    for name, value in values.items():
-        key = _ID3_KEYS[name]
-        present = tags.getall(key)
-        if present and any(str(f).strip() for f in present) and not overwrite:
-            continue
-        tags.setall(key, [_ID3_FRAMES[name](value)])
-        written.append(name)
+    for name, value in with_profile(values, profile).items():
+        default = [(_ID3_KEYS[name], _ID3_FRAMES[name](value))]
+        for key, frame in id3_frames(profile, name, value) or default:  # core.tag_profiles
+            present = tags.getall(key)
+            if present and any(str(f).strip() for f in present) and not overwrite:
+                continue
+            tags.setall(key, [frame])
+            written.extend([name] if name not in written else [])
     return written
 
 
-def _tag_mp3_into(src: Path, dst: Path, values: dict[str, str], overwrite: bool) -> list[str]:
-    """Write ``dst`` as a new ID3v2.4 tag followed by ``src``'s audio: one pass, no shifting.
+def _tag_mp3_into(
+    src: Path, dst: Path, values: dict[str, str], overwrite: bool, profile: str = "generic"
+) -> list[str]:
+    """Write ``dst`` as a new ID3v2 tag followed by ``src``'s audio: one pass, no shifting.
 
     mutagen would otherwise rewrite a whole (possibly huge) file to grow its tag in place.
     """
@@ -139,11 +145,11 @@ def _tag_mp3_into(src: Path, dst: Path, values: dict[str, str], overwrite: bool)
         old_size = int(tags.size)
     except ID3NoHeaderError:
         tags, old_size = ID3(), 0
-    written = _tag_id3(tags, values, overwrite)
+    written = _tag_id3(tags, values, overwrite, profile)
     if not written:
         return []
     head = io.BytesIO()
-    tags.save(head, v2_version=4, padding=lambda info: 1024)
+    tags.save(head, v2_version=prepare_id3(tags, profile), padding=lambda info: 1024)
     with open(src, "rb") as inp, open(dst, "wb") as out:
         out.write(head.getvalue())
         out.flush()
@@ -172,7 +178,12 @@ def _own_tag_size(head: bytes) -> int:
 
 
 def tag_reserved_mp3(
-    path: Path, reserve: int, values: TagValues, *, overwrite: bool = False
+    path: Path,
+    reserve: int,
+    values: TagValues,
+    *,
+    overwrite: bool = False,
+    profile: str = "generic",
 ) -> TagResult:
     """Write the tag into the ``reserve`` bytes kept in front of the server's MP3 bytes.
 
@@ -192,8 +203,9 @@ def tag_reserved_mp3(
             if own:
                 handle.seek(reserve)
                 tags = ID3(io.BytesIO(handle.read(own)))
-            written = _tag_id3(tags, values.items(), overwrite)
-            block = _render_exact(tags, region) if (written or own) else None
+            written = _tag_id3(tags, values.items(), overwrite, profile)
+            version = prepare_id3(tags, profile)
+            block = _render_exact(tags, region, version) if (written or own) else None
             handle.seek(0)
             handle.write(block if block is not None else empty_id3(region))
         if block is None and (written or own):
@@ -206,15 +218,15 @@ def tag_reserved_mp3(
         return TagResult(ok=False, reason=f"Tags were not written ({why}).")
 
 
-def _render_exact(tags: ID3, size: int) -> bytes | None:
-    """``tags`` as ID3v2.4 bytes padded to exactly ``size``, or None if they do not fit.
+def _render_exact(tags: ID3, size: int, version: int = 4) -> bytes | None:
+    """``tags`` as ID3v2.``version`` bytes padded to exactly ``size``, or None if they do not fit.
 
     Rendered once: saved into an empty buffer, mutagen's padding info is minus the size the
     tag needs, so ``size + info.padding`` pads it to ``size`` exactly.
     """
     out = io.BytesIO()
     try:
-        tags.save(out, v2_version=4, padding=lambda info: size + info.padding)
+        tags.save(out, v2_version=version, padding=lambda info: size + info.padding)
     except mutagen.MutagenError:  # a negative padding: the tag does not fit
         return None
     data = out.getvalue()
@@ -242,16 +254,16 @@ def _copy_rest(inp: BinaryIO, out: BinaryIO, offset: int) -> None:
 
 
 def _tag_with_id3(
-    cls: type[MP3] | type[AIFF] | type[WAVE], path: Path, v: dict[str, str], ow: bool
+    cls: type[MP3] | type[AIFF] | type[WAVE], path: Path, v: dict[str, str], ow: bool, pr: str
 ) -> list[str]:
     """MP3, AIFF and WAV all carry an ID3v2 tag (AIFF/WAV inside a chunk): one writer."""
     audio = cls(path)
     if audio.tags is None:
         audio.add_tags()
     assert isinstance(audio.tags, ID3)
-    written = _tag_id3(audio.tags, v, ow)
+    written = _tag_id3(audio.tags, v, ow, pr)
     if written:
-        audio.save(v2_version=4)
+        audio.save(v2_version=prepare_id3(audio.tags, pr))
     return written
 
 
@@ -318,22 +330,31 @@ def _tag_flac(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
     return written
 
 
-_TAGGERS: dict[str, Callable[[Path, dict[str, str], bool], list[str]]] = {
-    ".mp3": lambda p, v, o: _tag_with_id3(MP3, p, v, o),
-    ".m4a": _tag_mp4,
-    ".mp4": _tag_mp4,
-    ".m4v": _tag_mp4,
-    ".mov": _tag_mp4,
-    ".flac": _tag_flac,
-    ".aiff": lambda p, v, o: _tag_with_id3(AIFF, p, v, o),
-    ".aif": lambda p, v, o: _tag_with_id3(AIFF, p, v, o),
-    ".wav": lambda p, v, o: _tag_with_id3(WAVE, p, v, o),
+# (path, values, overwrite, tag profile) -> the fields written; the profile is ID3's only
+_TAGGERS: dict[str, Callable[[Path, dict[str, str], bool, str], list[str]]] = {
+    ".mp3": lambda p, v, o, t: _tag_with_id3(MP3, p, v, o, t),
+    ".m4a": lambda p, v, o, _t: _tag_mp4(p, v, o),
+    ".mp4": lambda p, v, o, _t: _tag_mp4(p, v, o),
+    ".m4v": lambda p, v, o, _t: _tag_mp4(p, v, o),
+    ".mov": lambda p, v, o, _t: _tag_mp4(p, v, o),
+    ".flac": lambda p, v, o, _t: _tag_flac(p, v, o),
+    ".aiff": lambda p, v, o, t: _tag_with_id3(AIFF, p, v, o, t),
+    ".aif": lambda p, v, o, t: _tag_with_id3(AIFF, p, v, o, t),
+    ".wav": lambda p, v, o, t: _tag_with_id3(WAVE, p, v, o, t),
 }
 _PARSE = {".mp3": MP3, ".flac": FLAC, ".aiff": AIFF, ".aif": AIFF, ".wav": WAVE}
 
 
-def tag_file(path: Path, values: TagValues, *, overwrite: bool = False, ext: str = "") -> TagResult:
-    """Tag ``path`` (its type from ``ext`` or its suffix); never leaves it half-written."""
+def tag_file(
+    path: Path,
+    values: TagValues,
+    *,
+    overwrite: bool = False,
+    ext: str = "",
+    profile: str = "generic",
+) -> TagResult:
+    """Tag ``path`` (its type from ``ext`` or its suffix) for the DJ software ``profile``
+    (see core.tag_profiles); never leaves it half-written."""
     ext = (ext or path.suffix).lower()
     tagger = _TAGGERS.get(ext)
     if tagger is None:
@@ -342,10 +363,10 @@ def tag_file(path: Path, values: TagValues, *, overwrite: bool = False, ext: str
     copy = path.with_name(f".{path.name}.tagging")
     try:
         if ext == ".mp3":
-            written = _tag_mp3_into(path, copy, items, overwrite)
+            written = _tag_mp3_into(path, copy, items, overwrite, profile)
         else:
             shutil.copyfile(path, copy)
-            written = tagger(copy, items, overwrite)
+            written = tagger(copy, items, overwrite, profile)
         if not written:
             copy.unlink(missing_ok=True)
             return TagResult(ok=True)

@@ -346,6 +346,7 @@ class EngineBridge(QObject):
 
         async def apply() -> None:
             self.engine.settings = d.model_copy()
+            self.engine.tag_profile = settings.tags.profile
             await self._drop_auto()
 
         future = self._submit(apply(), "Applying the settings")

@@ -201,6 +201,7 @@ class AppController(QObject):
             paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
             paging.totals[pool] = event.total
             paging.stream.add(self._visible(event.rows))
+            self.services.suggestions.remember(event.rows)  # auto-complete (core.suggest)
             found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
             if found:
                 self.in_library.emit(found)

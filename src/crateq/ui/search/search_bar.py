@@ -3,14 +3,17 @@
 Typing restarts a ~250 ms debounce timer; Enter searches at once; Esc clears. Each pool in
 the running search gets a chip whose colour says searching / ok / slow / error / timed out
 and whose tooltip carries the pool's own message, so a failing pool is visible without
-hiding the rows of the others.
+hiding the rows of the others. Under the field a "Did you mean: X?" hint can be shown
+(``show_hint``, by ``crateq.ui.search.suggest_feature``); clicking it or Ctrl+Enter searches X.
 """
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore  # QtCore.Qt, not Qt: see crateq.ui.shell.window_modes
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from crateq.ui.search.controller import SEARCHING
@@ -68,6 +71,11 @@ class SearchBar(QWidget):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(DEBOUNCE_MS)
         self.chips: dict[str, PoolChip] = {}
+        self.committed = ""  # the text of the last search asked for
+        self.hint = QLabel(self)  # "Did you mean: X?", hidden until a search finds nothing
+        self.hint.setObjectName("didYouMean")
+        self.hint.hide()
+        self.hinted = ""
         self._chip_row = QHBoxLayout()
         self._chip_row.setContentsMargins(0, 0, 0, 0)
         self._chip_row.setSpacing(6)
@@ -83,18 +91,23 @@ class SearchBar(QWidget):
         layout.setSpacing(6)
         layout.addLayout(top)
         layout.addLayout(self._chip_row)
+        layout.addWidget(self.hint)
 
         self.field.textEdited.connect(lambda _text: self.debounce.start())
         self.field.returnPressed.connect(self.commit)
         self.debounce.timeout.connect(self.commit)
         self.filters_button.toggled.connect(self.filters_toggled)
         self.saved_button.clicked.connect(self.saved_requested)
+        self.hint.linkActivated.connect(lambda _link: self.accept_hint())
+        accept = QShortcut(QKeySequence("Ctrl+Return"), self.field, self.accept_hint)
+        accept.setContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
 
     def text(self) -> str:
         return self.field.text().strip()
 
     def commit(self) -> None:
         self.debounce.stop()
+        self.committed = self.text()
         self.text_committed.emit(self.text())
 
     def clear(self) -> None:
@@ -107,6 +120,25 @@ class SearchBar(QWidget):
             self.clear()
             return
         super().keyPressEvent(event)
+
+    # -- "did you mean" ------------------------------------------------------------------------
+    def show_hint(self, text: str) -> None:
+        self.hinted = text
+        link = f'<a href="suggest">{html.escape(text)}</a>'
+        self.hint.setText(f"Did you mean: {link}?  (Ctrl+Enter)")
+        self.hint.show()
+
+    def clear_hint(self) -> None:
+        self.hinted = ""
+        self.hint.hide()
+
+    def accept_hint(self) -> None:
+        """Search for the hinted text (the link or Ctrl+Enter); nothing without a hint."""
+        if self.hinted:
+            text = self.hinted
+            self.clear_hint()
+            self.field.setText(text)
+            self.commit()
 
     # -- chips ---------------------------------------------------------------------------------
     def reset_chips(self, pools: list[str]) -> None:

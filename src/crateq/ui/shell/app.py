@@ -29,9 +29,7 @@ and close the qasync loop, delete the window.
 
 ``crateq gui --demo`` starts the demo servers on the entry side (``crateq.cli.demo_seed``) and
 hands their URLs and keys in as a ``SettingsSeed``: the GUI never imports the demo.
-The "Fatal Python error: none_dealloc" seen at exit with PySide6 6.12.0 turned out to be a
-binding bug (every void call drops a reference to None; see tests/ui/test_ui_binding.py),
-so pyproject excludes that release; the ordered shutdown keeps exits clean regardless.
+PySide6 6.12.0 is excluded (a binding bug: tests/ui/test_ui_binding.py).
 ``CRATEQ_GUI_QUIT_AFTER_MS`` (or ``--quit-after``) quits that long after the first paint,
 which lets a test run this real exit path in a subprocess.
 """
@@ -69,6 +67,7 @@ if TYPE_CHECKING:
     from crateq.ui.collections.collections_feature import CollectionsFeature
     from crateq.ui.crate.crate_feature import CrateFeature
     from crateq.ui.downloads.downloads_feature import DownloadsFeature
+    from crateq.ui.search.suggest_feature import SuggestFeature
     from crateq.ui.shell.dialogs import AppDialogs
 
 log = logging.getLogger(__name__)
@@ -147,6 +146,7 @@ class GuiApp:
         self.downloads: DownloadsFeature | None = None
         self.crate: CrateFeature | None = None
         self.collections: CollectionsFeature | None = None
+        self.suggest: SuggestFeature | None = None  # auto-complete and "did you mean"
         self.dialogs: AppDialogs | None = None
         self.startup_error: Exception | None = None  # a settings file that fails validation
         self.filtering = False  # the window filters the app's events (complete_window)
@@ -165,6 +165,8 @@ class GuiApp:
             self.crate.shutdown()  # closes the crate client on the core loop, before it stops
         if self.collections is not None:
             self.collections.shutdown()  # the wish list's schedule, before the loop stops
+        if self.suggest is not None:
+            self.suggest.shutdown()
         self.controller.shutdown()
         self.services.shutdown()  # core tasks, pool clients, core loop, store, demo servers
         if self.tray is not None:
@@ -261,6 +263,10 @@ def finish_startup(gui: GuiApp) -> None:
         gui.dialogs = AppDialogs(gui.services, gui.window)
         gui.dialogs.poolsChanged.connect(lambda: _pools_changed(gui))
         gui.dialogs.settingsSaved.connect(gui.downloads.apply_settings)
+    if gui.suggest is None:
+        from crateq.ui.search.suggest_feature import SuggestFeature
+
+        gui.suggest = SuggestFeature(gui.services, gui.window.search_bar, gui.controller)
     if gui.crate is None:  # the artist card beside the grid and the Discover tab
         try:
             from crateq.ui.crate.crate_feature import CrateFeature
