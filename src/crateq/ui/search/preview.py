@@ -170,9 +170,15 @@ class PreviewPlayer(QWidget):
             player.play()
 
     def stop(self) -> None:
-        if self.player is not None:
-            self.player.stop()
-            self.player.setSource(QUrl())
+        """Stop and unload; a player that never loaded anything is not called at all (each
+        call crosses into the media backend's threads, which is where shutdown can stall)."""
+        player = self.player
+        if player is None:
+            return
+        if player.playbackState() != QMediaPlayer.PlaybackState.StoppedState:
+            player.stop()
+        if not player.source().isEmpty():
+            player.setSource(QUrl())
 
     def is_playing(self) -> bool:
         return (
