@@ -288,3 +288,93 @@ def test_del_in_a_crate_takes_the_track_out_and_ctrl_z_puts_it_back(
     assert core(gui, lambda: gui.services.collections.marked_keys("bin")) == frozenset()
     qtbot.keyClick(gui.window.results, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: sorted(crate()) == sorted(keys), timeout=WAIT_MS)
+
+
+def test_rows_not_downloaded_dragged_onto_a_crate_join_it_without_a_download(
+    gui: GuiApp, qtbot: QtBot
+) -> None:
+    from crateq.ui.downloads.file_drag import TAKEN, TRACKS_MIME, FileDragFilter
+
+    search(gui, qtbot, "love")
+    rows = [r for r in map(gui.window.model.find_row, heads(gui)) if r is not None]
+    store = gui.services.store
+    keys = [r.key for r in rows if core(gui, lambda r=r: store.have(r.pool, r.media_id)) is None]
+    keys = keys[:2]
+    assert len(keys) == 2
+    core(gui, lambda: gui.services.crates.new("Later"))
+    tree = feature(gui).tree
+    feature(gui).controller.load_tree()
+    qtbot.waitUntil(lambda: tree.item_for(f"{CRATE}::Later") is not None, timeout=WAIT_MS)
+    select(gui, keys)
+    drag = gui.window.results.findChild(FileDragFilter)
+    assert drag is not None
+    asked: list[object] = []
+    drag.downloadRequested.connect(asked.append)
+    mime = drag.prepare(defer=True)  # what a drag out of the grid carries
+    assert mime is not None and mime.hasFormat(TRACKS_MIME) and not mime.hasUrls()
+    item = tree.item_for(f"{CRATE}::Later")
+    assert item is not None
+    tree.scrollToItem(item)
+    drop = QDropEvent(tree.visualItemRect(item).center().toPointF(), Qt.DropAction.CopyAction,
+                      mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    tree.dropEvent(drop)
+    assert drop.isAccepted() and mime.property(TAKEN)
+    crate = lambda: [t.key for t in core(gui, lambda: gui.services.crates.tracks("Later"))]  # noqa: E731
+    qtbot.waitUntil(lambda: sorted(crate()) == sorted(keys), timeout=WAIT_MS)
+    assert asked == []  # a crate takes the rows as they are: nothing was downloaded
+    shown = show(gui, qtbot, Source(CRATE, "Later", "", "Later"))
+    assert sorted(shown) == sorted(keys)
+
+
+def test_a_wish_set_to_download_hands_its_match_to_the_download_engine(
+    gui: GuiApp, qtbot: QtBot
+) -> None:
+    controller = feature(gui).controller
+    wish = core(gui, lambda: gui.services.wishes.add("Nobody Wants This Song Title Zzq"))
+    controller.wish_set_action(wish.id, "download")
+    qtbot.waitUntil(
+        lambda: core(gui, lambda: gui.services.wishes.wish(wish.id)).action == "download",
+        timeout=WAIT_MS,
+    )
+    core(gui, lambda: gui.services.wishes.remove(wish.id))
+    wish = core(gui, lambda: gui.services.wishes.add("sugar", action="download"))
+    assert gui.downloads is not None and gui.downloads.engine is not None
+    with qtbot.waitSignal(gui.controller.download_requested, timeout=WAIT_MS) as handed:
+        controller.check_now()
+    rows = handed.args[0]
+    assert rows and all("sugar" in f"{r.artist} {r.title}".lower() for r in rows)
+    matches = core(gui, lambda: gui.services.wishes.wish(wish.id)).matches
+    assert {m.outcome for m in matches if m.track.key in {r.key for r in rows}} == {"downloading"}
+
+
+def test_a_source_shown_again_comes_from_the_cache_until_anything_writes_the_store(
+    gui: GuiApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crateq.core.collections import Collections
+    from crateq.core.store import Store
+    from crateq.ui.collections import source_loads
+
+    search(gui, qtbot, "love")
+    rows = [r for r in map(gui.window.model.find_row, heads(gui)[:3]) if r is not None]
+    core(gui, lambda: gui.services.collections.favorite([Track.of_row(r) for r in rows[:2]]))
+    reads: list[str] = []
+    real = source_loads.load
+
+    async def counted(services, source):
+        reads.append(source.key)
+        return await real(services, source)
+
+    monkeypatch.setattr(source_loads, "load", counted)
+    favorites, crate = Source(FAVORITES, "Favorites"), Source(CRATE, "Set", "", "Set")
+    core(gui, lambda: gui.services.crates.new("Set"))
+    assert sorted(show(gui, qtbot, favorites)) == sorted(r.key for r in rows[:2])
+    show(gui, qtbot, crate)
+    assert sorted(show(gui, qtbot, favorites)) == sorted(r.key for r in rows[:2])
+    assert reads.count(favorites.key) == 1  # shown again unchanged: not read again
+    other = Store(gui.services.store.path)  # another process's connection, as the CLI's
+    try:
+        Collections(other).favorite([Track.of_row(rows[2])])
+    finally:
+        other.close()
+    assert sorted(show(gui, qtbot, favorites)) == sorted(r.key for r in rows)
+    assert reads.count(favorites.key) == 2

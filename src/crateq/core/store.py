@@ -220,6 +220,13 @@ class Store:
         with self._lock:
             yield self._db
 
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever anything is written to the file, by this store (its change
+        count) or by another process (SQLite's ``data_version``): a reader's cache key."""
+        with self._lock:
+            other = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            return self._db.total_changes, other
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

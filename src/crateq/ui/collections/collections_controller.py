@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
     from crateq.core.tracks import Track
     from crateq.core.wish_scheduler import WishScheduler
-    from crateq.core.wishlist import CheckResult
+    from crateq.core.wishlist import Action, CheckResult, WishChecker
     from crateq.services import Services
+    from crateq.ui.collections.source_loads import Loaded
     from crateq.ui.search.controller import AppController
 
 log = logging.getLogger(__name__)
+CACHED_SOURCES = 6  # local sources kept loaded (a big crate is a few MB of rows)
 
 
 class CollectionsController(QObject):
@@ -46,6 +48,7 @@ class CollectionsController(QObject):
         self.tasks = TaskGroup(services.core, self._failed)
         self.shown: dict[str, Track] = {}  # the local source's tracks by row key (core thread)
         self.scheduler: WishScheduler | None = None
+        self._loaded: dict[str, tuple[tuple[int, int], Loaded]] = {}  # source key -> load
 
     def _start(self, name: str, coro: Coroutine[Any, Any, object]) -> None:  # Any: any task
         self.tasks.start(name, coro)
@@ -67,12 +70,11 @@ class CollectionsController(QObject):
         return run
 
     async def _show(self, run: int, source: Source, groups: list[str]) -> None:
-        from crateq.ui.collections.source_loads import load
         from crateq.ui.search.controller import ERROR, OK
 
         search = self.search
         try:
-            loaded = await load(self.services, source)
+            loaded = await self._load(source)
             self.shown = loaded.tracks
             named = {name for name, _rows in loaded.groups} | set(loaded.errors)
             if set(groups) != named and named:
@@ -88,6 +90,22 @@ class CollectionsController(QObject):
                 search.pool_state.emit(run, groups[0], OK, f"{source.label}: empty")
         finally:
             search.search_finished.emit(run)
+
+    async def _load(self, source: Source) -> Loaded:
+        """A source's rows; a local one comes from the cache while the store is unchanged
+        (switching back and forth between big crates reads and converts nothing again)."""
+        from crateq.ui.collections.source_loads import LOCAL, load
+
+        if source.kind not in LOCAL:
+            return await load(self.services, source)
+        generation = self.services.store.generation()
+        hit = self._loaded.pop(source.key, None)
+        if hit is None or hit[0] != generation:
+            hit = (generation, await load(self.services, source))
+        self._loaded[source.key] = hit  # newest last: the oldest goes first
+        while len(self._loaded) > CACHED_SOURCES:
+            del self._loaded[next(iter(self._loaded))]
+        return hit[1]
 
     def tracks_of(self, rows: Sequence[MediaRow]) -> list[Track]:
         """The tracks behind grid rows (a local row keeps its file's path)."""
@@ -216,26 +234,34 @@ class CollectionsController(QObject):
         """Re-check the wish list on its schedule while the app runs (core loop)."""
         self._start("wish-scheduler", self._run_scheduler())
 
-    async def _run_scheduler(self) -> None:
-        from crateq.core.wish_scheduler import WishScheduler
+    def wish_set_action(self, wish_id: int, action: Action) -> None:
+        """What a match of this wish does: notify, queue in its pool, or download."""
+        self._start("wish", self._wish_edit(
+            lambda: self.services.wishes.set_action(wish_id, action)))  # fmt: skip
+
+    def _checker(self) -> WishChecker:
         from crateq.core.wishlist import WishChecker
 
         services = self.services
-        checker = WishChecker(services.wishes, services.pool_clients(),
-                              collections=services.collections)  # fmt: skip
-        self.scheduler = WishScheduler(checker, on_result=self._checked)
+        return WishChecker(services.wishes, services.pool_clients(),
+                           download=self._download, collections=services.collections)  # fmt: skip
+
+    async def _download(self, row: MediaRow) -> None:
+        """A wish's match goes to the app's download engine, as a grid row's download does
+        (the signal crosses to the GUI thread, where the engine bridge takes it)."""
+        self.search.download_requested.emit([row])
+
+    async def _run_scheduler(self) -> None:
+        from crateq.core.wish_scheduler import WishScheduler
+
+        self.scheduler = WishScheduler(self._checker(), on_result=self._checked)
         await self.scheduler.run()
 
     def check_now(self) -> None:
         self._start("wish check", self._check_now())
 
     async def _check_now(self) -> None:
-        from crateq.core.wishlist import WishChecker
-
-        services = self.services
-        checker = WishChecker(services.wishes, services.pool_clients(),
-                              collections=services.collections)  # fmt: skip
-        result = await checker.check()
+        result = await self._checker().check()
         self._checked(result)
         if not result.matches:
             self.notice.emit(f"Checked {len(result.checked)} wish(es): nothing new")

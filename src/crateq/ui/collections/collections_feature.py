@@ -34,6 +34,7 @@ from crateq.ui.collections.sources import (
     FAVORITES,
     POOL,
     WISH,
+    WISH_ACTIONS,
     WISHES,
     Source,
     SourceCombo,
@@ -92,6 +93,7 @@ class CollectionsFeature(QObject):
         tree.source_chosen.connect(self.choose)
         self.combo.source_chosen.connect(self.choose)
         tree.files_dropped.connect(c.crate_files)
+        tree.tracks_dropped.connect(c.crate_add)
         tree.menu_requested.connect(self._menu)
         c.crates_ready.connect(tree.set_crates)
         c.wishes_ready.connect(tree.set_wishes)
@@ -233,11 +235,24 @@ class CollectionsFeature(QObject):
             menu.addAction("Add a wish…").triggered.connect(self._add_wish)
             menu.addAction("Check now").triggered.connect(c.check_now)
         if source.kind == WISH:
+            self._wish_actions(menu, int(source.ident))
             menu.addAction("Remove this wish").triggered.connect(
                 lambda: c.wish_remove(int(source.ident))
             )
         if menu.actions():
             menu.popup(at)
+
+    def _wish_actions(self, menu: QMenu, wish_id: int) -> None:
+        """"When found": notify only, queue it in its pool, or download it."""
+        current = self.tree.wish_action(wish_id)
+        sub = menu.addMenu("When found")
+        for action, label in WISH_ACTIONS.items():
+            item = sub.addAction(label)
+            item.setCheckable(True)
+            item.setChecked(action == current)
+            item.triggered.connect(
+                lambda _on=False, a=action: self.controller.wish_set_action(wish_id, a)
+            )
 
     def _ask(self, title: str, label: str, text: str = "") -> str:
         value, ok = QInputDialog.getText(self.window, title, label, QLineEdit.EchoMode.Normal, text)

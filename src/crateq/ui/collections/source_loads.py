@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from crateq.services import Services
 
 LIMIT = 500
+#: Sources read from the store alone (no pool asked): their loads can be cached.
+LOCAL = frozenset({FAVORITES, BIN, CRATE, HISTORY, LIBRARY, WISHES, WISH})
 
 
 class Loaded:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QTreeWidget, QTreeWidgetItem, QWidget
+
+from crateq.ui.downloads.file_drag import TAKEN, TRACKS_MIME, tracks_of_mime
 
 if TYPE_CHECKING:
     from crateq.core.crates import Crate
@@ -25,6 +27,8 @@ CRATES, CRATE, BIN, HISTORY, LIBRARY = "crates", "crate", "bin", "history", "lib
 #: Sources whose rows come from the pools, through the search path (``_deliver``).
 SEARCHED = (ALL, POOL)
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
+#: What a wish's match does, as the wish's menu names it.
+WISH_ACTIONS = {"notify": "Notify me", "queue": "Queue it in its pool", "download": "Download it"}
 
 
 class Source:
@@ -67,6 +71,7 @@ class SourceTree(QTreeWidget):
 
     source_chosen = Signal(object)  # Source
     files_dropped = Signal(str, list)  # crate path, [str path]
+    tracks_dropped = Signal(str, list)  # crate path, [Track]: grid rows, on disk or not
     menu_requested = Signal(object, QPoint)  # Source, global position
     changed = Signal()  # nodes were added or removed (the drop-down follows)
 
@@ -83,6 +88,7 @@ class SourceTree(QTreeWidget):
         self.all_pools = _item(self, Source(ALL, "All pools"))
         _item(self.all_pools, Source(NEW_ARTISTS, "New from my artists"))
         self.pools: dict[str, QTreeWidgetItem] = {}
+        self._wish_actions: dict[int, str] = {}
         self.queue = _item(self, Source(QUEUE, "Queue"))
         self.favorites = _item(self, Source(FAVORITES, "Favorites"))
         self.wishes = _item(self, Source(WISHES, "Wish list"))
@@ -140,6 +146,7 @@ class SourceTree(QTreeWidget):
 
         current = source_of(self.currentItem())
         self.wishes.takeChildren()
+        self._wish_actions = {wish.id: wish.action for wish in wishes}
         for wish in wishes:
             matched = [m for m in wish.matches if m.outcome != "seen"]
             node = _item(self.wishes, Source(WISH, wish.label, "", str(wish.id)))
@@ -149,10 +156,17 @@ class SourceTree(QTreeWidget):
                 else "never"
             )
             node.setText(0, f"{wish.label} ({len(matched)})")
-            node.setToolTip(0, f"Last checked: {checked}; {len(matched)} matched"
-                            + (f"; {wish.last_error}" if wish.last_error else ""))  # fmt: skip
+            then = WISH_ACTIONS.get(wish.action, wish.action).lower()
+            error = f"; {wish.last_error}" if wish.last_error else ""
+            node.setToolTip(
+                0, f"Last checked: {checked}; {len(matched)} matched; when found: {then}{error}"
+            )
         self._reselect(current)
         self.changed.emit()
+
+    def wish_action(self, wish_id: int) -> str:
+        """What a match of the wish does ("notify", "queue", "download")."""
+        return self._wish_actions.get(wish_id, "notify")
 
     # -- finding and choosing ---------------------------------------------------------------
     def flat(self) -> list[tuple[int, Source]]:
@@ -210,27 +224,39 @@ class SourceTree(QTreeWidget):
         found = source_of(self.itemAt(pos))
         return found.ident if found is not None and found.kind == CRATE else None
 
+    @staticmethod
+    def _carries(mime: QMimeData) -> bool:
+        return mime.hasUrls() or mime.hasFormat(TRACKS_MIME)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
+        if self._carries(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        ok = event.mimeData().hasUrls() and self.crate_at(event.position().toPoint()) is not None
-        if ok:
+        crate = self.crate_at(event.position().toPoint())
+        if self._carries(event.mimeData()) and crate is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        """Grid rows (downloaded or not) join the crate as tracks; files from elsewhere as
+        the library's tracks they came from, else as local files."""
         crate = self.crate_at(event.position().toPoint())
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if crate is None or not paths:
+        mime = event.mimeData()
+        tracks = tracks_of_mime(mime)
+        paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        if crate is None or not (tracks or paths):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.files_dropped.emit(crate, paths)
+        if tracks:
+            mime.setProperty(TAKEN, True)  # the drag's rows are in the crate: no download
+            self.tracks_dropped.emit(crate, tracks)
+        else:
+            self.files_dropped.emit(crate, paths)
 
 
 class SourceCombo(QComboBox):

@@ -5,7 +5,9 @@ from which Qt itself makes the platform flavours Finder, Explorer and the DJ pro
 (``NSFilenamesPboardType``/``public.file-url`` on macOS, ``CF_HDROP`` on Windows). On Linux we
 add ``x-special/gnome-copied-files`` (Nautilus and GTK apps) and ``text/plain`` paths
 (terminals, older apps). Rows that are not downloaded yet never produce a broken drag: their
-download starts instead and the user is told so.
+download starts instead and the user is told so. Every drag of grid rows also carries the
+tracks themselves (``TRACKS_MIME``), so a crate in the source tree takes rows that are not on
+disk yet; such a drop starts no download.
 
 In: :class:`SearchDropFilter`, installed on a line edit, turns a dropped text into that
 text and a dropped audio file into "artist - title" from its tags (or its file name).
@@ -13,6 +15,7 @@ text and a dropped audio file into "artist - title" from its tags (or its file n
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +38,38 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QWidge
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
     from crateq.core.store import LibraryEntry
+    from crateq.core.tracks import Track
 
 GNOME_FILES = "x-special/gnome-copied-files"
+TRACKS_MIME = "application/x-crateq-tracks"  # JSON: the dragged rows as collection tracks
+TAKEN = "crateqTaken"  # set on the mime data by an in-app drop target that used the tracks
+
+
+def tracks_payload(rows: Sequence[MediaRow]) -> bytes:
+    """The rows as the collections hold them (display fields, no download token)."""
+    from crateq.core.tracks import Track
+
+    return json.dumps([Track.of_row(row).as_json() for row in rows]).encode("utf-8")
+
+
+def tracks_of_mime(mime: QMimeData) -> list[Track]:
+    """The tracks a drag of grid rows carries (none for a drag from elsewhere)."""
+    from crateq.core.tracks import Track
+
+    if not mime.hasFormat(TRACKS_MIME):
+        return []
+    try:
+        items = json.loads(bytes(mime.data(TRACKS_MIME).data()).decode("utf-8"))
+    except ValueError:
+        return []
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("pool") and isinstance(item.get("mediaId"), int):
+            kept = ("key", "pool", "mediaId", "path")
+            fields = {k: v for k, v in item.items() if k not in kept}
+            key = f"{item['pool']}:{item['mediaId']}"
+            out.append(Track(key, str(item["pool"]), item["mediaId"], fields=fields))
+    return out
 
 
 def file_mime_data(paths: Sequence[Path]) -> QMimeData:
@@ -85,6 +118,7 @@ class DragPlan:
 
     paths: list[Path] = field(default_factory=list)
     pending: list[MediaRow] = field(default_factory=list)  # rows without a file on disk
+    rows: list[MediaRow] = field(default_factory=list)  # every dragged grid row (for crates)
 
 
 Resolver = Callable[[list[QModelIndex]], DragPlan]
@@ -107,6 +141,7 @@ class FileDragFilter(QObject):
         self.resolve = resolve
         self._press: QPoint | None = None
         self.last_mime: QMimeData | None = None  # what the latest drag carried
+        self.pending: list[MediaRow] = []  # prepared rows without a file, not yet asked for
         view.setDragEnabled(False)  # we start the drag ourselves, with real files
         view.viewport().installEventFilter(self)
 
@@ -115,30 +150,51 @@ class FileDragFilter(QObject):
         rows = model.selectedRows() if model is not None else []
         return sorted(rows, key=lambda i: i.row())
 
-    def prepare(self, rows: list[QModelIndex] | None = None) -> QMimeData | None:
-        """Resolve the rows, ask for missing downloads, and build the mime data (or None)."""
+    def prepare(
+        self, rows: list[QModelIndex] | None = None, *, defer: bool = False
+    ) -> QMimeData | None:
+        """Resolve the rows, ask for missing downloads (after the drop when ``defer``: a
+        crate may take them as they are), and build the mime data (or None)."""
         plan = self.resolve(rows if rows is not None else self.selected_rows())
-        if plan.pending:
-            self.downloadRequested.emit(list(plan.pending))
-            count = len(plan.pending)
+        self.pending = list(plan.pending)
+        if not defer:
+            self.download_pending()
+        existing = [p for p in plan.paths if p.is_file()]
+        if not existing and not plan.rows:
+            return None
+        mime = file_mime_data(existing) if existing else QMimeData()
+        if plan.rows:
+            mime.setData(TRACKS_MIME, tracks_payload(plan.rows))
+        return mime
+
+    def download_pending(self) -> None:
+        """Start the downloads of the prepared rows that have no file yet, and say so."""
+        pending, self.pending = self.pending, []
+        if pending:
+            self.downloadRequested.emit(pending)
+            count = len(pending)
             what = "track is" if count == 1 else "tracks are"
             self.notice.emit(
                 f"{count} {what} not downloaded yet: the download has started; drag again "
                 "when it is done."
             )
-        existing = [p for p in plan.paths if p.is_file()]
-        return file_mime_data(existing) if existing else None
 
     def drag(self) -> Qt.DropAction:
-        mime = self.last_mime = self.prepare()
+        mime = self.last_mime = self.prepare(defer=True)
         if mime is None:
+            self.download_pending()
             return Qt.DropAction.IgnoreAction
         paths = [Path(u.toLocalFile()) for u in mime.urls()]
         drag = QDrag(self.view)
         drag.setMimeData(mime)
-        drag.setPixmap(drag_pixmap(paths, self.view.font()))
+        if paths:
+            drag.setPixmap(drag_pixmap(paths, self.view.font()))
         drag.setHotSpot(QPoint(-12, -12))
-        return drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
+        done = drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
+        if not mime.property(TAKEN):  # not a crate: the rows without a file download now
+            self.download_pending()
+        self.pending = []
+        return done
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -173,7 +229,7 @@ class LibraryFiles(Protocol):
 def library_plan(rows: Sequence[MediaRow], store: LibraryFiles) -> DragPlan:
     """Catalog rows (``MediaRow``) to files: the store's library file when it is still on
     disk, else the row goes to ``pending`` (to be downloaded)."""
-    plan = DragPlan()
+    plan = DragPlan(rows=list(rows))
     for row in rows:
         entry = store.have(row.pool, row.media_id)
         if entry is not None:
