@@ -130,3 +130,18 @@ def test_the_card_steps_aside_in_widget_mode_and_catches_up_after(
     qtbot.waitUntil(lambda: card.isVisible() and card.state == ac.READY, timeout=WAIT_MS)
     row = window.model.row_at(window.model.index(1, 0))
     assert row is not None and card.query.casefold() in row.artist.casefold()
+
+
+def test_the_cards_wish_button_puts_the_artist_on_the_wish_list(
+    qtbot: QtBot, crate_gui: tuple[GuiApp, CrateFeature]
+) -> None:
+    gui, crate = crate_gui
+    window, card = gui.window, card_of(crate)
+    qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)
+    search(gui, qtbot, "love")
+    window.results.setCurrentIndex(window.model.index(0, 0))
+    qtbot.waitUntil(lambda: card.state == ac.READY, timeout=WAIT_MS)
+    button = next(b for b in card.findChildren(QPushButton) if b.objectName() == "crateWish")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    wished = lambda: [w.artist for w in gui.services.wishes.wishes()]  # noqa: E731
+    qtbot.waitUntil(lambda: wished() == [card.card.name or card.query], timeout=WAIT_MS)

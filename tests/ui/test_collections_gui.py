@@ -378,3 +378,17 @@ def test_a_source_shown_again_comes_from_the_cache_until_anything_writes_the_sto
         other.close()
     assert sorted(show(gui, qtbot, favorites)) == sorted(r.key for r in rows)
     assert reads.count(favorites.key) == 2
+
+
+def test_w_puts_the_selected_rows_on_the_wish_list(gui: GuiApp, qtbot: QtBot) -> None:
+    search(gui, qtbot, "love")
+    keys = heads(gui)[:2]
+    select(gui, keys)
+    qtbot.keyClick(gui.window.results, Qt.Key.Key_W)
+    rows = [gui.window.model.find_row(k) for k in keys]
+    wanted = sorted((r.artist, r.title) for r in rows if r is not None)
+    wished = lambda: sorted(  # noqa: E731
+        (w.artist, w.title) for w in core(gui, lambda: gui.services.wishes.wishes()))
+    qtbot.waitUntil(lambda: wished() == wanted, timeout=WAIT_MS)
+    tree = feature(gui).tree
+    qtbot.waitUntil(lambda: tree.wishes.childCount() == 2, timeout=WAIT_MS)

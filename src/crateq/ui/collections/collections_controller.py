@@ -49,8 +49,12 @@ class CollectionsController(QObject):
         self.shown: dict[str, Track] = {}  # the local source's tracks by row key (core thread)
         self.scheduler: WishScheduler | None = None
         self._loaded: dict[str, tuple[tuple[int, int], Loaded]] = {}  # source key -> load
+        self._closed = False
 
     def _start(self, name: str, coro: Coroutine[Any, Any, object]) -> None:  # Any: any task
+        if self._closed:  # a signal queued before shutdown: the core loop is gone
+            coro.close()
+            return
         self.tasks.start(name, coro)
 
     def _failed(self, name: str, exc: BaseException) -> None:
@@ -218,8 +222,13 @@ class CollectionsController(QObject):
         self.notice.emit(f"Exported {path}: {result.tracks} tracks{left}")
 
     # -- the wish list ----------------------------------------------------------------------
-    def wish_add(self, text: str = "", row: MediaRow | None = None) -> None:
-        self._start("wish", self._wish_edit(lambda: self.services.wishes.add(text, row=row)))
+    def wish_add(self, text: str = "", row: MediaRow | None = None, artist: str = "") -> None:
+        """A new wish: free text, a grid row (other versions and pools of it), or an artist
+        (from the artist card); checked at once, then on the schedule."""
+        wishes = self.services.wishes
+        self._start("wish", self._wish_edit(lambda: wishes.add(text, row=row, artist=artist)))
+        label = artist or (f"{row.artist} - {row.title}" if row is not None else text)
+        self.notice.emit(f"On the wish list: {label}")
 
     def wish_remove(self, wish_id: int) -> None:
         self._start("wish", self._wish_edit(lambda: self.services.wishes.remove(wish_id)))
@@ -276,5 +285,6 @@ class CollectionsController(QObject):
         self.changed.emit("wish")
 
     def shutdown(self) -> None:
+        self._closed = True
         self.scheduler = None
         self.tasks.cancel_all()

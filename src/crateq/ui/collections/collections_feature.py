@@ -3,7 +3,7 @@
 The tree is a dock on the left (app and fullscreen modes); widget mode folds it away into a
 drop-down of the same sources on the toolbar. Choosing a source fills the one grid: All
 pools and a pool run the window's normal search, the other sources go through
-:class:`CollectionsController`. On the grid, F toggles favorite, Del bins (or, in a crate,
+:class:`CollectionsController`. On the grid, F toggles favorite, W wishes, Del bins (or, in a crate,
 takes out; in the bin, restores), Ctrl+Z undoes the last of these. Files dragged from the
 grid onto a crate are added to it. The wish list is re-checked on its schedule while the
 app runs; matches show in the status line and as a tray notice.
@@ -165,7 +165,14 @@ class CollectionsFeature(QObject):
             return self.toggle_favorite
         if key == Qt.Key.Key_Delete:
             return self.delete_selected
+        if key == Qt.Key.Key_W:
+            return self.wish_selected
         return None
+
+    def wish_selected(self) -> None:
+        """W: the selected rows go on the wish list (their other versions and pools match)."""
+        for row in self.window.results.selected_rows():
+            self.controller.wish_add(row=row)
 
     def selected(self) -> tuple[list[MediaRow], list[Track]]:
         rows = self.window.results.selected_rows()

@@ -92,6 +92,7 @@ class ArtistCardPanel(QWidget):
     """Shows one artist card; ``show_artist`` is called with the selected row's artist."""
 
     search_requested = Signal(str)
+    wish_requested = Signal(str)  # an artist for the wish list (new releases of theirs)
 
     def __init__(self, crate: CrateController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -270,8 +271,16 @@ class ArtistCardPanel(QWidget):
         button.setToolTip(f"Search every pool for “{name}”")
         button.setObjectName("crateSearch")
         button.clicked.connect(lambda _on=False, n=name: self._search(n))
+        wish = QPushButton("Add to the wish list")
+        wish.setToolTip(f"Watch every pool for new tracks by “{name}”")
+        wish.setObjectName("crateWish")
+        wish.clicked.connect(lambda _on=False, n=name: self.wish_requested.emit(n))
+        buttons = QHBoxLayout()
+        buttons.addWidget(button)
+        buttons.addWidget(wish)
+        buttons.addStretch(1)
         layout.addSpacing(8)
-        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(buttons)
 
     def _search(self, name: str) -> None:
         self.search_requested.emit(name)

@@ -279,6 +279,9 @@ def finish_startup(gui: GuiApp) -> None:
 
         gui.collections = CollectionsFeature(gui.services, gui.window, gui.controller)
         gui.dialogs.poolsChanged.connect(gui.collections.pools_changed)
+        if gui.crate is not None:  # the card's "Add to the wish list"
+            wishes = gui.collections.controller
+            gui.crate.card.wish_requested.connect(lambda name: wishes.wish_add(artist=name))
     # Everything built so far lives as long as the app. Out of the cyclic GC's sight, a full
     # collection (the core thread triggers one now and then while a big search streams in)
     # scans the rows of the result instead of the start-up objects, which would hold the GIL
