@@ -81,6 +81,7 @@ class Served:
     length: int | None  # the answer's Content-Length
     sent: int = 0  # body bytes the proxy wrote to the client
     before_head: bool = False  # the fault struck before the status line
+    client_gave_up: bool = False  # a stall: the client hung up before ``stall_limit``
 
 
 @dataclass
@@ -301,10 +302,13 @@ class FaultProxy:
             with contextlib.suppress(ConnectionError):
                 await ex.writer.wait_closed()
         elif fault.kind == "stall":
-            with contextlib.suppress(TimeoutError, ConnectionError):
+            with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.stall_limit):
-                    while await ex.reader.read(_READ):
-                        pass  # the client sends nothing more; b"" is its close
+                    with contextlib.suppress(ConnectionError):
+                        while await ex.reader.read(_READ):
+                            pass  # the client sends nothing more; b"" is its close
+                    if ex.served is not None:
+                        ex.served.client_gave_up = True
 
 
 async def _send_html_500(ex: _Exchange) -> None:

@@ -35,6 +35,7 @@ from fault_proxy import CLEAN, KINDS, Fault, FaultProxy, Served
 
 POOL = "club-edits"
 READ_TIMEOUT = 2.0  # the engine's read timeout here (30 s by default): a stall costs this
+STALL_LIMIT = 15.0  # the proxy ends a stall itself after this: the client must go first
 RETRY = RetryPolicy(base=0.01, cap=0.05)  # the engine's backoff, shortened (no test sleeps)
 FAULTS = {  # kind: (the fault as the table names it, what the engine did)
     "drop": ("connection reset (mid-body, or before the head)",
@@ -158,7 +159,7 @@ class Round:
             self.plans[row.media_id] = plan_for(seed, attempts_to_fail=attempts_to_fail)
         handle = self.cluster.pools[POOL]
         dest, store = self.folder / "downloads", Store(self.folder / "crateq.sqlite")
-        with FaultProxy(handle.url, self.planner) as proxy:
+        with FaultProxy(handle.url, self.planner, stall_limit=STALL_LIMIT) as proxy:
             async with PoolClient(POOL, proxy.url, handle.api_key, username="demo",
                                   password_provider=_password) as client:  # fmt: skip
                 await client.login()

@@ -70,6 +70,8 @@ def check_resumes(served: list[Served]) -> None:
         start = before.range_start or 0
         now = after.range_start or 0
         where = f"media {before.media_id}, answer {before.attempt} ({before.fault})"
+        if before.fault == "stall":
+            assert before.client_gave_up, f"{where}: the client waited out the stall"
         if before.fault in ("truncate", "stall"):
             assert now == start + before.sent, f"{where}: resumed at {now}"
         elif before.fault == "drop":
