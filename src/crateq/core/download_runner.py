@@ -314,9 +314,12 @@ class JobRunner:
         job.bytes_done = max(0, on_disk - job.transfer.reserve)
 
     def _discard_part(self, job: DownloadJob) -> None:
+        """Throw a bad part away; the next attempt starts from byte 0. The part keeps its
+        name, so it keeps the room for the tag that name's type was given (else an MP3 is
+        tagged on a full copy instead of in place)."""
         if job.part_path is not None:
             job.part_path.unlink(missing_ok=True)
-        job.transfer = TransferState()
+        job.transfer = TransferState(reserve=job.transfer.reserve)
         job.bytes_done = 0
 
     def _release(self, job: DownloadJob, *, delete_part: bool = False) -> None:

@@ -108,7 +108,7 @@ class DownloadEngine(AnalysisStep):
         workers = self.settings.total_jobs + 4
         self._executor = concurrent.futures.ThreadPoolExecutor(workers, "crateq-download")
         self._http = httpx.Client(
-            timeout=httpx.Timeout(30.0, connect=15.0),
+            timeout=httpx.Timeout(self.settings.read_timeout_seconds, connect=15.0),
             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
             follow_redirects=True,
         )

@@ -55,6 +55,7 @@ class DownloadSettings(BaseModel):
     auto_download: bool = False
     auto_interval_seconds: int = Field(60, ge=10)
     remove_from_server_queue: bool = False
+    read_timeout_seconds: float = Field(30.0, gt=0, le=600)  # silence before a retry
 
     def folder_path(self) -> Path:
         return Path(self.folder).expanduser() if self.folder else paths.default_download_dir()
