@@ -42,6 +42,7 @@ from mutagen.mp4 import MP4, MP4FreeForm
 from mutagen.wave import WAVE
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.crashpoints import reach
 from crateq.core.tag_profiles import id3_frames, prepare_id3, with_profile
 
 TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
@@ -375,6 +376,7 @@ def tag_file(
             raise ValueError("the tagged copy does not parse")
         with open(copy, "rb+") as handle:
             os.fsync(handle.fileno())
+        reach("tag.copy")  # a test hook (core.crashpoints): no-op unless armed
         os.replace(copy, path)
         return TagResult(ok=True, written=written)
     except Exception as exc:  # mutagen raises many types; the original stays untouched
