@@ -29,7 +29,7 @@ from cli_harness import CliHarness, using_keyring
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.core.crashpoints import POINTS
-from crateq.core.tagging import read_tags
+from crateq.core.tagging import ID3_RESERVE, read_tags
 from crateq.demo.cluster import DemoCluster
 from memory_keyring import MemoryKeyring
 
@@ -161,13 +161,36 @@ def crash_and_restart(
     assert crashed.returncode == -signal.SIGKILL, (
         f"{point}:{arrival} was not reached (exit {crashed.returncode}): {crashed.stderr[-2000:]}"
     )
+    whole = on_disk_whole(home, tracks)
     again = _download(home, dest, jobs)
     assert again.returncode == 0, again.stderr[-3000:]
-    summary = json.loads(again.stdout.splitlines()[-1])
+    events = [json.loads(line) for line in again.stdout.splitlines()]
+    summary = events[-1]
     assert summary["event"] == "summary" and summary["failed"] == 0, summary
     assert summary["done"] + summary["skipped"] == len(tracks), summary
+    fetched = {e["key"] for e in events if e.get("state") == "downloading"}
+    assert not fetched & whole, f"downloaded again though on disk whole: {fetched & whole}"
     check_downloads(home, dest, tracks)
     return point
+
+
+def on_disk_whole(home: Path, tracks: list[Track]) -> set[str]:
+    """Keys of the jobs whose every byte a crash left on disk (a whole part, tagged or
+    not, or the final file): the restart must not fetch them again."""
+    sizes = {f"{t.row.pool}:{t.row.media_id}": t.size for t in tracks}
+    db = sqlite3.connect(f"file:{database(home)}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT pool, media_id, path FROM jobs WHERE path != ''").fetchall()
+    finally:
+        db.close()
+    whole = set()
+    for pool, media_id, path in rows:
+        key, final = f"{pool}:{media_id}", Path(path)
+        part = final.with_name(final.name + ".part")
+        reserve = ID3_RESERVE if final.suffix == ".mp3" else 0
+        if final.exists() or (part.exists() and part.stat().st_size - reserve == sizes[key]):
+            whole.add(key)
+    return whole
 
 
 OUTCOME = (

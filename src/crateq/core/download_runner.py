@@ -46,7 +46,7 @@ from crateq.core.errors import (
 from crateq.core.naming import extension_for, target_path
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
-from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_file, tag_reserved_mp3
+from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_copy, tag_reserved_mp3
 
 log = logging.getLogger("crateq.core.downloads")
 T = TypeVar("T")
@@ -191,8 +191,8 @@ class JobRunner:
 
     async def _recover_commit(self, job: DownloadJob) -> bool:
         """Finish a job whose file an earlier run renamed into place and then died before
-        recording it (its part is gone, the final file is there): record it, no download."""
-        final = _committed_file(job)
+        recording it: record it (no download, no second copy) and drop a part left over."""
+        final = _committed_file(job)  # no I/O unless a name was saved before a rename
         if final is None:
             return False
         state = job.transfer
@@ -242,15 +242,7 @@ class JobRunner:
         ext = extension_for(state.content_type, state.disposition, video=job.row.video)
         state.reserve = ID3_RESERVE if ext == ".mp3" else 0
         with self._reserve_lock:
-            path = target_path(
-                job.dest,
-                job.row,
-                ext,
-                folder_template=self.settings.folder_template,
-                file_template=self.settings.file_template,
-                taken=self._reserved,
-            )
-            self._reserved.add(str(path))
+            path = self._free_path(job, ext)
         path.parent.mkdir(parents=True, exist_ok=True)
         job.path = path
         # The name is saved before the part exists: a crash in between leaves no stray part
@@ -277,22 +269,42 @@ class JobRunner:
         self._call_soon(self._advance, job, JobState.VERIFYING, JobState.TAGGING)
         reach("tag.before")
         overwrite, profile = self.settings.overwrite_tags, self.tag_profile
+        tagged = part  # what becomes the final file
         if reserve:  # MP3: tag in the reserved head, then the whole file must parse
             outcome = tag_reserved_mp3(part, reserve, tags, overwrite=overwrite, profile=profile)
             if verify_media(part, final.suffix):
                 checks = in_order([*checks, "media"])
-        else:  # other formats: tag a copy of the verified part
-            outcome = tag_file(part, tags, overwrite=overwrite, ext=final.suffix, profile=profile)
+        else:  # other formats: a tagged copy; the part keeps the server's bytes till the end
+            outcome, copy = tag_copy(
+                part, tags, overwrite=overwrite, ext=final.suffix, profile=profile
+            )
+            tagged = copy or part
         reach("tag.written")
         if final.exists():  # something appeared there since we reserved it
             with self._reserve_lock:
-                final = target_path(job.dest, job.row, final.suffix, taken=self._reserved)
-                self._reserved.add(str(final))
+                final = self._free_path(job, final.suffix)
         if job.stop.is_set():  # paused or cancelled meanwhile: the part stays a part
+            if tagged != part:
+                tagged.unlink(missing_ok=True)
             raise TransferInterrupted()
         self._save_intent(job, final, result, checks)
-        _commit_file(part, final)
+        _commit_file(tagged, final)
+        if tagged != part:  # a tagged copy took its place
+            part.unlink(missing_ok=True)
         return final, outcome, checks
+
+    def _free_path(self, job: DownloadJob, ext: str) -> Path:
+        """A free final name for ``job`` (with the reserve lock held), now reserved."""
+        path = target_path(
+            job.dest,
+            job.row,
+            ext,
+            folder_template=self.settings.folder_template,
+            file_template=self.settings.file_template,
+            taken=self._reserved,
+        )
+        self._reserved.add(str(path))
+        return path
 
     def _save_intent(
         self, job: DownloadJob, final: Path, result: TransferResult, checks: list[str]
@@ -387,13 +399,17 @@ def _consume(future: concurrent.futures.Future[T]) -> None:
 
 
 def _committed_file(job: DownloadJob) -> Path | None:
-    """The final file an earlier run renamed the job's part to, if that is what happened:
-    the name saved before the rename exists and the part does not."""
-    state, part = job.transfer, job.part_path
-    if not state.committed or not state.sha256 or part is None or part.exists():
+    """The final file an earlier run renamed into place, if that is what happened: the name
+    saved just before the rename (when it was free) exists now."""
+    state = job.transfer
+    if not state.committed or not state.sha256:
         return None
     final = Path(state.committed)
-    return final if final.is_file() else None
+    if not final.is_file():
+        return None
+    if job.part_path is not None:  # a tagged copy was renamed; the part was not gone yet
+        job.part_path.unlink(missing_ok=True)
+    return final
 
 
 def _commit_file(part: Path, final: Path) -> None:

@@ -51,8 +51,9 @@ class TransferState:
     """Bytes kept free at the start of the part for the tag (MP3: ID3v2 written in place)."""
     committed: str = ""
     """The final name a verified part is being renamed to, saved just before the rename with
-    the server bytes' ``sha256`` and ``size``: a restart that finds that file and no part
-    knows the rename happened and only records it (no second download, no "x (2).mp3")."""
+    the server bytes' ``sha256`` and ``size``: the name was free then, so a restart that
+    finds that file knows the rename happened and only records it (no second download, no
+    "x (2).mp3")."""
     sha256: str = ""
     size: int = 0
 
