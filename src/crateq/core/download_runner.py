@@ -32,6 +32,7 @@ from crateq.api.errors import (
     PoolUnavailable,
 )
 from crateq.api.pool_models import MediaRow
+from crateq.core.crashpoints import reach
 from crateq.core.download_jobs import DownloadJob, JobState
 from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
 from crateq.core.download_verify import in_order, verify, verify_media
@@ -45,7 +46,7 @@ from crateq.core.errors import (
 from crateq.core.naming import extension_for, target_path
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
-from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_file, tag_reserved_mp3
+from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_copy, tag_reserved_mp3
 
 log = logging.getLogger("crateq.core.downloads")
 T = TypeVar("T")
@@ -114,6 +115,8 @@ class JobRunner:
             self._set(job, JobState.FAILED, f"Unexpected error: {exc.__class__.__name__}: {exc}")
 
     async def _run_job(self, job: DownloadJob) -> None:
+        if await self._recover_commit(job):
+            return
         try:
             source = self._source_for(job.row.pool)
         except KeyError:
@@ -186,6 +189,19 @@ class JobRunner:
         job.verified = tuple(checks)
         await self._analyse(job, self._finish(job, result, final, outcome, tags))
 
+    async def _recover_commit(self, job: DownloadJob) -> bool:
+        """Finish a job whose file an earlier run renamed into place and then died before
+        recording it: record it (no download, no second copy) and drop a part left over."""
+        final = _committed_file(job)  # no I/O unless a name was saved before a rename
+        if final is None:
+            return False
+        state = job.transfer
+        result = TransferResult(size=state.size, sha256=state.sha256, state=state)
+        tags = TagValues.from_row(job.row)
+        log.info("%s was committed before a restart: recording %s", job.key, final)
+        await self._analyse(job, self._finish(job, result, final, TagResult(ok=True), tags))
+        return True
+
     async def _fresh(self, source: DownloadSource, row: MediaRow) -> MediaRow:
         fresh = await source.fresh_row(row)
         fresh.pool = fresh.pool or row.pool
@@ -226,19 +242,14 @@ class JobRunner:
         ext = extension_for(state.content_type, state.disposition, video=job.row.video)
         state.reserve = ID3_RESERVE if ext == ".mp3" else 0
         with self._reserve_lock:
-            path = target_path(
-                job.dest,
-                job.row,
-                ext,
-                folder_template=self.settings.folder_template,
-                file_template=self.settings.file_template,
-                taken=self._reserved,
-            )
-            self._reserved.add(str(path))
+            path = self._free_path(job, ext)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.with_name(path.name + ".part").touch()
         job.path = path
+        # The name is saved before the part exists: a crash in between leaves no stray part
+        # that would push the restarted job to "x (2).mp3".
         self.store.update_job(job.id, path=str(path), transfer_json=json.dumps(asdict(state)))
+        reach("transfer.named")
+        path.with_name(path.name + ".part").touch()
         return path.with_name(path.name + ".part")
 
     def _finalize(
@@ -256,21 +267,55 @@ class JobRunner:
         reserve = job.transfer.reserve
         checks = verify(part, result, final.suffix, parse=not reserve)
         self._call_soon(self._advance, job, JobState.VERIFYING, JobState.TAGGING)
+        reach("tag.before")
         overwrite, profile = self.settings.overwrite_tags, self.tag_profile
+        tagged = part  # what becomes the final file
         if reserve:  # MP3: tag in the reserved head, then the whole file must parse
             outcome = tag_reserved_mp3(part, reserve, tags, overwrite=overwrite, profile=profile)
             if verify_media(part, final.suffix):
                 checks = in_order([*checks, "media"])
-        else:  # other formats: tag a copy of the verified part
-            outcome = tag_file(part, tags, overwrite=overwrite, ext=final.suffix, profile=profile)
+        else:  # other formats: a tagged copy; the part keeps the server's bytes till the end
+            outcome, copy = tag_copy(
+                part, tags, overwrite=overwrite, ext=final.suffix, profile=profile
+            )
+            tagged = copy or part
+        reach("tag.written")
         if final.exists():  # something appeared there since we reserved it
             with self._reserve_lock:
-                final = target_path(job.dest, job.row, final.suffix, taken=self._reserved)
-                self._reserved.add(str(final))
+                final = self._free_path(job, final.suffix)
         if job.stop.is_set():  # paused or cancelled meanwhile: the part stays a part
+            if tagged != part:
+                tagged.unlink(missing_ok=True)
             raise TransferInterrupted()
-        _commit_file(part, final)
+        self._save_intent(job, final, result, checks)
+        _commit_file(tagged, final)
+        if tagged != part:  # a tagged copy took its place
+            part.unlink(missing_ok=True)
         return final, outcome, checks
+
+    def _free_path(self, job: DownloadJob, ext: str) -> Path:
+        """A free final name for ``job`` (with the reserve lock held), now reserved."""
+        path = target_path(
+            job.dest,
+            job.row,
+            ext,
+            folder_template=self.settings.folder_template,
+            file_template=self.settings.file_template,
+            taken=self._reserved,
+        )
+        self._reserved.add(str(path))
+        return path
+
+    def _save_intent(
+        self, job: DownloadJob, final: Path, result: TransferResult, checks: list[str]
+    ) -> None:
+        """Note in the job's row, before the rename, which file it becomes and what the
+        server sent, so a restart after the rename records the file instead of fetching it
+        again (``_recover_commit``)."""
+        state = job.transfer
+        state.committed, state.sha256, state.size = str(final), result.sha256, result.size
+        transfer_json = json.dumps(asdict(state))
+        self.store.update_job(job.id, transfer_json=transfer_json, verified=",".join(checks))
 
     def _finish(
         self,
@@ -280,22 +325,24 @@ class JobRunner:
         outcome: TagResult,
         tags: TagValues,
     ) -> str:
-        """Record a committed file in the library and history (on the loop); returns the
-        reason the job is done with (the analysis step then calls it done)."""
+        """Record a committed file: library, history and the job's row in one transaction
+        (on the loop); returns the reason the job is done with (the analysis step then calls
+        it done)."""
         with self._reserve_lock:
             self._reserved.discard(str(job.path))
         job.path = final
         job.tag_note = (
             f"Tagged: {', '.join(outcome.written)}." if outcome.written else outcome.reason
         )
-        self.store.add_to_library(
-            job.row.pool, job.row.media_id, final, result.size, result.sha256, tags.items()
-        )
-        self.store.add_history(job.row.pool, job.row.media_id, "downloaded", str(final))
+        reason = "" if outcome.ok else outcome.reason
+        self.store.record_download(
+            job.id, job.row.pool, job.row.media_id, final, result.size, result.sha256,
+            tags.items(), reason=reason,
+        )  # fmt: skip
         job.bytes_done = result.size
         self._release(job)
         log.info("downloaded %s to %s (%d bytes)", job.key, final, result.size)
-        return "" if outcome.ok else outcome.reason
+        return reason
 
     def _advance(self, job: DownloadJob, expected: JobState, state: JobState) -> None:
         """A step a worker thread reports: taken only if the job is still where it was (a
@@ -354,10 +401,25 @@ def _consume(future: concurrent.futures.Future[T]) -> None:
         future.exception()
 
 
+def _committed_file(job: DownloadJob) -> Path | None:
+    """The final file an earlier run renamed into place, if that is what happened: the name
+    saved just before the rename (when it was free) exists now."""
+    state = job.transfer
+    if not state.committed or not state.sha256:
+        return None
+    final = Path(state.committed)
+    if not final.is_file():
+        return None
+    if job.part_path is not None:  # a tagged copy was renamed; the part was not gone yet
+        job.part_path.unlink(missing_ok=True)
+    return final
+
+
 def _commit_file(part: Path, final: Path) -> None:
     """fsync the part, rename it atomically, fsync the folder so the rename survives."""
     with open(part, "rb+") as handle:
         os.fsync(handle.fileno())
+    reach("commit.fsynced")
     os.replace(part, final)
     if hasattr(os, "O_DIRECTORY"):
         fd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -365,6 +427,7 @@ def _commit_file(part: Path, final: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+    reach("commit.renamed")
 
 
 def _sentence(exc: BaseException) -> str:

@@ -28,6 +28,7 @@ import httpx
 
 from crateq.api.errors import PoolRangeRefused, PoolUnavailable
 from crateq.api.transport import BodyResponse, open_download
+from crateq.core.crashpoints import reach
 from crateq.core.download_io import Flusher, Hasher
 from crateq.core.errors import AlreadyHave, DiskFull, RestartTransfer, TransferInterrupted
 
@@ -48,6 +49,13 @@ class TransferState:
     disposition: str = ""
     reserve: int = 0
     """Bytes kept free at the start of the part for the tag (MP3: ID3v2 written in place)."""
+    committed: str = ""
+    """The final name a verified part is being renamed to, saved just before the rename with
+    the server bytes' ``sha256`` and ``size``: the name was free then, so a restart that
+    finds that file knows the rename happened and only records it (no second download, no
+    "x (2).mp3")."""
+    sha256: str = ""
+    size: int = 0
 
 
 @dataclass
@@ -200,6 +208,7 @@ def _stream_body(
                         raise DiskFull(exc.errno) from exc
                     raise
                 view = view[written:]
+            reach("transfer.chunk")  # a test hook (core.crashpoints): no-op unless armed
             hasher.update(chunk)
             done += len(chunk)
             flusher.written(reserve + done)

@@ -138,6 +138,7 @@ class DownloadEngine(AnalysisStep):
                 force=bool(rec["force"]),
                 path=Path(rec["path"]) if rec["path"] else None,
                 transfer=_transfer_state(rec["transfer_json"]),
+                verified=tuple(filter(None, (rec["verified"] or "").split(","))),
             )
             part = job.part_path
             on_disk = part.stat().st_size if part and part.exists() else 0

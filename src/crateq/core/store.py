@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crateq.core import paths
+from crateq.core.crashpoints import reach
 from crateq.core.errors import StoreError
 
 if TYPE_CHECKING:
@@ -250,6 +251,7 @@ class Store:
                 " RETURNING id, priority",
                 (pool, media_id, row_json, dest, int(force), now, now),
             ).fetchone()
+            reach("store.job_added")  # a test hook (core.crashpoints): no-op unless armed
             return int(row[0]), float(row[1])
 
     def update_job(self, job_id: int, **fields: object) -> None:
@@ -258,6 +260,7 @@ class Store:
             return
         fields["updated"] = time.time()
         cols = ", ".join(f"{name} = ?" for name in fields)
+        reach("store.job_write")
         with self._tx() as db:
             db.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), job_id))
 
@@ -293,6 +296,37 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
+    def record_download(
+        self,
+        job_id: int,
+        pool: str,
+        media_id: int,
+        path: Path,
+        size: int,
+        sha256: str,
+        tags: Mapping[str, JSONValue] | None = None,
+        *,
+        reason: str = "",
+    ) -> None:
+        """A committed download in one transaction: its library entry, its ``downloaded``
+        history row and its job marked done, so a crash leaves all three or none (a restart
+        then records it once, never a second history row)."""
+        with self._tx() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                self._upsert_library(db, pool, media_id, path, size, sha256, tags)
+                reach("store.download")
+                self._insert_history(db, pool, media_id, "downloaded", str(path))
+                db.execute(
+                    "UPDATE jobs SET state = 'done', reason = ?, path = ?, updated = ?"
+                    " WHERE id = ?",
+                    (reason, str(path), time.time(), job_id),
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
     # -- library ----------------------------------------------------------------------
     def add_to_library(
         self,
@@ -304,13 +338,25 @@ class Store:
         tags: Mapping[str, JSONValue] | None = None,
     ) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO library (pool, media_id, path, size, sha256, tags_json, added)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pool, media_id) DO UPDATE SET"
-                " path = excluded.path, size = excluded.size, sha256 = excluded.sha256,"
-                " tags_json = excluded.tags_json, added = excluded.added",
-                (pool, media_id, str(path), size, sha256, json.dumps(tags or {}), time.time()),
-            )
+            self._upsert_library(db, pool, media_id, path, size, sha256, tags)
+
+    @staticmethod
+    def _upsert_library(
+        db: sqlite3.Connection,
+        pool: str,
+        media_id: int,
+        path: Path,
+        size: int,
+        sha256: str,
+        tags: Mapping[str, JSONValue] | None,
+    ) -> None:
+        db.execute(
+            "INSERT INTO library (pool, media_id, path, size, sha256, tags_json, added)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pool, media_id) DO UPDATE SET"
+            " path = excluded.path, size = excluded.size, sha256 = excluded.sha256,"
+            " tags_json = excluded.tags_json, added = excluded.added",
+            (pool, media_id, str(path), size, sha256, json.dumps(tags or {}), time.time()),
+        )
 
     def _entry(self, row: sqlite3.Row | None) -> LibraryEntry | None:
         if row is None:
@@ -415,10 +461,16 @@ class Store:
     # -- history ----------------------------------------------------------------------
     def add_history(self, pool: str, media_id: int, event: str, detail: str = "") -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO history (at, pool, media_id, event, detail) VALUES (?, ?, ?, ?, ?)",
-                (time.time(), pool, media_id, event, detail),
-            )
+            self._insert_history(db, pool, media_id, event, detail)
+
+    @staticmethod
+    def _insert_history(
+        db: sqlite3.Connection, pool: str, media_id: int, event: str, detail: str
+    ) -> None:
+        db.execute(
+            "INSERT INTO history (at, pool, media_id, event, detail) VALUES (?, ?, ?, ?, ?)",
+            (time.time(), pool, media_id, event, detail),
+        )
 
     def history(self, limit: int = 500) -> list[dict[str, Any]]:  # Any: as jobs()
         with self._tx() as db:

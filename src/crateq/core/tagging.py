@@ -42,6 +42,7 @@ from mutagen.mp4 import MP4, MP4FreeForm
 from mutagen.wave import WAVE
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.crashpoints import reach
 from crateq.core.tag_profiles import id3_frames, prepare_id3, with_profile
 
 TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
@@ -355,10 +356,38 @@ def tag_file(
 ) -> TagResult:
     """Tag ``path`` (its type from ``ext`` or its suffix) for the DJ software ``profile``
     (see core.tag_profiles); never leaves it half-written."""
+    outcome, copy = tag_copy(path, values, overwrite=overwrite, ext=ext, profile=profile)
+    if copy is None:
+        return outcome
+    try:
+        os.replace(copy, path)
+    except OSError as exc:
+        copy.unlink(missing_ok=True)
+        return TagResult(
+            ok=False, reason=f"Tags were not written ({exc.__class__.__name__}: {exc})."
+        )
+    return outcome
+
+
+def tag_copy(
+    path: Path,
+    values: TagValues,
+    *,
+    overwrite: bool = False,
+    ext: str = "",
+    profile: str = "generic",
+) -> tuple[TagResult, Path | None]:
+    """Write a tagged copy of ``path`` beside it, parsed and fsynced, leaving ``path``
+    untouched; the caller renames the copy into place. The copy is None when nothing had to
+    be written or tagging failed (the result says why).
+
+    The download engine renames the copy of a verified part straight to the final name, so
+    until then the part keeps the server's bytes and a restart can trust it."""
     ext = (ext or path.suffix).lower()
     tagger = _TAGGERS.get(ext)
     if tagger is None:
-        return TagResult(ok=False, reason=f"Tagging {ext or 'this file type'} is not supported.")
+        reason = f"Tagging {ext or 'this file type'} is not supported."
+        return TagResult(ok=False, reason=reason), None
     items = values.items()
     copy = path.with_name(f".{path.name}.tagging")
     try:
@@ -369,19 +398,18 @@ def tag_file(
             written = tagger(copy, items, overwrite, profile)
         if not written:
             copy.unlink(missing_ok=True)
-            return TagResult(ok=True)
+            return TagResult(ok=True), None
         parsed = _PARSE.get(ext, MP4)(copy)
         if getattr(parsed, "info", None) is None:
             raise ValueError("the tagged copy does not parse")
         with open(copy, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.replace(copy, path)
-        return TagResult(ok=True, written=written)
+        reach("tag.copy")  # a test hook (core.crashpoints): no-op unless armed
+        return TagResult(ok=True, written=written), copy
     except Exception as exc:  # mutagen raises many types; the original stays untouched
         copy.unlink(missing_ok=True)
-        return TagResult(
-            ok=False, reason=f"Tags were not written ({exc.__class__.__name__}: {exc})."
-        )
+        reason = f"Tags were not written ({exc.__class__.__name__}: {exc})."
+        return TagResult(ok=False, reason=reason), None
 
 
 def read_tags(path: Path) -> dict[str, str]:
