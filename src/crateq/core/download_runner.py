@@ -2,8 +2,9 @@
 
 :class:`JobRunner` is mixed into :class:`crateq.core.downloads.DownloadEngine`; it holds the
 retry loop (backoff, fresh rows on an expired token, one re-login on 401, a paused job on a
-full disk), the hand-offs to worker threads, naming the file once the first answer tells its
-type, tagging and the atomic commit. The engine owns scheduling, state and events.
+full disk saying how much to free where, a paused job when the database cannot be written),
+the hand-offs to worker threads, naming the file once the first answer tells its type,
+tagging and the atomic commit. The engine owns scheduling, state and events.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import json
 import logging
 import os
 import random
+import shutil
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -32,13 +35,14 @@ from crateq.api.errors import (
     PoolUnavailable,
 )
 from crateq.api.pool_models import MediaRow
-from crateq.core.download_jobs import DownloadJob, JobState
+from crateq.core.download_jobs import DISK_FULL, DownloadJob, JobState
 from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
 from crateq.core.download_verify import in_order, verify, verify_media
 from crateq.core.errors import (
     AlreadyHave,
     DiskFull,
     RestartTransfer,
+    StoreError,
     TransferInterrupted,
     VerificationFailed,
 )
@@ -51,6 +55,7 @@ log = logging.getLogger("crateq.core.downloads")
 T = TypeVar("T")
 P = ParamSpec("P")
 Ts = TypeVarTuple("Ts")
+_MARGIN = 1_000_000  # room asked for beyond the file itself (the folder, the database)
 _RETRYABLE = (PoolUnavailable, PoolRateLimited, PoolTimeout, VerificationFailed, RestartTransfer)
 
 
@@ -109,6 +114,12 @@ class JobRunner:
             await self._run_job(job)
         except asyncio.CancelledError:
             pass  # pause/cancel/shutdown set the state already
+        except StoreError as exc:  # the database is locked, full or damaged: no crash loop
+            log.warning("download job %s: %s", job.key, exc)
+            if _committed(job):
+                self._set(job, JobState.DONE, f"Saved, but not recorded in the library: {exc}")
+            else:
+                self._set(job, JobState.PAUSED, f"{exc} Then resume the download.")
         except Exception as exc:  # a bug must not kill the engine; show it on the job
             log.exception("download job %s crashed", job.key)
             self._set(job, JobState.FAILED, f"Unexpected error: {exc.__class__.__name__}: {exc}")
@@ -151,11 +162,7 @@ class JobRunner:
             except TransferInterrupted:
                 return
             except DiskFull:
-                self._sync_bytes(job)
-                job.user_paused = True
-                free = "Free some space, then resume."
-                self._set(job, JobState.PAUSED, f"The disk is full. {free}")
-                return
+                return self._pause_for_space(job)
             except DownloadTokenExpired as exc:
                 fresh += 1
                 if fresh > policy.max_fresh_tokens:
@@ -182,6 +189,8 @@ class JobRunner:
             except PoolError as exc:
                 return self._fail(job, str(exc))
             except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # fsync, rename, a tag copy
+                    return self._pause_for_space(job)
                 return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
         job.verified = tuple(checks)
         await self._analyse(job, self._finish(job, result, final, outcome, tags))
@@ -307,6 +316,13 @@ class JobRunner:
         self._set(job, JobState.FAILED, reason)
         self.store.add_history(job.row.pool, job.row.media_id, "failed", reason)
 
+    def _pause_for_space(self, job: DownloadJob) -> None:
+        """Pause (not fail) a job the disk has no room for, saying how much to free where;
+        the part keeps what was written. It resumes on Resume or at the next start."""
+        self._sync_bytes(job)
+        folder = job.path.parent if job.path is not None else job.dest
+        self._set(job, JobState.PAUSED, space_message(folder, job.transfer.total, job.bytes_done))
+
     def _sync_bytes(self, job: DownloadJob) -> None:
         """Bytes done from the part on disk (a chunk may have been written only in part)."""
         part = job.part_path
@@ -344,6 +360,29 @@ class JobRunner:
     def _call_soon(self, fn: Callable[[*Ts], object], *args: *Ts) -> None:
         if self._bound_loop is not None:
             self._bound_loop.call_soon_threadsafe(fn, *args)
+
+
+def space_message(folder: Path, total: int | None, done: int) -> str:
+    """What a job waiting for room says: "The disk is full: free at least 3 MB on FOLDER,
+    then resume the download." (the bytes still to come, a tag's room and a margin, minus
+    what is free now)."""
+    start = DISK_FULL
+    end = "then resume the download."
+    if total is None:
+        return f"{start} free some space on {folder}, {end}"
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    try:
+        free = shutil.disk_usage(existing).free
+    except OSError:
+        free = 0
+    need = total - done + ID3_RESERVE + _MARGIN - free
+    return f"{start} free at least {max(1, -(-need // 1_000_000))} MB on {folder}, {end}"
+
+
+def _committed(job: DownloadJob) -> bool:
+    """The job's file is in place under its final name (its part renamed)."""
+    part = job.part_path
+    return job.path is not None and job.path.exists() and not (part and part.exists())
 
 
 def _consume(future: concurrent.futures.Future[T]) -> None:
