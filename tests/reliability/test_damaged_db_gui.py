@@ -48,9 +48,7 @@ def _stop(gui: GuiApp) -> None:
     gui.app.removeEventFilter(gui.window)
 
 
-def test_the_window_says_a_damaged_database_was_set_aside(
-    qtbot: QtBot, accounts: Accounts
-) -> None:
+def test_the_window_says_a_damaged_database_was_set_aside(qtbot: QtBot, accounts: Accounts) -> None:
     store = Store()
     store.add_job("urban-beats", 7, "{}", "downloads")
     store.close()

@@ -253,3 +253,106 @@ def test_a_full_disk_under_the_database_is_a_plain_store_error(tmp_path: Path) -
         "StoreError 'disk holding the download database is full'; writes work once freed, "
         "the file opens clean", tries=1,
     )  # fmt: skip
+
+
+@pytest.fixture
+def small_data_disk(crateq_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``$CRATEQ_HOME/data`` (where the database lives) on a 1 MiB tmpfs."""
+    monkeypatch.setenv("CRATEQ_DB_TIMEOUT", "0.5")
+    where = crateq_home / "data"
+    _mount_tmpfs(where, "1m")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+async def test_a_full_database_disk_pauses_downloads_and_duplicates_nothing(
+    small_data_disk: Path, tmp_path: Path, demo_login: DemoLogin
+) -> None:
+    client = demo_login("urban-beats")
+    source = DemoSource(client, "urban-beats")
+    page = client.get("api/Content/Media", params={"size": 3, "audio": "true"}).json()
+    rows = [MediaRow.model_validate(r) for r in page["data"]]
+    for row in rows:
+        row.pool = "urban-beats"
+    shas = sorted(_server_sha(client, r) for r in rows)
+    dest = tmp_path / "music"
+    services = Services()
+    engine = services.download_engine({"urban-beats": source}, services.settings().downloads)
+    fillers: list[Path] = []
+
+    def fill_when_verifying(event: Any) -> None:  # the last track: full just before commit
+        job = event.job
+        if job.media_id == rows[-1].media_id and job.state is JobState.VERIFYING and not fillers:
+            fillers.append(_fill(small_data_disk, leave=0))
+
+    engine.subscribe(fill_when_verifying)
+    last = await engine.add(rows[-1], dest=dest)
+    await engine.wait()
+    saved = engine.job(last.id)  # committed on the music disk, its library row not written
+    assert saved.state is JobState.DONE and "not recorded in the library" in saved.reason
+    with pytest.raises(StoreError, match="download database is full"):
+        await engine.add(rows[0], dest=dest)
+    await engine.shutdown()
+    services.shutdown()
+
+    fillers[0].unlink()  # space freed; the next start
+    services = Services()
+    engine = services.download_engine({"urban-beats": source}, services.settings().downloads)
+    restored = await engine.start()
+    assert [j.media_id for j in restored] == [rows[-1].media_id]
+    for row in rows[:-1]:
+        await engine.add(row, dest=dest)
+    done = await engine.wait()
+    assert [j.state for j in done] == [JobState.DONE] * 3, [j.reason for j in done]
+    finals = _finals(dest)
+    assert len(finals) == 3, finals  # the saved track was not fetched a second time
+    assert sorted(_audio_sha(p) for p in finals) == shas
+    assert not list(dest.rglob("*.part"))
+    assert {e.media_id for e in services.store.library()} == {r.media_id for r in rows}
+    await engine.shutdown()
+    services.shutdown()
+    reliability_log.record(
+        "resources", "database disk full mid-download (tmpfs)",
+        "committed file kept and recorded at the next start (no second copy); new jobs "
+        "refused with a plain StoreError; after freeing all files verified", tries=3,
+    )  # fmt: skip
+
+
+async def test_jobs_that_cannot_record_their_file_pause_and_leave_no_orphan_part(
+    small_data_disk: Path, tmp_path: Path, demo_login: DemoLogin
+) -> None:
+    client = demo_login("urban-beats")
+    source = DemoSource(client, "urban-beats")
+    page = client.get("api/Content/Media", params={"size": 2, "audio": "true"}).json()
+    rows = [MediaRow.model_validate(r) for r in page["data"]]
+    for row in rows:
+        row.pool = "urban-beats"
+    dest = tmp_path / "music"
+    services = Services()
+    engine = services.download_engine({"urban-beats": source}, services.settings().downloads)
+    jobs = [await engine.add(row, dest=dest) for row in rows]
+    filler = _fill(small_data_disk, leave=0)  # full before the jobs name their files
+    paused = await engine.wait()
+    assert all(j.state is JobState.PAUSED for j in paused), [j.reason for j in paused]
+    assert all("download database is full" in j.reason for j in paused)
+    assert all("resume it once that is fixed" in j.reason for j in paused)
+    assert not list(dest.rglob("*.part")) and not _finals(dest)
+    filler.unlink()
+    for job in jobs:
+        await engine.resume(job.id)
+    done = await engine.wait()
+    assert [j.state for j in done] == [JobState.DONE] * 2, [j.reason for j in done]
+    names = sorted(p.name for p in _finals(dest))
+    assert len(names) == 2 and not any("(2)" in n for n in names), names
+    assert sorted(_audio_sha(p) for p in _finals(dest)) == sorted(
+        _server_sha(client, r) for r in rows
+    )
+    await engine.shutdown()
+    services.shutdown()
+    reliability_log.record(
+        "resources", "database disk full before a job names its file (tmpfs)",
+        "jobs pause with the store's sentence, no orphan .part; Resume after freeing "
+        "finishes under the first names, verified", tries=2,
+    )  # fmt: skip

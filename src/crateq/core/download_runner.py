@@ -119,7 +119,8 @@ class JobRunner:
             if _committed(job):
                 self._set(job, JobState.DONE, f"Saved, but not recorded in the library: {exc}")
             else:
-                self._set(job, JobState.PAUSED, f"{exc} Then resume the download.")
+                waits = "The download waits: resume it once that is fixed."
+                self._set(job, JobState.PAUSED, f"{exc.message} {waits}")
         except Exception as exc:  # a bug must not kill the engine; show it on the job
             log.exception("download job %s crashed", job.key)
             self._set(job, JobState.FAILED, f"Unexpected error: {exc.__class__.__name__}: {exc}")
@@ -129,6 +130,8 @@ class JobRunner:
             source = self._source_for(job.row.pool)
         except KeyError:
             return self._fail(job, f"No pool named {job.row.pool!r} is configured any more.")
+        if _committed(job) and await self._blocking(job, _ours, job):
+            return self._adopt(job)  # saved before the store could record it (full, locked)
         policy = self.retry_policy
         failures = fresh = 0
         relogged = need_row = need_login = False
@@ -244,10 +247,15 @@ class JobRunner:
                 taken=self._reserved,
             )
             self._reserved.add(str(path))
+        try:  # recorded first: a part the store does not know of would be orphaned
+            self.store.update_job(job.id, path=str(path), transfer_json=json.dumps(asdict(state)))
+        except StoreError:
+            with self._reserve_lock:
+                self._reserved.discard(str(path))
+            raise
+        job.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.with_name(path.name + ".part").touch()
-        job.path = path
-        self.store.update_job(job.id, path=str(path), transfer_json=json.dumps(asdict(state)))
         return path.with_name(path.name + ".part")
 
     def _finalize(
@@ -305,6 +313,17 @@ class JobRunner:
         self._release(job)
         log.info("downloaded %s to %s (%d bytes)", job.key, final, result.size)
         return "" if outcome.ok else outcome.reason
+
+    def _adopt(self, job: DownloadJob) -> None:
+        """Record a file committed under the job's name by an earlier attempt whose library
+        write failed: done, without downloading it a second time."""
+        assert job.path is not None
+        size = job.path.stat().st_size
+        self.store.add_to_library(job.row.pool, job.row.media_id, job.path, size, "")
+        self.store.add_history(job.row.pool, job.row.media_id, "downloaded", str(job.path))
+        job.bytes_done = size
+        self._release(job)
+        self._set(job, JobState.DONE, "Saved earlier; now recorded in the library.")
 
     def _advance(self, job: DownloadJob, expected: JobState, state: JobState) -> None:
         """A step a worker thread reports: taken only if the job is still where it was (a
@@ -383,6 +402,13 @@ def _committed(job: DownloadJob) -> bool:
     """The job's file is in place under its final name (its part renamed)."""
     part = job.part_path
     return job.path is not None and job.path.exists() and not (part and part.exists())
+
+
+def _ours(job: DownloadJob) -> bool:
+    """The file at the job's name carries the engine's mark for this very track."""
+    from crateq.core.library_scan import track_of
+
+    return job.path is not None and track_of(job.path) == (job.row.pool, job.row.media_id)
 
 
 def _consume(future: concurrent.futures.Future[T]) -> None:
