@@ -132,7 +132,8 @@ def test_cli_download_pauses_on_a_full_disk_and_finishes_after_space_is_freed(
     off = _crateq(crateq_home, "config", "set", "analysis.enabled", "false")
     assert off.returncode == 0, off.stderr
     rows = _rows(demo_cluster, TRACKS)
-    shas = {r.media_id: _server_sha(demo_login("urban-beats"), r) for r in rows}
+    client = demo_login("urban-beats")
+    shas = {r.media_id: _server_sha(client, r) for r in rows}
     keys = [f"urban-beats:{r.media_id}" for r in rows]
     filler = _fill(small_disk, leave=700_000)  # room for one track, not five
     args = ["download", *keys, "--dest", str(small_disk), "--jobs", "2", "--json"]

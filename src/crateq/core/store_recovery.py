@@ -44,9 +44,9 @@ class Recovery:
     @property
     def message(self) -> str:
         kept = ", ".join(f"{n} {table}" for table, n in self.rows.items() if n) or "nothing"
-        found = f"; {self.found_files} files found again in the download folder" * bool(
-            self.found_files
-        )
+        found = ""
+        if self.found_files:
+            found = f"; {self.found_files} files found again in the download folder"
         return (
             f"The download database was damaged. It was renamed to {self.aside.name} and a "
             f"new one was started (rows kept: {kept}{found}). Your music files were not touched."
