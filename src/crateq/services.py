@@ -92,6 +92,7 @@ class Services:
         self.core = core or CoreLoop()
         self._accounts = accounts
         self._store = store
+        self._store_error: Exception | None = None  # why the store could not be opened
         self._collections: Collections | None = None
         self._suggestions: Suggestions | None = None
         self._in_process = in_process_secrets
@@ -155,12 +156,21 @@ class Services:
     # -- store and downloads -----------------------------------------------------------------
     @property
     def store(self) -> Store:
-        """The download jobs, library and history (SQLite), opened on first use."""
+        """The download jobs, library and history (SQLite), opened on first use; a damaged
+        file is set aside and replaced (``store.recovery``), a locked one raises StoreError
+        (then again at once on each later call, without another busy wait)."""
         with self._lock:
+            if self._store_error is not None:  # locked: one busy wait per process is enough
+                raise self._store_error
             if self._store is None:
+                from crateq.core.errors import StoreError
                 from crateq.core.store import Store
 
-                self._store = Store()
+                try:
+                    self._store = Store()
+                except StoreError as exc:
+                    self._store_error = exc
+                    raise
             return self._store
 
     def opened_store(self) -> Store | None:

@@ -3,7 +3,8 @@
 What a command may rely on:
 
 * ``@cli_errors`` on a command turns any ``CrateQError`` into one plain line on stderr and
-  exit 1 (``ConfigError`` too: the command was well-formed, the local setup is not).
+  exit 1 (``ConfigError`` too: the command was well-formed, the local setup is not), and
+  warns on stderr when a damaged download database was set aside and replaced.
   Usage mistakes are ``click.UsageError``/``click.BadParameter`` → click's exit 2.
 * ``run(coro)`` runs async core code from a synchronous click callback.
 * ``print_json(obj)`` prints one JSON document (pydantic models and dates handled);
@@ -57,6 +58,9 @@ def cli_errors(func: Callable[P, T]) -> Callable[P, T]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        from crateq.core.store_recovery import on_recovered
+
+        unlisten = on_recovered(lambda recovery: warn(recovery.message))
         try:
             return func(*args, **kwargs)
         except Exception as exc:
@@ -67,6 +71,8 @@ def cli_errors(func: Callable[P, T]) -> Callable[P, T]:
                 raise
             error(user_message(exc))
             sys.exit(exit_code(exc))
+        finally:
+            unlisten()
 
     return wrapper
 

@@ -2,9 +2,11 @@
 
 Runs the same engine as the GUI on this process's loop. Unfinished jobs of an earlier run
 (Ctrl-C, a kill, a crash) are resumed first, from their ``.part`` files. Ctrl-C pauses
-every running job cleanly and exits 1; the next run resumes them. ``--json`` prints one
-JSON object per engine event and a final ``summary`` object; without it a terminal shows
-rich progress bars. The exit code is 1 when any track failed.
+every running job cleanly and exits 1; the next run resumes them. A full disk pauses the
+jobs it has no room for (the reason says how much to free where) and exits 1; the next run
+resumes them too. ``--json`` prints one JSON object per engine event and a final
+``summary`` object; without it a terminal shows rich progress bars. The exit code is 1 when
+any track failed.
 """
 
 from __future__ import annotations
@@ -279,6 +281,7 @@ def _summary(
     for job in jobs:
         counts["skipped" if job.skipped else str(job.state)] += 1
     failed = [j for j in jobs if j.state is JobState.FAILED]
+    no_room = [j for j in jobs if j.waits_for_space]
     summary = {
         "event": "summary",
         "done": counts["done"],
@@ -286,6 +289,7 @@ def _summary(
         "failed": len(failed) + len(errors),
         "paused": counts["paused"],
         "cancelled": counts["cancelled"],
+        "no_room": len(no_room),
         "interrupted": interrupted,
         "errors": [{"key": j.key, "reason": j.reason} for j in failed]
         + [{"key": k, "reason": v} for k, v in errors.items()],
@@ -304,10 +308,15 @@ def _summary(
         error(f"{key}: {reason}")
     for job in failed:
         error(f"{job.key}: {job.reason}")
+    for job in no_room:
+        error(f"{job.key}: paused: {job.reason}")
+    if no_room:
+        error("Once there is room, run the command again: paused downloads resume from there.")
     if interrupted and summary["paused"]:
         error("Interrupted: running downloads are paused; run the command again to resume.")
-    # Ctrl-C that paused work is a failure to finish; ending an idle --watch is not.
-    return 1 if summary["failed"] or (interrupted and summary["paused"]) else 0
+    # Ctrl-C that paused work is a failure to finish, so is a full disk; ending an idle
+    # --watch is not.
+    return 1 if summary["failed"] or no_room or (interrupted and summary["paused"]) else 0
 
 
 @click.command("download")

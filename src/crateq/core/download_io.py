@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import os
 import queue
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import cast
 
 from crateq.api.transport import BUFFERS
+from crateq.core.crashpoints import reach
 
 _active = 0
 _active_lock = threading.Lock()
@@ -124,3 +127,18 @@ class Flusher:
             )
             self._waited = self._started
         self._started = end
+
+
+def commit_file(part: Path, final: Path) -> None:
+    """fsync the part, rename it atomically, fsync the folder so the rename survives."""
+    with open(part, "rb+") as handle:
+        os.fsync(handle.fileno())
+    reach("commit.fsynced")
+    os.replace(part, final)
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    reach("commit.renamed")

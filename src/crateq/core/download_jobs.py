@@ -20,6 +20,7 @@ from crateq.core.analysis import Analysis
 from crateq.core.download_transfer import TransferState
 
 log = logging.getLogger(__name__)
+DISK_FULL = "The disk is full:"  # how the reason of a job paused for lack of room begins
 
 
 class JobState(StrEnum):
@@ -71,6 +72,11 @@ class JobSnapshot:
     verified: tuple[str, ...] = ()  # the checks a done file passed (download_verify.CHECKS)
     analysis: Analysis | None = None  # tempo, key and loudness measured on arrival
     analysis_note: str = ""  # "BPM differs (pool 128, measured 96.0)", or why it failed
+
+    @property
+    def waits_for_space(self) -> bool:
+        """Paused because the disk is full (the reason says how much to free where)."""
+        return self.state is JobState.PAUSED and self.reason.startswith(DISK_FULL)
 
     @property
     def fraction(self) -> float | None:

@@ -2,8 +2,9 @@
 
 :class:`JobRunner` is mixed into :class:`crateq.core.downloads.DownloadEngine`; it holds the
 retry loop (backoff, fresh rows on an expired token, one re-login on 401, a paused job on a
-full disk), the hand-offs to worker threads, naming the file once the first answer tells its
-type, tagging and the atomic commit. The engine owns scheduling, state and events.
+full disk saying how much to free where, a paused job when the database cannot be written),
+the hand-offs to worker threads, naming the file once the first answer tells its type,
+tagging and the atomic commit. The engine owns scheduling, state and events.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import json
 import logging
-import os
 import random
+import shutil
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -33,13 +35,15 @@ from crateq.api.errors import (
 )
 from crateq.api.pool_models import MediaRow
 from crateq.core.crashpoints import reach
-from crateq.core.download_jobs import DownloadJob, JobState
+from crateq.core.download_io import commit_file
+from crateq.core.download_jobs import DISK_FULL, DownloadJob, JobState
 from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
 from crateq.core.download_verify import in_order, verify, verify_media
 from crateq.core.errors import (
     AlreadyHave,
     DiskFull,
     RestartTransfer,
+    StoreError,
     TransferInterrupted,
     VerificationFailed,
 )
@@ -52,6 +56,7 @@ log = logging.getLogger("crateq.core.downloads")
 T = TypeVar("T")
 P = ParamSpec("P")
 Ts = TypeVarTuple("Ts")
+_MARGIN = 1_000_000  # room asked for beyond the file itself (the folder, the database)
 _RETRYABLE = (PoolUnavailable, PoolRateLimited, PoolTimeout, VerificationFailed, RestartTransfer)
 
 
@@ -110,6 +115,13 @@ class JobRunner:
             await self._run_job(job)
         except asyncio.CancelledError:
             pass  # pause/cancel/shutdown set the state already
+        except StoreError as exc:  # the database is locked, full or damaged: no crash loop
+            log.warning("download job %s: %s", job.key, exc)
+            if _committed(job):
+                self._set(job, JobState.DONE, f"Saved, but not recorded in the library: {exc}")
+            else:
+                waits = "The download waits: resume it once that is fixed."
+                self._set(job, JobState.PAUSED, f"{exc.message} {waits}")
         except Exception as exc:  # a bug must not kill the engine; show it on the job
             log.exception("download job %s crashed", job.key)
             self._set(job, JobState.FAILED, f"Unexpected error: {exc.__class__.__name__}: {exc}")
@@ -121,6 +133,8 @@ class JobRunner:
             source = self._source_for(job.row.pool)
         except KeyError:
             return self._fail(job, f"No pool named {job.row.pool!r} is configured any more.")
+        if _committed(job) and await self._blocking(job, _ours, job):
+            return self._adopt(job)  # saved before the store could record it (full, locked)
         policy = self.retry_policy
         failures = fresh = 0
         relogged = need_row = need_login = False
@@ -154,11 +168,7 @@ class JobRunner:
             except TransferInterrupted:
                 return
             except DiskFull:
-                self._sync_bytes(job)
-                job.user_paused = True
-                free = "Free some space, then resume."
-                self._set(job, JobState.PAUSED, f"The disk is full. {free}")
-                return
+                return self._pause_for_space(job)
             except DownloadTokenExpired as exc:
                 fresh += 1
                 if fresh > policy.max_fresh_tokens:
@@ -185,6 +195,8 @@ class JobRunner:
             except PoolError as exc:
                 return self._fail(job, str(exc))
             except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # fsync, rename, a tag copy
+                    return self._pause_for_space(job)
                 return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
         job.verified = tuple(checks)
         await self._analyse(job, self._finish(job, result, final, outcome, tags))
@@ -243,11 +255,17 @@ class JobRunner:
         state.reserve = ID3_RESERVE if ext == ".mp3" else 0
         with self._reserve_lock:
             path = self._free_path(job, ext)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        job.path = path
         # The name is saved before the part exists: a crash in between leaves no stray part
-        # that would push the restarted job to "x (2).mp3".
-        self.store.update_job(job.id, path=str(path), transfer_json=json.dumps(asdict(state)))
+        # that would push the restarted job to "x (2).mp3", and a store that cannot be
+        # written leaves no part it does not know of.
+        try:
+            self.store.update_job(job.id, path=str(path), transfer_json=json.dumps(asdict(state)))
+        except StoreError:
+            with self._reserve_lock:
+                self._reserved.discard(str(path))
+            raise
+        job.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
         reach("transfer.named")
         path.with_name(path.name + ".part").touch()
         return path.with_name(path.name + ".part")
@@ -287,8 +305,11 @@ class JobRunner:
             if tagged != part:
                 tagged.unlink(missing_ok=True)
             raise TransferInterrupted()
-        self._save_intent(job, final, result, checks)
-        _commit_file(tagged, final)
+        try:
+            self._save_intent(job, final, result, checks)
+        except StoreError as exc:  # the file still goes in place: the next start adopts it
+            log.warning("%s: could not note the file before its rename: %s", job.key, exc)
+        commit_file(tagged, final)
         if tagged != part:  # a tagged copy took its place
             part.unlink(missing_ok=True)
         return final, outcome, checks
@@ -344,6 +365,17 @@ class JobRunner:
         log.info("downloaded %s to %s (%d bytes)", job.key, final, result.size)
         return reason
 
+    def _adopt(self, job: DownloadJob) -> None:
+        """Record a file committed under the job's name by an earlier attempt whose library
+        write failed: done, without downloading it a second time."""
+        assert job.path is not None
+        size = job.path.stat().st_size
+        note = "Saved earlier; now recorded in the library."
+        self.store.record_download(job.id, job.row.pool, job.row.media_id, job.path, size, "")
+        job.bytes_done = size
+        self._release(job)
+        self._set(job, JobState.DONE, note)
+
     def _advance(self, job: DownloadJob, expected: JobState, state: JobState) -> None:
         """A step a worker thread reports: taken only if the job is still where it was (a
         pause or cancel in between wins)."""
@@ -353,6 +385,13 @@ class JobRunner:
     def _fail(self, job: DownloadJob, reason: str) -> None:
         self._set(job, JobState.FAILED, reason)
         self.store.add_history(job.row.pool, job.row.media_id, "failed", reason)
+
+    def _pause_for_space(self, job: DownloadJob) -> None:
+        """Pause (not fail) a job the disk has no room for, saying how much to free where;
+        the part keeps what was written. It resumes on Resume or at the next start."""
+        self._sync_bytes(job)
+        folder = job.path.parent if job.path is not None else job.dest
+        self._set(job, JobState.PAUSED, space_message(folder, job.transfer.total, job.bytes_done))
 
     def _sync_bytes(self, job: DownloadJob) -> None:
         """Bytes done from the part on disk (a chunk may have been written only in part)."""
@@ -396,6 +435,36 @@ class JobRunner:
             self._bound_loop.call_soon_threadsafe(fn, *args)
 
 
+def space_message(folder: Path, total: int | None, done: int) -> str:
+    """What a job waiting for room says: "The disk is full: free at least 3 MB on FOLDER,
+    then resume the download." (the bytes still to come, a tag's room and a margin, minus
+    what is free now)."""
+    start = DISK_FULL
+    end = "then resume the download."
+    if total is None:
+        return f"{start} free some space on {folder}, {end}"
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    try:
+        free = shutil.disk_usage(existing).free
+    except OSError:
+        free = 0
+    need = total - done + ID3_RESERVE + _MARGIN - free
+    return f"{start} free at least {max(1, -(-need // 1_000_000))} MB on {folder}, {end}"
+
+
+def _committed(job: DownloadJob) -> bool:
+    """The job's file is in place under its final name (its part renamed)."""
+    part = job.part_path
+    return job.path is not None and job.path.exists() and not (part and part.exists())
+
+
+def _ours(job: DownloadJob) -> bool:
+    """The file at the job's name carries the engine's mark for this very track."""
+    from crateq.core.library_scan import track_of
+
+    return job.path is not None and track_of(job.path) == (job.row.pool, job.row.media_id)
+
+
 def _consume(future: concurrent.futures.Future[T]) -> None:
     if not future.cancelled():
         future.exception()
@@ -413,21 +482,6 @@ def _committed_file(job: DownloadJob) -> Path | None:
     if job.part_path is not None:  # a tagged copy was renamed; the part was not gone yet
         job.part_path.unlink(missing_ok=True)
     return final
-
-
-def _commit_file(part: Path, final: Path) -> None:
-    """fsync the part, rename it atomically, fsync the folder so the rename survives."""
-    with open(part, "rb+") as handle:
-        os.fsync(handle.fileno())
-    reach("commit.fsynced")
-    os.replace(part, final)
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    reach("commit.renamed")
 
 
 def _sentence(exc: BaseException) -> str:

@@ -52,6 +52,7 @@ from crateq.core.download_jobs import Listener as Listener
 from crateq.core.download_runner import DownloadSource, RetryPolicy
 from crateq.core.download_thread import EngineThread
 from crateq.core.download_transfer import TransferState, Writer
+from crateq.core.errors import StoreError
 from crateq.core.settings import AnalysisSettings, DownloadSettings
 from crateq.core.store import Store
 
@@ -389,7 +390,10 @@ class DownloadEngine(AnalysisStep):
                 auto_resume=int(not job.user_paused),
                 verified=",".join(job.verified),
             )
-        self.store.update_job(job.id, **fields)
+        try:
+            self.store.update_job(job.id, **fields)
+        except StoreError as exc:  # locked or full: the job goes on; the next write retries
+            log.warning("download job %s not saved: %s", job.key, exc)
 
     def _emit(self, kind: EventKind, job: DownloadJob) -> None:
         if self._hub.listening:  # a snapshot per state change is wasted on nobody

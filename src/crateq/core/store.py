@@ -6,11 +6,16 @@ forward by the ordered ``MIGRATIONS``; a database from a newer CrateQ is refused
 damaged. The connection is shared across threads behind a lock (every call is short), so the
 engine's loop, its worker threads and the GUI may all call it. Progress is written by the
 engine at most about once a second per job, never per chunk.
+
+A lock held by another program, a full disk or a damaged file surface as a plain
+:class:`StoreError` after a bounded busy timeout; a damaged file found at opening is set
+aside and replaced (``crateq.core.store_recovery``; ``Store.recovery`` says what was kept).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -23,6 +28,17 @@ from typing import TYPE_CHECKING, Any
 from crateq.core import paths
 from crateq.core.crashpoints import reach
 from crateq.core.errors import StoreError
+from crateq.core.store_recovery import (
+    Damaged,
+    Recovery,
+    announce,
+    busy_timeout,
+    check,
+    is_damage,
+    salvage,
+    set_aside,
+    store_error,
+)
 
 if TYPE_CHECKING:
     from crateq.api.json_types import JSONObject, JSONValue
@@ -147,6 +163,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+log = logging.getLogger(__name__)
 UNFINISHED = ("queued", "connecting", "downloading", "verifying", "tagging", "paused")
 
 
@@ -174,18 +191,49 @@ def default_db_path() -> Path:
 class Store:
     """Jobs, library and history in one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, timeout: float | None = None) -> None:
         self.path = path or default_db_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=10
+        self.timeout = busy_timeout() if timeout is None else timeout
+        self.recovery: Recovery | None = None
+        try:
+            self._db = self._open()
+        except (sqlite3.Error, Damaged) as exc:
+            if not is_damage(exc):
+                raise _failure(exc, self.path) from exc
+            self._recover(exc)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=self.timeout
         )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            db.row_factory = sqlite3.Row
+            check(db)  # first: a file that is not ours is set aside unchanged
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._db = db
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _recover(self, why: BaseException) -> None:
+        """Set the damaged file aside, start a fresh one, keep what can be read or found."""
+        log.warning("the download database %s is damaged (%s): setting it aside", self.path, why)
+        recovery = self.recovery = Recovery(set_aside(self.path))
+        try:
+            self._db = self._open()
+        except (sqlite3.Error, Damaged) as exc:
+            raise _failure(exc, self.path) from exc
+        recovery.rows = salvage(recovery.aside, self._db)
+        from crateq.core.library_scan import rederive
+
+        recovery.found_files = rederive(self)
+        announce(recovery)
 
     def _migrate(self) -> None:
         with self._lock:
@@ -211,15 +259,22 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        """The connection under the lock; a lock, a full disk or damage becomes StoreError."""
         with self._lock:
-            yield self._db
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                mapped = store_error(exc, self.path)
+                if mapped is None:
+                    raise
+                raise mapped from exc
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
         """The shared connection under the store's lock, for the services that keep their
         own tables in this file (the collections); keep each use short."""
-        with self._lock:
-            yield self._db
+        with self._tx() as db:
+            yield db
 
     def generation(self) -> tuple[int, int]:
         """Changes whenever anything is written to the file, by this store (its change
@@ -476,3 +531,8 @@ class Store:
         with self._tx() as db:
             rows = db.execute("SELECT * FROM history ORDER BY id DESC LIMIT ?", (limit,))
             return [dict(r) for r in rows]
+
+
+def _failure(exc: BaseException, path: Path) -> StoreError:
+    mapped = store_error(exc, path) if isinstance(exc, sqlite3.Error) else None
+    return mapped or StoreError(f"The download database ({path}) cannot be opened ({exc}).")

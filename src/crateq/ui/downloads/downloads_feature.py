@@ -55,6 +55,8 @@ class DownloadsFeature:
     def _start(self, search: AppController) -> None:
         window, status = self.window, self.window.statusBar()
         store = self.services.store
+        if store.recovery is not None:  # a damaged database was set aside and replaced
+            status.showMessage(store.recovery.message, 60000)
         engine = self.engine = start_engine(self.services, window.settings, parent=window)
         engine.notice.connect(lambda text: status.showMessage(text, 8000))
         engine.start()  # resume what an earlier run left unfinished
