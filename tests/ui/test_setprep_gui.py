@@ -213,7 +213,7 @@ def test_a_song_row_merges_the_pools_and_shift_enter_grabs_the_preferred_version
     head = model.rows[at]
     versions = model.versions_of(head)
     assert {v.pool for v in versions} == {spec.name for spec in DEMO_POOLS}
-    assert model.data(model.index(at, RESULT_COLUMN_INDEX["pools"])) == f"{len(DEMO_POOLS)} pools"
+    assert model.data(model.index(at, RESULT_COLUMN_INDEX["pool"])) == f"{len(DEMO_POOLS)} pools"
     clean = identify(first.artist, first.title).clean_title
     assert model.data(model.index(at, RESULT_COLUMN_INDEX["title"])) == clean
     view.setFocus()

@@ -179,12 +179,12 @@ def test_one_song_in_three_pools_is_one_row_with_its_clean_title_and_pool_count(
                 row(4, pool="p2", artist="Crown", title="Another Song")])  # fmt: skip
     assert model.song_count() == 2 and model.version_count() == 4
     assert shown(model, "title") == ["Let It Go", "Another Song"]
-    assert shown(model, "pools") == ["3 pools", ""]
+    assert shown(model, "pool") == ["3 pools", "p2"]  # a song one pool has names it
     assert shown(model, "versions")[0] == "▸ 3"
     model.toggle_expanded(model.index(0, 0))
     assert shown(model, "title")[:3] == ["Let It Go", "let it go (Intro) [Dirty]",
                                          "Let It Go (Extended Mix)"]  # fmt: skip
-    assert shown(model, "pools")[:3] == ["3 pools", "", ""]
+    assert shown(model, "pool")[:3] == ["3 pools", "p2", "p3"]  # each version its own pool
     assert [r.pool for r in model.versions_of(model.row_at(model.index(0, 0)))] == [
         "p1",
         "p2",

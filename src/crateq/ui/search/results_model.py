@@ -91,9 +91,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
         info = self._info.get(gkey)
         if info is None:
             return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
-        return RowPlace(
-            len(group), gkey in self._expanded, group[0] is not row, in_library, *info
-        )
+        return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library, *info)
 
     # what data() hands Qt for the grid's own roles: here a QFont
     def row_data(self, row: MediaRow, role: int) -> object:
@@ -191,7 +189,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
         """Repaint the version and pool counts: one signal per column (the view only
         repaints what is on screen), cheaper than finding each grown song among 100k rows."""
         self.column_changed(RESULT_COLUMN_INDEX["versions"])
-        self.column_changed(RESULT_COLUMN_INDEX["pools"])
+        self.column_changed(RESULT_COLUMN_INDEX["pool"])
 
     def is_expanded(self, row: MediaRow) -> bool:
         return self._song_of.get(id(row)) in self._expanded

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 OPEN_KEY, GRAB_KEY = "Ctrl+Shift+P", "Ctrl+Shift+G"
 TITLE = "Set prep"
+OPEN_SHARE = 0.6  # of the grid's and tabs' height, when the tab opens
 _DROPS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
 TRACKLIST_SUFFIXES = frozenset({".txt", ".m3u", ".m3u8", ".xml", ".csv", ".tsv", ".crate"})
 
@@ -99,7 +100,12 @@ class SetPrepFeature(QObject):
         """Show the tab (app mode, if the window is the slim widget) and focus its lines."""
         if self.window.mode == "widget":  # crateq.ui.shell.window_modes.WIDGET
             self.window.set_mode("app")
-        self.window.tabs.open(self.view)
+        tabs = self.window.tabs
+        folded = tabs.folded
+        tabs.open(self.view)
+        if folded:  # a list wants more room than a download queue: most of the height
+            total = max(sum(tabs.splitter.sizes()), 1)
+            tabs.splitter.setSizes([int(total * (1 - OPEN_SHARE)), int(total * OPEN_SHARE)])
         target = self.view.table if self.model.rows else self.view.paste_box
         target.setFocus()
 

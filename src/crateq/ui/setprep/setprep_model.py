@@ -9,6 +9,7 @@ line ``found`` with that version: the DJ decided.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
@@ -65,6 +66,8 @@ def _chosen_text(line: PrepLine) -> str:
         return f"{chosen.version.row.artist} - {chosen.version.row.title}"
     if line.status == "ambiguous":
         return "pick one of the candidates (Enter)"
+    if line.result is not None and line.result.path:
+        return f"in your library: {Path(line.result.path).name}"
     return ""
 
 
@@ -90,7 +93,7 @@ def _note(line: PrepLine) -> str:
 
 def _note_tip(line: PrepLine) -> str:
     errors = line.result.errors if line.result is not None else {}
-    return "; ".join(f"{pool}: {text}" for pool, text in errors.items())
+    return "; ".join(f"{pool}: {text}" for pool, text in errors.items()) or _note(line)
 
 
 def _score(line: PrepLine) -> str:
@@ -100,12 +103,12 @@ def _score(line: PrepLine) -> str:
 Col = Column
 PREP_COLUMNS: tuple[Column[PrepLine], ...] = (
     Col("line", "#", lambda r: str(r.entry.line), lambda r: r.entry.line, RIGHT, 44),
-    Col("status", "Status", lambda r: r.status, lambda r: r.status, CENTER, 104),
-    Col("input", "Tracklist line", lambda r: r.given, width=250),
-    Col("chosen", "Chosen version", _chosen_text, width=300),
+    Col("status", "Status", lambda r: r.status, lambda r: r.status, CENTER, 116),
+    Col("input", "Tracklist line", lambda r: r.given, width=250, tooltip=lambda r: r.given),
+    Col("chosen", "Chosen version", _chosen_text, width=300, tooltip=_chosen_text),
     Col("tool", "Mix", _tool, width=96),
-    Col("pool", "Pool", _pool, width=104),
-    Col("score", "Match", _score, lambda r: r.chosen.score if r.chosen else 0.0, RIGHT, 60),
+    Col("pool", "Pool", _pool, width=112),
+    Col("score", "Match", _score, lambda r: r.chosen.score if r.chosen else 0.0, RIGHT, 76),
     Col("note", "Options / file", _note, width=160, tooltip=_note_tip),
 )
 PREP_COLUMN_INDEX = {column.id: i for i, column in enumerate(PREP_COLUMNS)}

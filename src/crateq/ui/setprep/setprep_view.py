@@ -34,7 +34,7 @@ from crateq.ui.setprep.status_chip import StatusChipDelegate
 if TYPE_CHECKING:
     from crateq.core.setprep import Candidate
 
-ROW_HEIGHT = 32
+ROW_HEIGHT = 28
 GRAB_MODES = {"download": "Download", "queue": "Queue on the pools"}
 EXPORTS = {"m3u": "M3U8 playlist…", "rekordbox": "rekordbox XML…", "serato": "Serato crate…"}
 FILE_FILTER = "Tracklists (*.txt *.m3u *.m3u8 *.xml *.csv *.tsv *.crate);;All files (*)"
@@ -74,7 +74,7 @@ class SetPrepView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
-        layout.addLayout(self._paste_row())
+        layout.addWidget(self._paste_row())
         self.table = self._table()
         layout.addWidget(self.table, 1)
         layout.addLayout(self._bottom_row())
@@ -82,27 +82,23 @@ class SetPrepView(QWidget):
             signal.connect(self._update_summary)
         self._update_summary()
 
-    def _paste_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.paste_box = QPlainTextEdit(self)
+    def _paste_row(self) -> QWidget:
+        """The paste box and its Match button: shown while there is no list (or on Paste…)."""
+        box = QWidget(self)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.paste_box = QPlainTextEdit(box)
         self.paste_box.setPlaceholderText(HINT + "\nOne track per line: Artist - Title")
         self.paste_box.setTabChangesFocus(True)
         self.paste_box.setMaximumHeight(self.fontMetrics().lineSpacing() * 3 + 16)
         row.addWidget(self.paste_box, 1)
-        buttons = QVBoxLayout()
-        self.match_button = QPushButton("Match lines", self)
+        self.match_button = QPushButton("Match lines", box)
         self.match_button.setToolTip("Match the pasted lines against every pool (Ctrl+Enter)")
         self.match_button.clicked.connect(self.submit_text)
         QShortcut(QKeySequence("Ctrl+Return"), self.paste_box, self.submit_text)
-        self.open_button = QPushButton("Open file…", self)
-        self.open_button.setToolTip("Read a tracklist file (Ctrl+O in this view)")
-        self.open_button.clicked.connect(self.open_file)
-        QShortcut(QKeySequence("Ctrl+O"), self, self.open_file,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
-        buttons.addWidget(self.match_button)
-        buttons.addWidget(self.open_button)
-        row.addLayout(buttons)
-        return row
+        row.addWidget(self.match_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.paste_row = box
+        return box
 
     def _table(self) -> PrepTable:
         table = PrepTable(self)
@@ -136,6 +132,16 @@ class SetPrepView(QWidget):
         self.summary = QLabel(self)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         row.addWidget(self.summary, 1)
+        self.paste_button = QPushButton("Paste…", self)
+        self.paste_button.setToolTip("Show the paste box for another list")
+        self.paste_button.clicked.connect(self.show_paste_box)
+        row.addWidget(self.paste_button)
+        self.open_button = QPushButton("Open file…", self)
+        self.open_button.setToolTip("Read a tracklist file (Ctrl+O in this view)")
+        self.open_button.clicked.connect(self.open_file)
+        QShortcut(QKeySequence("Ctrl+O"), self, self.open_file,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        row.addWidget(self.open_button)
         self.grab_mode = QComboBox(self)
         for mode, text in GRAB_MODES.items():
             self.grab_mode.addItem(text, mode)
@@ -164,6 +170,11 @@ class SetPrepView(QWidget):
         text = self.paste_box.toPlainText()
         if text.strip():
             self.text_submitted.emit(text)
+
+    def show_paste_box(self) -> None:
+        self.paste_row.setVisible(True)
+        self.paste_box.setFocus()
+        self.paste_box.selectAll()
 
     def open_file(self) -> None:
         picked, _ = QFileDialog.getOpenFileName(self, "Open a tracklist", "", FILE_FILTER)
@@ -199,6 +210,9 @@ class SetPrepView(QWidget):
     def _update_summary(self, *_args: object) -> None:
         counts = self.model.counts()
         total = len(self.model.rows)
+        self.paste_button.setVisible(bool(total))
+        if total and self.paste_row.isVisible() and not self.paste_box.hasFocus():
+            self.paste_row.setVisible(False)  # the lines get the room
         if not total:
             self.summary.setText(HINT)
             return
@@ -214,4 +228,5 @@ def option_text(candidate: Candidate) -> str:
     version = candidate.version
     row = version.row
     extra = " · ".join(p for p in (version.tool, version.advisory, row.pool) if p)
-    return f"{row.artist} - {row.title}   [{extra}]  {candidate.score:.0f}%"
+    text = f"{row.artist} - {row.title}   [{extra}]  {candidate.score:.0f}%"
+    return text.replace("&", "&&")  # a menu reads a lone "&" as a mnemonic
