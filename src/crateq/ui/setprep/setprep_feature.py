@@ -155,7 +155,6 @@ class SetPrepFeature(QObject):
 
     def _finished(self, run: int) -> None:
         if run == self.controller.run:
-            self.view.summary.setText(self.view.summary.text())  # counts are final
             self.window.statusBar().showMessage(f"Set prep: {len(self.model.rows)} lines", 6000)
 
     def _failed(self, run: int, message: str) -> None:

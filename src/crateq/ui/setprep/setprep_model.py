@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtCore import QObject
 
 from crateq.ui.columns import BASE_ROLES, CENTER, RIGHT, Column, ColumnTable
 
@@ -155,9 +155,3 @@ class PrepModel(ColumnTable[PrepLine]):
         for line in self.rows:
             counted[line.status] += 1
         return counted
-
-    def line_at(self, index: QModelIndex) -> PrepLine | None:
-        return self.row_at(index)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        return  # the tracklist's order is the set's order

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,8 +39,8 @@ GRAB_MODES = {"download": "Download", "queue": "Queue on the pools"}
 EXPORTS = {"m3u": "M3U8 playlist…", "rekordbox": "rekordbox XML…", "serato": "Serato crate…"}
 FILE_FILTER = "Tracklists (*.txt *.m3u *.m3u8 *.xml *.csv *.tsv *.crate);;All files (*)"
 HINT = (
-    "Paste a tracklist (Ctrl+V anywhere) or drop a file on the window: text, M3U, "
-    "rekordbox XML, CSV or a Serato crate."
+    "Paste a tracklist here (or Ctrl+V on the grid) or drop a file on the window: text, "
+    "M3U, rekordbox XML, CSV or a Serato crate."
 )
 
 
@@ -202,10 +202,6 @@ class SetPrepView(QWidget):
         menu.popup(self.table.viewport().mapToGlobal(pos))
         self.options_menu = menu
         return menu
-
-    def current_row(self) -> int:
-        index: QModelIndex = self.table.currentIndex()
-        return index.row() if index.isValid() else -1
 
     def _update_summary(self, *_args: object) -> None:
         counts = self.model.counts()
