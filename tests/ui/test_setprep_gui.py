@@ -233,3 +233,25 @@ def test_a_song_row_merges_the_pools_and_shift_enter_grabs_the_preferred_version
     with qtbot.waitSignal(gui.downloads.engine.jobAdded, timeout=WAIT_MS) as added:
         qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     assert added.args[0].key == expected.row.key
+
+
+def test_grab_all_found_in_queue_mode_puts_the_chosen_versions_on_the_pools_queues(
+    gui: GuiApp, qtbot: QtBot, demo_cluster: DemoCluster
+) -> None:
+    qtbot.waitUntil(lambda: settled(gui), timeout=WAIT_MS)
+    songs = shared(demo_cluster)[3:5]
+    text = "\n".join(f"{s['club-edits'][0].artist} - {s['club-edits'][0].title}" for s in songs)
+    prep = feature(gui)
+    prep.load_text(text)
+    qtbot.waitUntil(lambda: statuses(gui) == ["found", "found"], timeout=WAIT_MS)
+    chosen = [line.chosen.version.row for line in prep.model.rows if line.chosen is not None]
+    prep.view.grab_mode.setCurrentIndex(prep.view.grab_mode.findData("queue"))
+    try:
+        with qtbot.waitSignal(prep.controller.notice, timeout=WAIT_MS) as told:
+            qtbot.mouseClick(prep.view.grab_button, Qt.MouseButton.LeftButton)
+        assert told.args[0].startswith("Queued 2 on the pools")
+        snapshot = gui.services.queues.read_all().result(timeout=30)
+        queued = {row.key for rows in snapshot.rows.values() for row in rows}
+        assert {row.key for row in chosen} <= queued
+    finally:  # the demo pools live for the session: leave their queues as they were
+        gui.services.queues.change(chosen, adding=False).result(timeout=30)
