@@ -178,7 +178,6 @@ def capture(out: Path, query: str) -> int:
         start_downloads(gui)
         settle(app, 1.5)
         shoot(app, window, out, large, sizes)  # jobs arrived: the downloads tab is open
-        shoot_setprep(app, gui, out, sizes)
         window.set_mode("widget")
         window.show_current_mode()
         window.move(40, 40)
@@ -186,6 +185,7 @@ def capture(out: Path, query: str) -> int:
         path = out / "widget.png"  # at its default size, the same on any screen
         sizes["widget"] = save_small(window.grab().toImage(), path, 760)
         print(f"{path}: {sizes['widget'] // 1024} KB")
+        shoot_setprep(app, gui, out, sizes)  # last: its status line stays out of the others
         too_big = [m for m, s in sizes.items() if s > MAX_BYTES]
         if too_big:
             print(f"too big: {too_big}", file=sys.stderr)

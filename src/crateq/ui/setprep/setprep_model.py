@@ -83,8 +83,8 @@ def _note(line: PrepLine) -> str:
     result = line.result
     if result is None:
         return ""
-    if result.path:
-        return result.path
+    if result.path:  # the file's name is in the chosen column, its whole path in the tooltip
+        return f"in {Path(result.path).parent.name or result.path}/"
     if line.entry.error:
         return line.entry.error
     count = len(line.options())
@@ -93,7 +93,8 @@ def _note(line: PrepLine) -> str:
 
 def _note_tip(line: PrepLine) -> str:
     errors = line.result.errors if line.result is not None else {}
-    return "; ".join(f"{pool}: {text}" for pool, text in errors.items()) or _note(line)
+    said = "; ".join(f"{pool}: {text}" for pool, text in errors.items())
+    return said or (line.result.path if line.result is not None and line.result.path else "")
 
 
 def _score(line: PrepLine) -> str:
