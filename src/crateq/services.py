@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from crateq.core.downloads import DownloadEngine, DownloadSource
     from crateq.core.history import History
     from crateq.core.search import SearchEvent
+    from crateq.core.setprep import SetPrep
     from crateq.core.settings import DownloadSettings, Settings
     from crateq.core.store import Store
     from crateq.core.suggest import Suggestions
@@ -281,6 +282,15 @@ class Services:
         wanted = set(names)
         clients = {n: c for n, c in self.pool_clients().items() if n in wanted}
         return federated_search(clients, query, limit=limit)
+
+    def set_prep(self) -> SetPrep:
+        """Tracklist matching (``core.setprep``) over the core loop's clients, by the
+        ``prefer.*`` settings as they are now, with the library for "have" (core loop only;
+        one per tracklist, as the settings and the library change between lists)."""
+        from crateq.core.setprep import SetPrep
+        from crateq.core.songs import LibraryIndex
+
+        return SetPrep(self.pool_clients(), self.settings().prefer, LibraryIndex(self.store))
 
     @property
     def queues(self) -> PoolQueues:

@@ -166,3 +166,36 @@ def test_a_newer_batch_in_place_of_one_not_shown_keeps_the_songs_both_changed(
     model.apply_batch(batches[1].replacing(batches[0]))
     assert model.song_count() == 3
     assert shown(model, "versions") == ["▸ 2", "", ""]
+
+
+def test_one_song_in_three_pools_is_one_row_with_its_clean_title_and_pool_count(
+    qapp: object,
+) -> None:
+    model = ResultsModel()
+    stream = streamed(model)
+    stream.add([row(1, artist="Crown", title="Let It Go [Outro] - Clean", tool="Outro")])
+    stream.add([row(2, pool="p2", artist="CROWN", title="let it go (Intro) [Dirty]", tool="Intro"),
+                row(3, pool="p3", artist="Crown", title="Let It Go (Extended Mix)"),
+                row(4, pool="p2", artist="Crown", title="Another Song")])  # fmt: skip
+    assert model.song_count() == 2 and model.version_count() == 4
+    assert shown(model, "title") == ["Let It Go", "Another Song"]
+    assert shown(model, "pool") == ["3 pools", "p2"]  # a song one pool has names it
+    assert shown(model, "versions")[0] == "▸ 3"
+    model.toggle_expanded(model.index(0, 0))
+    assert shown(model, "title")[:3] == ["Let It Go", "let it go (Intro) [Dirty]",
+                                         "Let It Go (Extended Mix)"]  # fmt: skip
+    assert shown(model, "pool")[:3] == ["3 pools", "p2", "p3"]  # each version its own pool
+    assert [r.pool for r in model.versions_of(model.row_at(model.index(0, 0)))] == [
+        "p1",
+        "p2",
+        "p3",
+    ]
+
+
+def test_rows_appended_without_a_stream_merge_across_pools_too(qapp: object) -> None:
+    model = ResultsModel()
+    model.append_rows([row(1, artist="Crown", title="Let It Go [Outro] - Clean", group=3)])
+    model.append_rows([row(2, pool="p2", artist="Crown ft. Ayla", title="Let It Go")])
+    model.append_rows([row(3, artist="Crown", title="Other Name (Acapella)", group=3)])
+    assert model.song_count() == 2  # p2 names a featured artist: another song
+    assert shown(model, "versions") == ["▸ 2", ""]  # the pool's group stays one song

@@ -32,6 +32,11 @@ _identify = lru_cache(maxsize=65536)(identify)
 _ADVISORY_WORDS = frozenset({"clean", "dirty"})
 
 
+def identity_of(row: MediaRow) -> SongIdentity:
+    """The row's identity (cached: the GUI's result stream merges every row it shows)."""
+    return _identify(row.artist, row.title)
+
+
 @dataclass(frozen=True)
 class Version:
     """One version of a song in one pool: the pool's row and what its title said."""
@@ -41,7 +46,7 @@ class Version:
 
     @classmethod
     def of(cls, row: MediaRow) -> Version:
-        return cls(row, _identify(row.artist, row.title))
+        return cls(row, identity_of(row))
 
     @property
     def pool(self) -> str:

@@ -51,6 +51,8 @@ class RowPlace(NamedTuple):
     expanded: bool
     is_child: bool
     in_library: bool = False  # a file of this version is in the local library
+    title: str = ""  # the song's clean title (its version tags taken out), if known
+    pools: int = 1  # how many pools have a version of the song
 
 
 NO_PLACE = RowPlace(1, False, False)

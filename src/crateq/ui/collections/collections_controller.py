@@ -230,6 +230,9 @@ class CollectionsController(QObject):
         label = artist or (f"{row.artist} - {row.title}" if row is not None else text)
         self.notice.emit(f"On the wish list: {label}")
 
+    def wish_artist(self, artist: str) -> None:
+        self.wish_add(artist=artist)
+
     def wish_remove(self, wish_id: int) -> None:
         self._start("wish", self._wish_edit(lambda: self.services.wishes.remove(wish_id)))
 

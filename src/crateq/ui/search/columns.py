@@ -75,8 +75,24 @@ def _versions(_row: MediaRow, place: RowPlace) -> str:
     return f"{'▾' if place.expanded else '▸'} {place.versions}"
 
 
+def _song_title(row: MediaRow, place: RowPlace) -> str:
+    """A song row shows the song's clean title (Mix and Advisory show its tags); a version
+    row, unfolded below it, keeps the pool's own title."""
+    return row.title if place.is_child or not place.title else place.title
+
+
+def _pools(row: MediaRow, place: RowPlace) -> str:
+    """The pool of a version (or of a song only one pool has); "3 pools" on a song row that
+    several pools have (unfold it for each pool's versions)."""
+    return row.pool if place.is_child or place.pools < 2 else f"{place.pools} pools"
+
+
 def _versions_tooltip(_row: MediaRow) -> str:
     return "Versions of this song: click or press → to show them, ← to fold"
+
+
+def _pools_tooltip(row: MediaRow) -> str:
+    return f"{row.pool}; a song row names how many pools have it: unfold it (→) to see them"
 
 
 def _no_place_badges(row: MediaRow) -> str:
@@ -88,15 +104,17 @@ _text = attrgetter
 _WIDE, _NONE = LARGE_MODES, NO_MODE
 _FULL = frozenset({FULLSCREEN})  # app mode at 1280x720 keeps the core set without scrolling
 VERSIONS_LABEL = "Versions (▸ n: this song has n versions; click to unfold)"
+POOLS_LABEL = "Pool (of a version; on a song several pools have, how many: “3 pools”)"
 BADGES_LABEL = "Badges (♪ in your library, ⬇ downloaded before, Q in the pool's queue)"
 
 RESULT_COLUMNS: tuple[Column[MediaRow], ...] = (
-    Col("versions", "", lambda _r: "", lambda _r: 0, width=44, widths={WIDGET: 44},
+    Col("versions", "", lambda _r: "", lambda _r: 0, width=52, widths={WIDGET: 52},
         tooltip=_versions_tooltip, placed=_versions, label=VERSIONS_LABEL),
     Col("state", "", _no_place_badges, _badge_rank, CENTER, 44, widths={WIDGET: 40},
         tooltip=_badges_tooltip, placed=_badges, label=BADGES_LABEL),
     Col("artist", "Artist", _text("artist"), _folded("artist"), width=150, widths={WIDGET: 136}),
-    Col("title", "Title", _text("title"), _folded("title"), width=200, widths={WIDGET: 176}),
+    Col("title", "Title", _text("title"), _folded("title"), width=200, widths={WIDGET: 176},
+        placed=_song_title),
     Col("tool", "Mix", _text("tool"), _folded("tool"), width=96, widths={WIDGET: 96}),
     Col("bpm", "BPM", _number("bpm"), attrgetter("bpm"), RIGHT, 56, widths={WIDGET: 54}),
     Col("genre", "Genre", _text("genre"), _folded("genre"), width=100, shown_in=_WIDE),
@@ -109,7 +127,8 @@ RESULT_COLUMNS: tuple[Column[MediaRow], ...] = (
     Col("kind", "Type", _kind, width=64, shown_in=_NONE),
     Col("advisory", "Advisory", _text("advisory"), _folded("advisory"), width=80, shown_in=_FULL),
     Col("date", "Date", _text("date"), width=108, shown_in=_WIDE),
-    Col("pool", "Pool", _text("pool"), _folded("pool"), width=92, widths={WIDGET: 96}),
+    Col("pool", "Pool", _text("pool"), _folded("pool"), width=92, widths={WIDGET: 96},
+        tooltip=_pools_tooltip, placed=_pools, label=POOLS_LABEL),
 )  # fmt: skip
 
 RESULT_COLUMN_INDEX: dict[str, int] = column_index(RESULT_COLUMNS)

@@ -285,6 +285,20 @@ class AppController(QObject):
             return
         self.download_requested.emit(list(rows))
 
+    def grab_best(self, versions: Sequence[MediaRow]) -> MediaRow | None:
+        """Shift+Enter on a song row: the version the ``prefer.*`` settings pick among the
+        song's versions (``crateq.core.songs.best_version``, as ``crateq find`` picks),
+        downloaded through the engine. Returns the version picked."""
+        if not versions:
+            return None
+        from crateq.core.songs import Song, Version, best_version
+
+        song = Song("", "", "", [Version.of(row) for row in versions])
+        best = best_version(song, self.services.settings().prefer).row
+        self.notice.emit(f"Best version: {best.artist} - {best.title} ({best.pool})")
+        self.download([best])
+        return best
+
     # -- lifecycle -----------------------------------------------------------------------------
     def _task_failed(self, name: str, exc: BaseException) -> None:
         where = name.split(":", 1)[0]

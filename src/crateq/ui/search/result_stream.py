@@ -1,10 +1,13 @@
 """A search's rows made ready for the grid on the core thread: merged, grouped, sorted.
 
 The pools' pages arrive on the core loop. ``ResultStream`` drops media it already has,
-groups versions into songs and keeps the songs in the grid's sort order there, so the GUI
-thread only swaps in a finished ``ResultBatch`` (``ResultsModel.apply_batch``): no per-row
-Python work on the thread that paints. Batches go out at most once a frame (``FRAME``):
-each holds every song so far, so a newer one replaces an older one not yet shown.
+merges versions into songs across pools (``SongMerger``: a pool's version group stays one
+song, and rows of any pool with the same identity key join it, as
+:func:`crateq.core.songs.merge_songs` does) and keeps the songs in the grid's sort order
+there, so the GUI thread only swaps in a finished ``ResultBatch``
+(``ResultsModel.apply_batch``): no per-row Python work on the thread that paints. Batches
+go out at most once a frame (``FRAME``): each holds every song so far, so a newer one
+replaces an older one not yet shown.
 """
 
 from __future__ import annotations
@@ -22,22 +25,106 @@ if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
     from crateq.ui.columns import Column
 
-GroupKey = tuple[str, int]
+GroupKey = str  # a song's key: its identity key (or its pool's group, for a row without one)
 SortSpec = list[tuple["Column[MediaRow]", "Qt.SortOrder"]]
 FRAME = 1 / 60  # seconds: the grid takes at most one batch per frame
 
 
-def song_key(row: MediaRow) -> GroupKey:
-    """Versions group per pool by groupId; a row without one is a song of its own."""
+def song_key(row: MediaRow) -> tuple[str, int]:
+    """A pool's version group: rows sharing (pool, groupId); a row without one is its own."""
     return (row.pool, row.group_id) if row.group_id else (row.pool, -row.media_id)
+
+
+class SongInfo(NamedTuple):
+    """What a song row shows beyond its first version: the clean title and pool count."""
+
+    title: str  # the title without the version tags the Mix/Advisory columns show
+    pools: int
+
+
+class SongMerger:
+    """Rows into songs across pools, one page at a time (the core thread's hot loop).
+
+    ``groups``: song key -> its versions, first arrived first; ``song_of``: ``id(row)`` ->
+    its song key (the rows stay alive in ``groups``). With ``track``, ``take_fresh()``
+    hands out the ``song_of`` entries made since the last call (for a batch)."""
+
+    def __init__(self, track: bool = False) -> None:
+        from crateq.core.songs import identity_of  # pydantic, anyascii: after the first frame
+
+        self._identity_of = identity_of
+        self.seen: set[tuple[str, int]] = set()
+        self.groups: dict[GroupKey, list[MediaRow]] = {}
+        self.song_of: dict[int, GroupKey] = {}
+        self.titles: dict[GroupKey, str] = {}
+        self._by_group: dict[tuple[str, int], GroupKey] = {}
+        self._fresh: dict[int, GroupKey] | None = {} if track else None
+
+    def add(self, rows: Sequence[MediaRow]) -> tuple[list[MediaRow], set[GroupKey], set[GroupKey]]:
+        """New songs' first versions, and the keys of songs that changed / that grew (had
+        versions before this page). Pauses the cyclic GC over a big page (which otherwise
+        rescans every row once per few thousand new tuples)."""
+        seen, groups, by_group, song_of = self.seen, self.groups, self._by_group, self.song_of
+        fresh = self._fresh
+        new_heads: list[MediaRow] = []
+        changed: set[GroupKey] = set()
+        new: set[GroupKey] = set()
+        paused = len(rows) > 1000 and gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            for row in rows:
+                fields = row.__dict__
+                pool, media_id, group_id = fields["pool"], fields["media_id"], fields["group_id"]
+                ident = (pool, media_id)
+                if ident in seen:
+                    continue  # the same media twice (a page boundary moved): keep the first
+                seen.add(ident)
+                gkey = (pool, group_id) if group_id else (pool, -media_id)
+                skey = by_group.get(gkey)
+                if skey is None:
+                    skey = by_group[gkey] = self._identify(row, gkey)
+                group = groups.get(skey)
+                if group is None:
+                    groups[skey] = [row]
+                    new_heads.append(row)
+                    new.add(skey)
+                else:
+                    group.append(row)
+                song_of[id(row)] = skey
+                if fresh is not None:
+                    fresh[id(row)] = skey
+                changed.add(skey)
+        finally:
+            if paused:
+                gc.enable()
+        return new_heads, changed, changed - new
+
+    def _identify(self, row: MediaRow, gkey: tuple[str, int]) -> GroupKey:
+        """The song key of a group seen first: its identity key (a row without a title
+        keeps its pool's group: empty identities must not merge)."""
+        ident = self._identity_of(row)
+        skey = ident.key if ident.title else f"{gkey[0]}:{gkey[1]}"
+        self.titles.setdefault(skey, ident.clean_title)
+        return skey
+
+    def info(self, keys: set[GroupKey]) -> dict[GroupKey, SongInfo]:
+        groups, titles = self.groups, self.titles
+        return {k: SongInfo(titles.get(k, ""), len({r.pool for r in groups[k]})) for k in keys}
+
+    def take_fresh(self) -> dict[int, GroupKey]:
+        fresh = self._fresh or {}
+        self._fresh = {}
+        return fresh
 
 
 class ResultBatch(NamedTuple):
     """Every song of a run so far, in sort order, and the versions of songs that changed.
 
     ``groups`` are the core's copies of the songs that are new or grew since the previous
-    batch (each song's first version first); ``positions`` maps ``id(head)`` to its place
-    in ``heads``, for keeping the selection on its row."""
+    batch (each song's first version first), ``info`` their titles and pool counts and
+    ``song_of`` the song key of each version new since then; ``positions`` maps
+    ``id(head)`` to its place in ``heads``, for keeping the selection on its row."""
 
     run: int
     heads: list[MediaRow]
@@ -45,15 +132,19 @@ class ResultBatch(NamedTuple):
     positions: dict[int, int]
     versions: int
     sort: SortSpec
+    song_of: dict[int, GroupKey]
+    info: dict[GroupKey, SongInfo]
 
     def replacing(self, older: ResultBatch | None) -> ResultBatch:
         """This batch in place of an older one not yet shown: with the songs that one
         changed too (each batch names only the songs changed since the one before)."""
         if older is None:
             return self
-        groups = older.groups
+        groups, song_of, info = older.groups, older.song_of, older.info
         groups.update(self.groups)
-        return self._replace(groups=groups)
+        song_of.update(self.song_of)
+        info.update(self.info)
+        return self._replace(groups=groups, song_of=song_of, info=info)
 
 
 class ResultStream:
@@ -73,8 +164,7 @@ class ResultStream:
         self._order = order
         self._emit = emit
         self._schedule = schedule  # the loop's call_later, for a batch held back a frame
-        self._seen: set[tuple[str, int]] = set()
-        self._groups: dict[GroupKey, list[MediaRow]] = {}
+        self._songs = SongMerger(track=True)
         self._heads: list[MediaRow] = []
         self._new_heads: list[MediaRow] = []
         self._changed: set[GroupKey] = set()
@@ -104,29 +194,9 @@ class ResultStream:
         self.flush()
 
     def _group(self, rows: Sequence[MediaRow]) -> None:
-        seen, groups, changed = self._seen, self._groups, self._changed
-        paused = len(rows) > 1000 and gc.isenabled()  # see ResultsModel._index_rows
-        if paused:
-            gc.disable()
-        try:
-            for row in rows:
-                fields = row.__dict__
-                pool, media_id, group_id = fields["pool"], fields["media_id"], fields["group_id"]
-                ident = (pool, media_id)
-                if ident in seen:
-                    continue  # the same media twice (a page boundary moved): keep the first
-                seen.add(ident)
-                gkey = (pool, group_id) if group_id else (pool, -media_id)
-                group = groups.get(gkey)
-                if group is None:
-                    groups[gkey] = [row]
-                    self._new_heads.append(row)
-                else:
-                    group.append(row)
-                changed.add(gkey)
-        finally:
-            if paused:
-                gc.enable()
+        new_heads, changed, _grew = self._songs.add(rows)
+        self._new_heads += new_heads
+        self._changed |= changed
 
     def flush(self) -> None:
         """Sort what arrived into the songs so far and emit the batch (if anything changed)."""
@@ -134,12 +204,16 @@ class ResultStream:
             return
         order = list(self._order())
         self._heads = self._sort(self._heads + self._new_heads, order)
-        groups = {gkey: list(self._groups[gkey]) for gkey in self._changed}
+        songs = self._songs
+        groups = {gkey: list(songs.groups[gkey]) for gkey in self._changed}
+        info = songs.info(self._changed)
         self._new_heads, self._changed = [], set()
         heads = list(self._heads)
         positions = dict(zip(map(id, heads), range(len(heads)), strict=True))
         self._sent = time.monotonic()
-        self._emit(ResultBatch(self.run, heads, groups, positions, len(self._seen), order))
+        batch = ResultBatch(self.run, heads, groups, positions, len(songs.seen), order,
+                            songs.take_fresh(), info)  # fmt: skip
+        self._emit(batch)
 
     def _sort(self, heads: list[MediaRow], order: SortSpec) -> list[MediaRow]:
         """``sort_rows``, reading each head's sort value once per stream: the songs so far

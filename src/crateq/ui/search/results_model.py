@@ -2,8 +2,10 @@
 
 One ``ColumnTable`` for the whole grid: its columns are ``RESULT_COLUMNS``
 (``crateq.ui.search.columns``) and ``data()`` looks them up by index. Rows of one pool that
-share a ``groupId`` are versions of one song: the song shows as one row (its first version)
-and ``toggle_expanded`` inserts its other versions right below it.
+share a ``groupId``, and rows of any pool with the same song identity, are versions of one
+song (``SongMerger``): the song shows as one row (its first version, under the song's clean
+title, with how many pools have it) and ``toggle_expanded`` inserts its other versions right
+below it, each under its pool's own title.
 
 Why a flat table rather than a tree: ``QTreeView`` lays out every top-level row through
 Python calls (``index``/``flags``) on each insert or sort (figures: docs/PERFORMANCE.md,
@@ -16,7 +18,6 @@ the finished order in.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ from PySide6.QtGui import QFont
 from crateq.core_loop import GUI_TURN
 from crateq.ui.columns import BASE_ROLES, ColumnTable, RowPlace, sort_rows
 from crateq.ui.search.columns import RESULT_COLUMN_INDEX, RESULT_COLUMNS
-from crateq.ui.search.result_stream import GroupKey, SortSpec, song_key
+from crateq.ui.search.result_stream import GroupKey, SongInfo, SongMerger, SortSpec, song_key
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
@@ -49,9 +50,11 @@ class ResultsModel(ColumnTable["MediaRow"]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(RESULT_COLUMNS, parent)
         self._heads: list[MediaRow] = []  # one per song, in display order
-        self._groups: dict[GroupKey, list[MediaRow]] = {}
-        self._seen: set[tuple[str, int]] = set()
-        self._versions = 0  # versions held (append_rows counts _seen; a batch says)
+        self._merger = SongMerger()  # append_rows' merging; batches come merged
+        self._groups: dict[GroupKey, list[MediaRow]] = self._merger.groups
+        self._song_of: dict[int, GroupKey] = self._merger.song_of  # id(version) -> song
+        self._info: dict[GroupKey, SongInfo] = {}
+        self._versions = 0  # versions held (the merger counts them; a batch says)
         self._expanded: set[GroupKey] = set()
         self._library: set[str] = set()  # POOL:ID of versions whose file is in the library
         self._sort: list[tuple[int, Qt.SortOrder]] = []
@@ -82,10 +85,13 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     # -- data ------------------------------------------------------------------------------
     def place_of(self, row: MediaRow) -> RowPlace:
-        gkey = song_key(row)
+        gkey = self._song_of[id(row)]
         group = self._groups[gkey]
         in_library = bool(self._library) and row.key in self._library
-        return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
+        info = self._info.get(gkey)
+        if info is None:
+            return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library)
+        return RowPlace(len(group), gkey in self._expanded, group[0] is not row, in_library, *info)
 
     # what data() hands Qt for the grid's own roles: here a QFont
     def row_data(self, row: MediaRow, role: int) -> object:
@@ -112,8 +118,9 @@ class ResultsModel(ColumnTable["MediaRow"]):
             self.beginResetModel()
             self._heads.clear()
             self.rows.clear()
-            self._groups.clear()
-            self._seen.clear()
+            self._merger = SongMerger()
+            self._groups, self._song_of = self._merger.groups, self._merger.song_of
+            self._info.clear()
             self._versions = 0
             self._expanded.clear()
             self.endResetModel()
@@ -130,13 +137,20 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     def songs(self) -> list[list[MediaRow]]:
         """Every song's versions, in display order."""
-        return [list(self._groups[song_key(head)]) for head in self._heads]
+        return [list(self._groups[self._song_of[id(head)]]) for head in self._heads]
+
+    def versions_of(self, row: MediaRow) -> list[MediaRow]:
+        """Every version of the song ``row`` is a version of (the row alone if unknown)."""
+        gkey = self._song_of.get(id(row))
+        return list(self._groups[gkey]) if gkey is not None else [row]
 
     def apply_batch(self, batch: ResultBatch) -> None:
         """Show a search's songs as the core thread grouped and sorted them: one layout
         change, the selection staying on its rows. A batch sorted by other keys (the DJ
         clicked a header meanwhile) is sorted here once more."""
         self._groups.update(batch.groups)
+        self._song_of.update(batch.song_of)
+        self._info.update(batch.info)
         self._versions = batch.versions
         heads, positions = batch.heads, batch.positions
         if batch.sort != self._sort_spec():
@@ -156,8 +170,9 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     def append_rows(self, rows: Sequence[MediaRow]) -> None:
         """Add a batch: new songs in one insert; extra versions join their song."""
-        new_heads, grew = self._index_rows(rows)
-        self._versions = len(self._seen)
+        new_heads, changed, grew = self._merger.add(rows)
+        self._info.update(self._merger.info(changed))
+        self._versions = len(self._merger.seen)
         self._heads.extend(new_heads)
         with GUI_TURN:  # the view's insert work calls back into Python: see GuiTurn
             if self._sort or (grew & self._expanded):
@@ -170,54 +185,21 @@ class ResultsModel(ColumnTable["MediaRow"]):
             if grew and not self._sort:
                 self._refresh_heads(grew)
 
-    def _index_rows(self, rows: Sequence[MediaRow]) -> tuple[list[MediaRow], set[GroupKey]]:
-        """Group a batch; the hot loop of a 100k-row load, so it reads fields from __dict__
-        and pauses the cyclic GC (which otherwise rescans every row once per few thousand
-        new tuples)."""
-        seen, groups = self._seen, self._groups
-        new_heads: list[MediaRow] = []
-        grew: set[GroupKey] = set()
-        fresh: set[GroupKey] = set()
-        paused = len(rows) > 1000 and gc.isenabled()
-        if paused:
-            gc.disable()
-        try:
-            for row in rows:
-                fields = row.__dict__
-                pool, media_id, group_id = fields["pool"], fields["media_id"], fields["group_id"]
-                ident = (pool, media_id)
-                if ident in seen:
-                    continue  # the same media twice (a page boundary moved): keep the first
-                seen.add(ident)
-                gkey = (pool, group_id) if group_id else (pool, -media_id)
-                group = groups.get(gkey)
-                if group is None:
-                    groups[gkey] = [row]
-                    new_heads.append(row)
-                    fresh.add(gkey)
-                else:
-                    group.append(row)
-                    if gkey not in fresh:
-                        grew.add(gkey)  # a song already on screen gained a version
-        finally:
-            if paused:
-                gc.enable()
-        return new_heads, grew
-
     def _refresh_heads(self, _gkeys: set[GroupKey]) -> None:
-        """Repaint the version counts: one signal over the column (the view only repaints
-        what is on screen), cheaper than finding each grown song among 100k rows."""
+        """Repaint the version and pool counts: one signal per column (the view only
+        repaints what is on screen), cheaper than finding each grown song among 100k rows."""
         self.column_changed(RESULT_COLUMN_INDEX["versions"])
+        self.column_changed(RESULT_COLUMN_INDEX["pool"])
 
     def is_expanded(self, row: MediaRow) -> bool:
-        return song_key(row) in self._expanded
+        return self._song_of.get(id(row)) in self._expanded
 
     def toggle_expanded(self, index: _ANY_INDEX, expand: bool | None = None) -> None:
         """Unfold (or fold) the versions of the song at ``index``."""
         row = self.row_at(index)
         if row is None:
             return
-        gkey = song_key(row)
+        gkey = self._song_of[id(row)]
         group = self._groups[gkey]
         want = (gkey not in self._expanded) if expand is None else expand
         if len(group) < 2 or want == (gkey in self._expanded):
@@ -312,7 +294,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
             return list(self._heads)
         flat: list[MediaRow] = []
         for head in self._heads:
-            gkey = song_key(head)
+            gkey = self._song_of[id(head)]
             flat.extend(self._groups[gkey] if gkey in self._expanded else (head,))
         return flat
 

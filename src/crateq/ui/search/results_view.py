@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
 
 ROW_HEIGHT = 34
-_LAYOUT_VERSION = 2  # 2: narrower defaults, so app mode fits 1280 px
+_LAYOUT_VERSION = 3  # 2: narrower defaults, so app mode fits 1280 px; 3: "▸ 12" fits
 
 
 class ResultsView(QTableView):
@@ -31,6 +31,7 @@ class ResultsView(QTableView):
 
     preview_requested = Signal(object)  # MediaRow
     download_requested = Signal(list)  # [MediaRow]
+    grab_best_requested = Signal(list)  # [MediaRow]: every version of the current song
     queue_requested = Signal(object)  # MediaRow
     search_artist_requested = Signal(str)
     reveal_requested = Signal(object)  # MediaRow
@@ -160,7 +161,10 @@ class ResultsView(QTableView):
         if key == Qt.Key.Key_Space and row is not None:
             self.preview_requested.emit(row)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.download_requested.emit(self.selected_rows())
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier and row is not None:
+                self.grab_best_requested.emit(self.results.versions_of(row))
+            else:
+                self.download_requested.emit(self.selected_rows())
         elif key == Qt.Key.Key_Q and row is not None and not event.modifiers():
             self.queue_requested.emit(row)
         elif key == Qt.Key.Key_Right and row is not None:
@@ -178,6 +182,9 @@ class ResultsView(QTableView):
         menu = QMenu(self)
         menu.addAction("Download\tEnter").triggered.connect(
             lambda: self.download_requested.emit(self.selected_rows())
+        )
+        menu.addAction("Grab best version\tShift+Enter").triggered.connect(
+            lambda: self.grab_best_requested.emit(self.results.versions_of(row))
         )
         queue_text = "Remove from queue\tQ" if row.queue_id else "Add to queue\tQ"
         menu.addAction(queue_text).triggered.connect(lambda: self.queue_requested.emit(row))

@@ -4,31 +4,30 @@ Threads and loops. The GUI thread runs Qt's event loop as the asyncio loop (qasy
 app has one main loop and Qt-side code may schedule coroutines on it. The core — searches,
 queue calls, look-up lists — runs on a second asyncio loop in a worker thread, owned by the
 composition root (``crateq.services.Services``, built once here and handed to every
-feature); results come back as Qt signals, which Qt queues into the GUI thread. Two
-reasons: httpx on the Qt loop freezes the window for long stretches (DESIGN.md), and tests
-stay simple and robust: pytest-qt's ``qtbot.waitUntil`` / ``waitSignal`` spin the Qt loop,
-the core loop runs by itself, so a test drives the real widgets against the real demo pools
+feature); results come back as Qt signals, which Qt queues into the GUI thread. Two reasons:
+httpx on the Qt loop freezes the window for long stretches (DESIGN.md), and tests stay
+simple and robust: pytest-qt's ``qtbot.waitUntil`` / ``waitSignal`` spin the Qt loop, the
+core loop runs by itself, so a test drives the real widgets against the real demo pools
 without installing qasync or faking time.
 
 Start-up paints first, in Qt's own event loop. The first frame is the window with its
 toolbar, the focused search field and the status bar, in the theme's colours and font (a
 palette); the grid, the filter panel and the theme's style sheet follow at once
 (``complete_window``) and are painted in the next pass — typing already works. Both appear
-before asyncio and qasync
-are imported (the main loop above starts right after the paint; the core loop's thread on
-first use), and before the pool accounts (httpx, keyring), the range sliders (superqt), the
-preview player (QtMultimedia), the tray, the download engine and the library are loaded
-(``finish_startup``). Until then the window runs on the ``ui`` section
-of the settings file read with the stdlib (``peek_ui_settings``: theme, widget opacity); the
-full, validated settings (pydantic) replace it right after the first paint.
+before asyncio and qasync are imported (the main loop above starts right after the paint;
+the core loop's thread on first use), and before the pool accounts (httpx, keyring), the
+range sliders (superqt), the preview player (QtMultimedia), the tray, the download engine
+and the library are loaded (``finish_startup``). Until then the window runs on the ``ui``
+section of the settings file read with the stdlib (``peek_ui_settings``: theme, widget
+opacity); the full, validated settings (pydantic) replace it right after the first paint.
 
 Shutdown runs in a fixed order — stop timers and the preview, stop the download engine,
-cancel core tasks, close pool clients, stop the core loop, stop the demo servers (a
-shutdown callback of the services), remove the tray and the single-instance server, quit
-and close the qasync loop, delete the window.
+cancel core tasks, close pool clients, stop the core loop, stop the demo servers (a shutdown
+callback of the services), remove the tray and the single-instance server, quit and close
+the qasync loop, delete the window.
 
-``crateq gui --demo`` starts the demo servers on the entry side (``crateq.cli.demo_seed``) and
-hands their URLs and keys in as a ``SettingsSeed``: the GUI never imports the demo.
+``crateq gui --demo`` starts the demo servers on the entry side (``crateq.cli.demo_seed``)
+and hands their URLs and keys in as a ``SettingsSeed``: the GUI never imports the demo.
 PySide6 6.12.0 is excluded (a binding bug: tests/ui/test_ui_binding.py).
 ``CRATEQ_GUI_QUIT_AFTER_MS`` (or ``--quit-after``) quits that long after the first paint,
 which lets a test run this real exit path in a subprocess.
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
     from crateq.ui.crate.crate_feature import CrateFeature
     from crateq.ui.downloads.downloads_feature import DownloadsFeature
     from crateq.ui.search.suggest_feature import SuggestFeature
+    from crateq.ui.setprep.setprep_feature import SetPrepFeature
     from crateq.ui.shell.dialogs import AppDialogs
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ class GuiApp:
         self.crate: CrateFeature | None = None
         self.collections: CollectionsFeature | None = None
         self.suggest: SuggestFeature | None = None  # auto-complete and "did you mean"
+        self.setprep: SetPrepFeature | None = None  # the Set prep tab
         self.dialogs: AppDialogs | None = None
         self.startup_error: Exception | None = None  # a settings file that fails validation
         self.filtering = False  # the window filters the app's events (complete_window)
@@ -161,12 +162,10 @@ class GuiApp:
             self.window.preview.stop()
         if self.downloads is not None:
             self.downloads.stop()  # the download engine pauses its jobs; they resume next start
-        if self.crate is not None:
-            self.crate.shutdown()  # closes the crate client on the core loop, before it stops
-        if self.collections is not None:
-            self.collections.shutdown()  # the wish list's schedule, before the loop stops
-        if self.suggest is not None:
-            self.suggest.shutdown()
+        # the crate client, the wish list's schedule, set prep's tasks: before the loop stops
+        for feature in (self.crate, self.collections, self.suggest, self.setprep):
+            if feature is not None:
+                feature.shutdown()
         self.controller.shutdown()
         self.services.shutdown()  # core tasks, pool clients, core loop, store, demo servers
         if self.tray is not None:
@@ -247,7 +246,10 @@ def complete_window(gui: GuiApp) -> None:
 def finish_startup(gui: GuiApp) -> None:
     """The parts the first paint does not need: validated settings, preview player, range
     sliders, accounts and pools (httpx, keyring), downloads, library, crate."""
+    from crateq.ui.collections.collections_feature import CollectionsFeature
     from crateq.ui.downloads.downloads_feature import DownloadsFeature
+    from crateq.ui.search.suggest_feature import SuggestFeature
+    from crateq.ui.setprep.setprep_feature import SetPrepFeature
     from crateq.ui.shell.dialogs import AppDialogs
 
     complete_window(gui)
@@ -264,8 +266,6 @@ def finish_startup(gui: GuiApp) -> None:
         gui.dialogs.poolsChanged.connect(lambda: _pools_changed(gui))
         gui.dialogs.settingsSaved.connect(gui.downloads.apply_settings)
     if gui.suggest is None:
-        from crateq.ui.search.suggest_feature import SuggestFeature
-
         gui.suggest = SuggestFeature(gui.services, gui.window.search_bar, gui.controller)
     if gui.crate is None:  # the artist card beside the grid and the Discover tab
         try:
@@ -275,18 +275,14 @@ def finish_startup(gui: GuiApp) -> None:
         except Exception as exc:  # crate is an extra: the grid works without it
             log.warning("artist card unavailable: %s", exc, exc_info=True)
     if gui.collections is None:  # the source tree beside the grid
-        from crateq.ui.collections.collections_feature import CollectionsFeature
-
         gui.collections = CollectionsFeature(gui.services, gui.window, gui.controller)
         gui.dialogs.poolsChanged.connect(gui.collections.pools_changed)
         if gui.crate is not None:  # the card's "Add to the wish list"
-            wishes = gui.collections.controller
-            gui.crate.card.wish_requested.connect(lambda name: wishes.wish_add(artist=name))
-    # Everything built so far lives as long as the app. Out of the cyclic GC's sight, a full
-    # collection (the core thread triggers one now and then while a big search streams in)
-    # scans the rows of the result instead of the start-up objects, which would hold the GIL
-    # long enough to freeze the grid (docs/PERFORMANCE.md). Garbage is still freed by
-    # refcounting.
+            gui.crate.card.wish_requested.connect(gui.collections.controller.wish_artist)
+    if gui.setprep is None:  # the Set prep tab: tracklists dropped or pasted on the window
+        gui.setprep = SetPrepFeature(gui.services, gui.window, gui.controller)
+    # What is built so far lives as long as the app: out of the cyclic GC's sight, so a full
+    # collection mid-stream does not scan it holding the GIL (docs/PERFORMANCE.md).
     gc.freeze()
 
 

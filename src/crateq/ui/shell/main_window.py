@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
             self._wire_preview(self.preview)
         self.filters.changed.connect(self.run_search)
         self.results.download_requested.connect(c.download)
+        self.results.grab_best_requested.connect(c.grab_best)  # Shift+Enter on a song row
         self.results.queue_requested.connect(c.toggle_queue)
         self.results.search_artist_requested.connect(self.search_artist)
         self.results.reveal_requested.connect(self._reveal)

@@ -1,0 +1,1 @@
+"""The set-prep view: a tracklist matched against every pool, line by line."""
