@@ -276,14 +276,15 @@ def finish_startup(gui: GuiApp) -> None:
             log.warning("artist card unavailable: %s", exc, exc_info=True)
     if gui.collections is None:  # the source tree beside the grid
         from crateq.ui.collections.collections_feature import CollectionsFeature
+        from crateq.ui.harmonic.harmonic_feature import HarmonicFeature
 
         gui.collections = CollectionsFeature(gui.services, gui.window, gui.controller)
         gui.dialogs.poolsChanged.connect(gui.collections.pools_changed)
+        HarmonicFeature.attach(gui.services, gui.window, gui.controller, gui.downloads)  # P, M
     # Everything built so far lives as long as the app. Out of the cyclic GC's sight, a full
     # collection (the core thread triggers one now and then while a big search streams in)
     # scans the rows of the result instead of the start-up objects, which would hold the GIL
-    # long enough to freeze the grid (docs/PERFORMANCE.md). Garbage is still freed by
-    # refcounting.
+    # long enough to freeze the grid (docs/PERFORMANCE.md). Refcounting still frees garbage.
     gc.freeze()
 
 
