@@ -171,6 +171,8 @@ def test_m_on_a_pool_row_ranks_the_library_and_the_pool_results_together(
     qtbot.keyClick(gui.window.results, Qt.Key.Key_M)
     found = wait_run(gui, qtbot, run + 1)
     assert [r.key for r in found] == [in_library.key, pool_keyed.key]
+    shown = rows[in_library.key]  # shown and in the library: the pool's row, mix and all
+    assert (found[0].tool, found[0].preview) == (shown.tool, shown.preview) and shown.preview
     assert "half/double time" in found[1].match and "+1 (6B)" in found[1].match
     assert unkeyed.key not in {r.key for r in found}
     assert rows[pool_keyed.key].match == ""  # the search's own rows are left as they were

@@ -56,7 +56,9 @@ class HarmonicController(QObject):
         search = self.search
         try:
             store = search.library()
-            candidates = (library_rows(store) if store is not None else []) + pool_rows
+            # the pool rows first: a version both shown and in the library keeps the pool's
+            # row (its mix, date, preview and download token), ranked the same
+            candidates = pool_rows + (library_rows(store) if store is not None else [])
             same = _same_song(playing)
             ranked = rank(tune, (r for r in candidates if not same(r)), row_tune)
             rows = []

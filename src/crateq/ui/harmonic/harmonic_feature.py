@@ -135,7 +135,9 @@ class HarmonicFeature(QObject):
         self.playing = row.model_copy()
         tune = row_tune(row)
         figures = f" · {tune.camelot} · {tune.bpm:g} BPM" if tune else " · key unknown"
-        self.label.setText(f"▶ {_name(row)}{figures}")
+        name = self.label.fontMetrics().elidedText(_name(row), Qt.TextElideMode.ElideMiddle, 360)
+        self.label.setText(f"▶ {name}{figures}")  # the name elided: the status line keeps room
+        self.label.setToolTip(f"Playing: {_name(row)}{figures} (Shift+M: what mixes with it)")
         self.label.show()
         hint = "Shift+M shows what mixes with it" if tune else NO_KEY.format(what="its key")
         self._say(f"Playing: {_name(row)}. {hint}")
