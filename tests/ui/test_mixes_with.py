@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.download_jobs import JobSnapshot
 from crateq.ui.downloads.library_view import ENTRY_ROLE, LIBRARY_COLUMN_INDEX
 from crateq.ui.harmonic.harmonic_controller import GROUP
 from crateq.ui.harmonic.harmonic_feature import HarmonicFeature
@@ -204,3 +206,23 @@ def test_the_library_tab_selects_the_track_to_mix_with(
     found = wait_run(gui, qtbot, run + 1)
     assert [r.key for r in found] == [match.key]
     assert found[0].match == "+1 (12B), -3.0 % BPM"
+
+
+@pytest.mark.analysis
+def test_a_download_analysed_while_the_app_runs_gets_its_key_and_lufs_on_the_grid(
+    gui: GuiApp, qtbot: QtBot
+) -> None:
+    songs = five_songs(gui, qtbot)
+    row = songs[-1]
+    assert gui.downloads is not None and gui.downloads.engine is not None
+    assert cell(gui, row, "key") == "" and cell(gui, row, "lufs") == ""
+    done: list[JobSnapshot] = []
+    gui.downloads.engine.jobChanged.connect(
+        lambda job: done.append(job) if job.analysis is not None else None
+    )
+    gui.controller.download([row])
+    qtbot.waitUntil(lambda: bool(done), timeout=120_000)  # downloaded, then analysed (essentia)
+    found = done[-1].analysis
+    assert found is not None and found.camelot
+    qtbot.waitUntil(lambda: cell(gui, row, "key") == found.camelot, timeout=WAIT_MS)
+    assert cell(gui, row, "lufs") == f"{found.lufs:.1f}"
