@@ -121,12 +121,15 @@ def test_default_visibility_and_width_per_window_mode(qapp: object) -> None:
 def test_the_results_grid_default_layout_per_mode(qapp: object) -> None:
     view = ResultsView(ResultsModel())
     view.apply_default_layout("widget")
-    assert view.visible_columns() == ["versions", "state", "artist", "title", "tool", "bpm", "pool"]
+    assert view.visible_columns() == [
+        "versions", "state", "artist", "title", "tool", "bpm", "key", "pool"
+    ]  # fmt: skip
     assert view.horizontalHeader().sectionSize(2) == 136
     for mode in ("app", "fullscreen"):
         view.apply_default_layout(mode)
         shown = view.visible_columns()
         assert "genre" in shown and "date" in shown
+        assert "key" in shown and ("lufs" in shown) == (mode == "fullscreen")
         assert ("editor" in shown) == (mode == "fullscreen")  # app mode fits 1280 px
         assert not {"size", "quality", "kind"} & set(shown)
         assert view.horizontalHeader().sectionSize(2) == 150

@@ -37,6 +37,13 @@ def test_the_spec_filters_by_what_the_tags_say(spec: dict[str, object], found: b
     assert matches(TAGS, spec) is found
 
 
+def test_a_key_filter_keeps_files_analysed_in_one_of_its_keys() -> None:
+    assert matches({**TAGS, "camelot": "8A"}, {"keys": ["8A", "9A"]})
+    assert not matches({**TAGS, "camelot": "3B"}, {"keys": ["8A", "9A"]})
+    assert not matches(TAGS, {"keys": ["8A"]})  # not analysed: no key to judge
+    assert matches(TAGS, {"keys": []})
+
+
 def test_a_file_without_a_bpm_does_not_match_a_bpm_range() -> None:
     assert not matches({**TAGS, "bpm": ""}, {"bpm": "90-100"})
 

@@ -92,6 +92,10 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
 
 
+#: MediaRow fields the app fills in, never sent by a pool nor kept with a track.
+LOCAL_FIELDS = frozenset({"pool", "camelot", "measured_bpm", "lufs", "match"})
+
+
 class MediaRow(_Lenient):
     """One catalog row: a single version (mix/tool) of a song in one pool."""
 
@@ -118,8 +122,17 @@ class MediaRow(_Lenient):
     queue_id: LenientInt = Field(0, alias="queueId")
     group_id: LenientInt = Field(0, alias="groupId")
     queue_date: LenientStr = Field("", alias="queueDate")
+    # Not in pool-api.md: the musical key, for a pool that sends one ("8A", "Am").
+    # (not ``key``: the CLI's JSON rows use that name for POOL:ID)
+    musical_key: LenientStr = Field("", alias="musicalKey")
     # Not on the wire: which configured pool this row came from (set by the client).
     pool: str = ""
+    # Not on the wire: the library's analysis of this version's file (crateq.core.harmonic
+    # sets them), and why it mixes with the playing track in a "mixes with" view.
+    camelot: str = ""
+    measured_bpm: float = 0.0
+    lufs: float | None = None
+    match: str = ""
 
     @property
     def length_seconds(self) -> int | None:

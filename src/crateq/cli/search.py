@@ -56,15 +56,23 @@ if TYPE_CHECKING:
 @functools.cache
 def sort_fields() -> tuple[str, ...]:
     """What ``--sort`` accepts: the row's wire fields, in their wire spelling."""
-    from crateq.api.pool_models import MediaRow
+    from crateq.api.pool_models import LOCAL_FIELDS, MediaRow
 
     return tuple(
         sorted(
             (f.alias or name)
             for name, f in MediaRow.model_fields.items()
-            if name not in {"pool", "auth"}  # not a wire field / a per-user token
+            if name not in LOCAL_FIELDS | {"auth", "musical_key"}  # not the pool's to sort
         )
     )
+
+
+@functools.cache
+def _unsent() -> frozenset[str]:
+    """Row fields ``--json`` leaves out: the token, and the GUI's library figures."""
+    from crateq.api.pool_models import LOCAL_FIELDS
+
+    return frozenset({"auth"} | (LOCAL_FIELDS - {"pool"}))
 
 
 COLUMNS = ("Artist", "Title", "Mix", "BPM", "Genre", "Year", "Pool", "POOL:ID")
@@ -229,7 +237,7 @@ def row_json(row: MediaRow) -> dict[str, JSONValue]:
     token (``auth``), which is per user and short-lived. ``crateq search --json`` adds
     ``song``: rows with the same ``song`` are versions of one song, best version first, and
     ``library``: "version", "song" or null (crateq.core.songs.LibraryIndex.status)."""
-    data: dict[str, JSONValue] = row.model_dump(mode="json", by_alias=True, exclude={"auth"})
+    data: dict[str, JSONValue] = row.model_dump(mode="json", by_alias=True, exclude=set(_unsent()))
     data["key"] = row.key
     return data
 

@@ -50,7 +50,7 @@ def unjudged(spec: Mapping[str, object]) -> list[str]:
 
 
 def matches(tags: Mapping[str, object], spec: Mapping[str, object]) -> bool:
-    """Whether a library file's tags satisfy the spec's keywords, BPM, year and mixes."""
+    """Whether a library file's tags satisfy the spec's keywords, BPM, year, key and mixes."""
     text = " ".join(
         str(tags.get(k) or "") for k in ("artist", "title", "grouping", "genre", "editor")
     ).casefold()
@@ -64,6 +64,9 @@ def matches(tags: Mapping[str, object], spec: Mapping[str, object]) -> bool:
     if not _in_ranges(tags.get("bpm"), spec.get("bpm")):
         return False
     if not _in_ranges(str(tags.get("year") or "")[:4], spec.get("release_year")):
+        return False
+    keys = spec.get("keys")  # Camelot codes: the library's analysis of the file
+    if isinstance(keys, list | tuple) and keys and tags.get("camelot") not in keys:
         return False
     mixes = spec.get("mix")
     if isinstance(mixes, list | tuple) and mixes:

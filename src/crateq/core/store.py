@@ -513,6 +513,15 @@ class Store:
             ).fetchall()
         return {f"{r['pool']}:{r['media_id']}": r["camelot"] for r in rows}
 
+    def analysed_files(self) -> list[dict[str, Any]]:  # Any: sqlite3 row values
+        """Every file analysed without error: path, pool, media_id, camelot, bpm, lufs."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT path, pool, media_id, camelot, bpm,"
+                " json_extract(result_json, '$.lufs') AS lufs FROM analysis WHERE error = ''"
+            ).fetchall()
+        return [dict(r) for r in rows]
+
     # -- history ----------------------------------------------------------------------
     def add_history(self, pool: str, media_id: int, event: str, detail: str = "") -> None:
         with self._tx() as db:

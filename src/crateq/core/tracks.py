@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crateq.api.pool_models import MediaRow
+from crateq.api.pool_models import LOCAL_FIELDS, MediaRow
 
 FILE_PREFIX = "file:"
 #: Row fields never kept: the download token is per user and lives 15 minutes; the queue
@@ -36,7 +36,7 @@ class Track:
 
     @classmethod
     def of_row(cls, row: MediaRow, path: str = "") -> Track:
-        data = row.model_dump(mode="json", by_alias=True, exclude={"pool"})
+        data = row.model_dump(mode="json", by_alias=True, exclude=set(LOCAL_FIELDS))
         kept = {k: v for k, v in data.items() if k not in _NOT_KEPT}
         return cls(key=row.key, pool=row.pool, media_id=row.media_id, path=path, fields=kept)
 

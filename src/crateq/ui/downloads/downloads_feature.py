@@ -46,6 +46,7 @@ class DownloadsFeature:
         self.queue: QueuePanel | None = None
         self.server_queue: ServerQueuePanel | None = None
         self.notifier: DownloadNotifier | None = None
+        self.library: LibraryView | None = None
         try:
             self._start(search)
         except Exception as exc:  # downloads unavailable: searching and previews still work
@@ -67,7 +68,7 @@ class DownloadsFeature:
         )
         window.add_panel("Downloads", queue)
         window.tabs.follow(queue.model, queue)  # a strip while empty, open once jobs arrive
-        library = LibraryView(
+        library = self.library = LibraryView(
             store, window, music_folder=lambda: window.settings.downloads.folder_path()
         )
         library.notice.connect(lambda text: status.showMessage(text, 8000))

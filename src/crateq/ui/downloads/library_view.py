@@ -38,7 +38,15 @@ from PySide6.QtWidgets import (
 )
 
 from crateq.core.store import LibraryEntry, Store
-from crateq.ui.columns import BASE_ROLES, SORT_ROLE, Column, ColumnTable
+from crateq.ui.columns import (
+    BASE_ROLES,
+    CENTER,
+    RIGHT,
+    SORT_ROLE,
+    Column,
+    ColumnTable,
+    column_index,
+)
 from crateq.ui.downloads.file_drag import DragPlan, FileDragFilter
 from crateq.ui.downloads.library_export import (
     FORMATS as EXPORT_FORMATS,
@@ -83,19 +91,38 @@ def _tag(
     return get
 
 
-# Sorted by their text (the view's sort proxy reads SORT_ROLE).
+def _key_order(row: LibraryRow) -> tuple[int, int]:
+    from crateq.core.keys import camelot_order
+
+    return camelot_order(str(row.entry.tags.get("camelot") or "") or None)
+
+
+def _lufs(row: LibraryRow) -> str:
+    lufs = row.entry.tags.get("lufs")
+    return f"{lufs:.1f}" if isinstance(lufs, int | float) else ""
+
+
+def _lufs_order(row: LibraryRow) -> tuple[bool, float]:
+    lufs = row.entry.tags.get("lufs")
+    return (True, 0.0) if not isinstance(lufs, int | float) else (False, float(lufs))
+
+
+# Sorted by their text (the view's sort proxy reads SORT_ROLE), Key round the Camelot wheel.
 LIBRARY_COLUMNS: tuple[Column[LibraryRow], ...] = (
     Column("state", "", lambda r: "" if r.present else "missing", width=80),
     Column("artist", "Artist", _tag("artist"), width=200),
     Column("title", "Title", _tag("title", lambda e: e.path.stem), width=240),
     Column("mix", "Mix", _tag("grouping"), width=110),
     Column("bpm", "BPM", _tag("bpm"), width=56),
+    Column("key", "Key", _tag("camelot"), _key_order, CENTER, width=50),
+    Column("lufs", "LUFS", _lufs, _lufs_order, RIGHT, width=58),
     Column("genre", "Genre", _tag("genre"), width=110),
     Column("pool", "Pool", lambda r: r.entry.pool, width=110),
     Column("size", "Size", _size, width=80),
     Column("added", "Added", _added, width=130),
     Column("path", "File", lambda r: str(r.entry.path), width=360),
 )
+LIBRARY_COLUMN_INDEX = column_index(LIBRARY_COLUMNS)
 
 
 class LibraryModel(ColumnTable[LibraryRow]):

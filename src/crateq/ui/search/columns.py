@@ -4,8 +4,10 @@ The model answers ``data()`` and ``headerData()`` from this tuple, sorting uses 
 column's sort key, the header's context menu offers exactly these columns, and a mode's
 fresh layout shows the columns whose ``shown_in`` names it (widget mode: the slim set, with
 its own widths). App mode's set fits a 1280-pixel window beside the filter dock without
-scrolling (a Key column, once analysis adds one, has room); fullscreen adds Year, Editor,
-Length and Advisory. Adding a column is one entry.
+scrolling; fullscreen adds Year, Editor, Length and Advisory. Key (Camelot, sorted round the
+wheel: 1A, 1B, 2A, …) and LUFS come from the library's analysis of a downloaded version
+(``crateq.core.harmonic``), the key else from the pool where it sends one. Adding a column
+is one entry.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from crateq.core.harmonic import row_camelot
+from crateq.core.keys import camelot_order
 from crateq.ui.columns import (
     CENTER,
     LARGE_MODES,
@@ -93,6 +97,28 @@ def _versions_tooltip(_row: MediaRow) -> str:
 
 def _pools_tooltip(row: MediaRow) -> str:
     return f"{row.pool}; a song row names how many pools have it: unfold it (→) to see them"
+def _key_order(row: MediaRow) -> tuple[int, int]:
+    return camelot_order(row_camelot(row) or None)
+
+
+def _key_tooltip(row: MediaRow) -> str:
+    if row.match:
+        return f"Mixes with the playing track: {row.match}"
+    if row.camelot:
+        return f"{row.camelot}: measured by the library's analysis"
+    return f"{row_camelot(row)}: the pool's key" if row_camelot(row) else ""
+
+
+def _lufs(row: MediaRow) -> str:
+    return "" if row.lufs is None else f"{row.lufs:.1f}"
+
+
+def _lufs_order(row: MediaRow) -> tuple[bool, float]:
+    return (row.lufs is None, row.lufs or 0.0)  # unmeasured last
+
+
+def _lufs_tooltip(row: MediaRow) -> str:
+    return "" if row.lufs is None else f"Integrated loudness (EBU R128): {row.lufs:.1f} LUFS"
 
 
 def _no_place_badges(row: MediaRow) -> str:
@@ -117,6 +143,10 @@ RESULT_COLUMNS: tuple[Column[MediaRow], ...] = (
         placed=_song_title),
     Col("tool", "Mix", _text("tool"), _folded("tool"), width=96, widths={WIDGET: 96}),
     Col("bpm", "BPM", _number("bpm"), attrgetter("bpm"), RIGHT, 56, widths={WIDGET: 54}),
+    Col("key", "Key", row_camelot, _key_order, CENTER, 50, widths={WIDGET: 46},
+        tooltip=_key_tooltip, label="Key (Camelot)"),
+    Col("lufs", "LUFS", _lufs, _lufs_order, RIGHT, 58, _FULL, tooltip=_lufs_tooltip,
+        label="LUFS (loudness)"),
     Col("genre", "Genre", _text("genre"), _folded("genre"), width=100, shown_in=_WIDE),
     Col("release_year", "Year", _number("release_year"), attrgetter("release_year"), RIGHT, 60,
         _FULL),

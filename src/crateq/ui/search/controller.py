@@ -28,8 +28,9 @@ if TYPE_CHECKING:
         MediaRow,
         VideoQuality,
     )
+    from crateq.core.harmonic import Figures
     from crateq.core.search import SearchEvent
-    from crateq.core.store import Store
+    from crateq.core.store import LibraryEntry, Store
     from crateq.services import Services
     from crateq.ui.search.result_stream import ResultStream, SortSpec
 
@@ -49,6 +50,9 @@ class Paging:
         self.stream = stream  # the run's rows so far, grouped and sorted
         self.fetched: dict[str, int] = {}
         self.totals: dict[str, int] = {}
+        self.on_disk: set[str] = set()  # POOL:ID of the library's versions
+        self.figures: dict[tuple[str, int], Figures] = {}  # the library's analysis
+        self.keys: set[str] = set()  # the key filter: Camelot codes (none: any key)
 
     def pools_with_more(self) -> list[str]:
         return [pool for pool, total in self.totals.items() if total > self.fetched.get(pool, 0)]
@@ -125,7 +129,9 @@ class AppController(QObject):
 
     async def _search(self, run: int, spec: dict[str, object], names: list[str]) -> None:
         from crateq.core import search as core_search
+        from crateq.core.harmonic import library_figures
 
+        keys = spec.pop("keys", None)  # not the pools' filter: applied to the rows here
         try:  # a malformed filter is the user's to fix: say so on every chip, no request made
             query = core_search.query_from_filters(
                 **{k: v for k, v in spec.items() if v not in (None, "", [], ())}
@@ -137,24 +143,38 @@ class AppController(QObject):
             return
         # one query for the whole library, not one per row: per-row SQLite calls hand the
         # GIL back and forth thousands of times and starve the GUI thread
-        on_disk = self._library_keys()
-        paging = self.paging = Paging(run, query, self.stream(run))
+        entries = self._library_entries()
+        figures = library_figures(entries)
+        paging = self.paging = Paging(run, query, self.stream(run, figures))
+        paging.on_disk = {f"{entry.pool}:{entry.media_id}" for entry in entries}
+        paging.figures = figures
+        paging.keys = {str(code) for code in keys} if isinstance(keys, list | tuple) else set()
         try:
             async for event in self.services.search(query, names, limit=self.result_limit):
-                self._deliver(paging, event, on_disk)
+                self._deliver(paging, event)
         finally:
             paging.stream.flush()  # the last rows reach the grid before "finished"
             self.search_finished.emit(run)
 
-    def stream(self, run: int) -> ResultStream:
+    def stream(
+        self, run: int, figures: dict[tuple[str, int], Figures] | None = None
+    ) -> ResultStream:
         """The result stream of ``run`` (core thread): ``add`` each page's rows, ``flush`` at
-        the end; the grid receives its batches through ``results_ready``."""
+        the end; the grid receives its batches through ``results_ready``. Rows get the
+        library's analysis (key, BPM, loudness; read now unless ``figures`` are given)."""
         import asyncio
+        import functools
 
+        from crateq.core.harmonic import annotate, library_figures
         from crateq.ui.search.result_stream import ResultStream  # Qt's enums: not in frame 1
 
+        if figures is None:
+            figures = library_figures(self._library_entries())
         loop = asyncio.get_running_loop()
-        return ResultStream(run, self.result_order, self.results_ready.emit, loop.call_later)
+        prepare = functools.partial(annotate, figures=figures)
+        return ResultStream(
+            run, self.result_order, self.results_ready.emit, loop.call_later, prepare=prepare
+        )
 
     # -- paging (the grid asks through canFetchMore / fetchMore) ------------------------------
     def has_more(self) -> bool:
@@ -176,14 +196,13 @@ class AppController(QObject):
         import asyncio
 
         clients = self.services.pool_clients()
-        on_disk = self._library_keys()
         size = paging.query.size
 
         async def one(pool: str) -> None:
             before = paging.fetched.get(pool, 0)
             query = paging.query.model_copy(update={"page": before // size + 1})
             async for event in self.services.search(query, [pool], limit=self.result_limit):
-                self._deliver(paging, event, on_disk)
+                self._deliver(paging, event)
             if paging.fetched.get(pool, 0) == before:
                 paging.totals.pop(pool, None)  # nothing new (rows filtered out): stop asking
 
@@ -193,14 +212,14 @@ class AppController(QObject):
             paging.stream.flush()
             self.more_finished.emit(paging.run)
 
-    def _deliver(self, paging: Paging, event: SearchEvent, on_disk: set[str]) -> None:
+    def _deliver(self, paging: Paging, event: SearchEvent) -> None:
         from crateq.core import search as core_search
 
-        run, pool = paging.run, event.pool
+        run, pool, on_disk = paging.run, event.pool, paging.on_disk
         if isinstance(event, core_search.PoolRows):
             paging.fetched[pool] = paging.fetched.get(pool, 0) + len(event.rows)
             paging.totals[pool] = event.total
-            paging.stream.add(self._visible(event.rows))
+            paging.stream.add(self._with_key(paging, self._visible(event.rows)))
             self.services.suggestions.remember(event.rows)  # auto-complete (core.suggest)
             found = [row.key for row in event.rows if row.key in on_disk] if on_disk else []
             if found:
@@ -229,12 +248,21 @@ class AppController(QObject):
             log.warning("the bin could not be read; showing every row", exc_info=True)
             return list(rows)
 
-    def _library_keys(self) -> set[str]:
-        """``POOL:ID`` of every library entry (core thread; empty without a library)."""
+    @staticmethod
+    def _with_key(paging: Paging, rows: list[MediaRow]) -> list[MediaRow]:
+        """With a key filter, only the rows in a wanted key (the library's analysis, else
+        the pool's key): like ``crateq search --key``."""
+        if not paging.keys:
+            return rows
+        from crateq.core.harmonic import annotate, row_camelot
+
+        annotate(rows, paging.figures)
+        return [row for row in rows if row_camelot(row) in paging.keys]
+
+    def _library_entries(self) -> list[LibraryEntry]:
+        """Every library entry (core thread; empty without a library)."""
         library = self.library()
-        if library is None:
-            return set()
-        return {f"{entry.pool}:{entry.media_id}" for entry in library.library()}
+        return [] if library is None else library.library()
 
     # -- look-up lists -------------------------------------------------------------------------
     def load_lookups(self) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -54,6 +55,7 @@ class QuerySpec(TypedDict, total=False):
     advisory: str  # "Clean" or "Dirty"
     media: str  # "audio" or "video"
     days: int
+    keys: list[str]  # Camelot codes ("8A"): not a pool filter, the rows are kept by key
 
 
 class LookupLists(Protocol):
@@ -202,6 +204,57 @@ class RangeFilter(QWidget):
             self.changed.emit()
 
 
+class KeyFilter(QWidget):
+    """Musical keys as the CLI's ``--key`` takes them ("8A, 9A", "Am" or "1m"); a part that
+    is no key is named under the field and the filter keeps its last good value."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("any key: 8A, 9A or Am")
+        self.field.setClearButtonEnabled(True)
+        self.field.setToolTip(
+            "Camelot codes (8A), key names (Am, F# major) or Open Key (1m), comma-separated."
+            " Keys come from the library's analysis, or from a pool that sends them."
+        )
+        self.error = QLabel(self)
+        self.error.setObjectName("filterError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #ff8080;")
+        self.error.hide()
+        self.codes: list[str] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.field)
+        layout.addWidget(self.error)
+        self.field.editingFinished.connect(self._edited)
+        self.field.textChanged.connect(lambda text: self._edited() if not text else None)
+
+    def _edited(self) -> None:
+        from crateq.core.keys import camelot_order, parse_key_filter
+
+        try:
+            codes = sorted(parse_key_filter(self.field.text()), key=camelot_order)
+        except ValueError as exc:
+            self.error.setText(f"{exc}.")
+            self.error.show()
+            return
+        self.error.hide()
+        if codes != self.codes:
+            self.codes = codes
+            self.changed.emit()
+
+    def set_codes(self, codes: Sequence[str]) -> None:
+        self.codes = [str(code) for code in codes]
+        was_blocked = self.field.blockSignals(True)
+        self.field.setText(", ".join(self.codes))
+        self.field.blockSignals(was_blocked)
+        self.error.hide()
+
+
 class FiltersPanel(QWidget):
     """All filters; emits ``changed`` whenever the resulting spec changes."""
 
@@ -227,12 +280,14 @@ class FiltersPanel(QWidget):
         self.days.setSpecialValueText("any time")
         self.days.setSuffix(" days")
         self.days.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        self.keys = KeyFilter(self)
 
         form = QFormLayout()  # labels over their fields: the panel fits a narrow dock
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         form.addRow("Pools", self.pools)
         form.addRow("BPM", self.bpm)
+        form.addRow("Key", self.keys)
         form.addRow("Year", self.year)
         form.addRow("Genres", self.genres)
         form.addRow("Categories", self.categories)
@@ -253,6 +308,7 @@ class FiltersPanel(QWidget):
             lst.itemChanged.connect(lambda _item: self.changed.emit())
         self.bpm.changed.connect(self.changed)
         self.year.changed.connect(self.changed)
+        self.keys.changed.connect(self.changed)
         self.editor.editingFinished.connect(self.changed)
         self.advisory.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.media.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -303,6 +359,8 @@ class FiltersPanel(QWidget):
             spec["media"] = self.media.currentText().lower()
         if days := self.days.value():
             spec["days"] = days
+        if keys := self.keys.codes:
+            spec["keys"] = list(keys)
         return spec
 
     def set_spec(self, spec: QuerySpec) -> None:
@@ -320,6 +378,7 @@ class FiltersPanel(QWidget):
             media = {"audio": 1, "video": 2}.get(spec.get("media") or "", 0)
             self.media.setCurrentIndex(media)
             self.days.setValue(int(spec.get("days") or 0))
+            self.keys.set_codes(spec.get("keys", []))
         finally:
             self.blockSignals(was_blocked)
         self.changed.emit()

@@ -159,8 +159,10 @@ class ResultStream:
         order: Callable[[], SortSpec],
         emit: Callable[[ResultBatch], None],
         schedule: Callable[[float, Callable[[], None]], object] | None = None,
+        prepare: Callable[[Sequence[MediaRow]], None] | None = None,
     ) -> None:
         self.run = run
+        self._prepare = prepare  # fills in what the pools do not send (library figures)
         self._order = order
         self._emit = emit
         self._schedule = schedule  # the loop's call_later, for a batch held back a frame
@@ -179,6 +181,8 @@ class ResultStream:
 
     def add(self, rows: Sequence[MediaRow]) -> None:
         """Group a page into songs; hand a batch on now, or within a frame."""
+        if self._prepare is not None:
+            self._prepare(rows)
         self._group(rows)
         if not self._changed:
             return

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from crateq.api.pool_models import MediaRow
 
 ROW_HEIGHT = 34
-_LAYOUT_VERSION = 3  # 2: narrower defaults, so app mode fits 1280 px; 3: "▸ 12" fits
+_LAYOUT_VERSION = 4  # 2: narrower defaults, so app mode fits 1280 px; 3: "▸ 12" fits; 4: Key, LUFS
 
 
 class ResultsView(QTableView):

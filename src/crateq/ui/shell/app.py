@@ -248,6 +248,7 @@ def finish_startup(gui: GuiApp) -> None:
     sliders, accounts and pools (httpx, keyring), downloads, library, crate."""
     from crateq.ui.collections.collections_feature import CollectionsFeature
     from crateq.ui.downloads.downloads_feature import DownloadsFeature
+    from crateq.ui.harmonic.harmonic_feature import HarmonicFeature
     from crateq.ui.search.suggest_feature import SuggestFeature
     from crateq.ui.setprep.setprep_feature import SetPrepFeature
     from crateq.ui.shell.dialogs import AppDialogs
@@ -279,6 +280,7 @@ def finish_startup(gui: GuiApp) -> None:
         gui.dialogs.poolsChanged.connect(gui.collections.pools_changed)
         if gui.crate is not None:  # the card's "Add to the wish list"
             gui.crate.card.wish_requested.connect(gui.collections.controller.wish_artist)
+        HarmonicFeature.attach(gui.services, gui.window, gui.controller, gui.downloads)  # P, M
     if gui.setprep is None:  # the Set prep tab: tracklists dropped or pasted on the window
         gui.setprep = SetPrepFeature(gui.services, gui.window, gui.controller)
     # What is built so far lives as long as the app: out of the cyclic GC's sight, so a full
