@@ -143,7 +143,7 @@ RESULT_COLUMNS: tuple[Column[MediaRow], ...] = (
         placed=_song_title),
     Col("tool", "Mix", _text("tool"), _folded("tool"), width=96, widths={WIDGET: 96}),
     Col("bpm", "BPM", _number("bpm"), attrgetter("bpm"), RIGHT, 56, widths={WIDGET: 54}),
-    Col("key", "Key", row_camelot, _key_order, CENTER, 50, widths={WIDGET: 46},
+    Col("key", "Key", row_camelot, _key_order, CENTER, 44, widths={WIDGET: 44},
         tooltip=_key_tooltip, label="Key (Camelot)"),
     Col("lufs", "LUFS", _lufs, _lufs_order, RIGHT, 58, _FULL, tooltip=_lufs_tooltip,
         label="LUFS (loudness)"),
