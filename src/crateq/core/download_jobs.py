@@ -22,6 +22,14 @@ from crateq.core.download_transfer import TransferState
 log = logging.getLogger(__name__)
 
 
+def stored_row_json(row: MediaRow) -> str:
+    """A job's row as the store keeps it: without ``auth``, the per-user download token,
+    which is a secret (it fetches the file) and short-lived anyway. A job read back from the
+    store has an empty ``auth``; the runner asks the pool for a fresh row before its
+    transfer."""
+    return row.model_dump_json(by_alias=True, exclude={"auth"})
+
+
 class JobState(StrEnum):
     QUEUED = "queued"
     CONNECTING = "connecting"
@@ -120,6 +128,7 @@ class DownloadJob:
     # engine internals
     stop: threading.Event = field(default_factory=threading.Event)
     user_paused: bool = False
+    restored: bool = False  # read back from the store: its row carries no download token
     _sample: tuple[float, int] = (0.0, 0)
 
     @property

@@ -32,8 +32,15 @@ from crateq.api.errors import (
     PoolUnavailable,
 )
 from crateq.api.pool_models import MediaRow
-from crateq.core.download_jobs import DownloadJob, JobState
-from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
+from crateq.core.download_jobs import DownloadJob, JobState, stored_row_json
+from crateq.core.download_transfer import (
+    TransferResult,
+    TransferState,
+    Writer,
+    complete_part,
+    part_offset,
+    transfer,
+)
 from crateq.core.download_verify import in_order, verify, verify_media
 from crateq.core.errors import (
     AlreadyHave,
@@ -120,7 +127,8 @@ class JobRunner:
             return self._fail(job, f"No pool named {job.row.pool!r} is configured any more.")
         policy = self.retry_policy
         failures = fresh = 0
-        relogged = need_row = need_login = False
+        relogged = need_login = False
+        need_row = _needs_token(job)
         while True:
             await self._settle(job.id)
             job.stop = threading.Event()
@@ -133,8 +141,7 @@ class JobRunner:
                 if need_row:  # after "Download token expired.": a fresh row, fresh ``auth``
                     job.row = await self._fresh(source, job.row)
                     need_row = False
-                    row_json = job.row.model_dump_json(by_alias=True)
-                    self.store.update_job(job.id, row_json=row_json)
+                    self.store.update_job(job.id, row_json=stored_row_json(job.row))
                 result = await self._transfer(job, source)
                 self._set(job, JobState.VERIFYING, "")
                 tags = TagValues.from_row(job.row)
@@ -367,3 +374,11 @@ def _commit_file(part: Path, final: Path) -> None:
 def _sentence(exc: BaseException) -> str:
     text = str(exc).strip()
     return text if text else exc.__class__.__name__
+
+
+def _needs_token(job: DownloadJob) -> bool:
+    """A job read back from the store has no download token (the store keeps none): it
+    asks the pool for a fresh row first, unless its part already holds the whole file."""
+    if not job.restored or job.row.auth:
+        return False
+    return not complete_part(part_offset(job.part_path, job.transfer), job.transfer)
