@@ -29,7 +29,7 @@ from crateq.demo.auth import DemoAccount, TokenAuthority
 from crateq.demo.cluster import DemoCluster
 from crateq.demo.crate_app import CrateDemoControl, create_app
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 SRC = TESTS.parent / "src"
 USERNAME = "selector"
 PASSWORD = "Pw-7tQ9zK2mVx4rLp8s"  # the account's password: must never be written down
