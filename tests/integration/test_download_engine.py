@@ -49,7 +49,11 @@ class DemoSource:
         raise AssertionError("not expected in these tests")
 
     async def fresh_row(self, row: MediaRow) -> MediaRow:
-        raise AssertionError("not expected in these tests")
+        """The row with a fresh ``auth`` (a job read back from the store has none)."""
+        params = {"groupId": row.group_id, "size": 100}
+        found = [r for r in self.rows(100, **params) if r.media_id == row.media_id]
+        assert found, f"the pool no longer lists {row.key}"
+        return found[0]
 
     def rows(self, count: int, **params: Any) -> list[MediaRow]:
         page = self.client.get("api/Content/Media", params={"size": count, **params}).json()

@@ -23,8 +23,6 @@ from pathlib import Path
 
 import pytest
 from crash_support import USER, Track, check_downloads, clear_queues, database, queue_tracks
-from file_keyring import ENV as KEYRING_ENV
-from file_keyring import FileKeyring
 from pytestqt.qtbot import QtBot
 
 import reliability_log
@@ -33,6 +31,8 @@ from crateq.core.download_jobs import JobSnapshot, JobState
 from crateq.core.tagging import ID3_RESERVE
 from crateq.demo.cluster import DemoCluster
 from crateq.ui.shell.app import build
+from file_keyring import ENV as KEYRING_ENV
+from file_keyring import FileKeyring
 
 HERE = Path(__file__).resolve().parent
 GUI = [sys.executable, "-c", "from crateq.launch import main; main()", "gui"]
@@ -76,7 +76,7 @@ def _gui_env(home: Path, ring: FileKeyring) -> dict[str, str]:
     env.pop("CRATEQ_CRASH_AT", None)
     env["PYTHON_KEYRING_BACKEND"] = "file_keyring.FileKeyring"
     env[KEYRING_ENV] = str(ring.path)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), str(HERE)]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), str(HERE.parent)]))
     return env
 
 

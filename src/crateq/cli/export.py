@@ -87,15 +87,20 @@ def command(
             "format": fmt,
             "tracks": result.tracks,
             "written": [str(p) for p in result.written],
-            "skipped": [str(p) for p in result.skipped],
+            "skipped": [_shown(p) for p in result.skipped],
         }
         print_json(summary)
         return
     for path in result.written:
         click.echo(f"Wrote {path}")
     for path in result.skipped:
-        click.echo(f"Left out (its path cannot be written in M3U): {path}", err=True)
+        click.echo(f"Left out (its path cannot be written in {fmt}): {_shown(path)}", err=True)
     click.echo(f"{result.tracks} track(s) exported.")
+
+
+def _shown(path: Path) -> str:
+    """A path for the terminal or JSON: bytes that are no UTF-8 shown as U+FFFD."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _saved_spec(saved: str) -> tuple[str, dict[str, object]]:

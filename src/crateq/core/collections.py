@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from crateq.api.pool_models import MediaRow
+from crateq.core.errors import CollectionError
 from crateq.core.store import Store
 from crateq.core.tracks import Track, library_path_sql, track_from_db
 
@@ -74,8 +75,18 @@ class Collections:
         return Track(key, pool, media_id)
 
     def track_for_file(self, path: Path) -> Track:
-        """A local file: the pool track it came from when the library knows it."""
+        """A local file: the pool track it came from when the library knows it. A file
+        name that is no UTF-8 (Linux allows any bytes) cannot be kept in the store's text:
+        CollectionError says so and names the file."""
         resolved = path.expanduser().resolve()
+        try:
+            str(resolved).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = str(resolved).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise CollectionError(
+                f"The name of {shown} is not UTF-8 text, so CrateQ cannot list it.",
+                hint="Rename the file (any name your system shows correctly works).",
+            ) from None
         with self.store.connection() as db:
             found = db.execute(
                 "SELECT pool, media_id FROM library WHERE path = ?", (str(resolved),)

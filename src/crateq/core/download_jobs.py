@@ -17,10 +17,18 @@ from typing import Literal
 
 from crateq.api.pool_models import MediaRow
 from crateq.core.analysis import Analysis
-from crateq.core.download_transfer import TransferState
+from crateq.core.download_transfer import TransferState, complete_part, part_offset
 
 log = logging.getLogger(__name__)
 DISK_FULL = "The disk is full:"  # how the reason of a job paused for lack of room begins
+
+
+def stored_row_json(row: MediaRow) -> str:
+    """A job's row as the store keeps it: without ``auth``, the per-user download token,
+    which is a secret (it fetches the file) and short-lived anyway. A job read back from the
+    store has an empty ``auth``; the runner asks the pool for a fresh row before its
+    transfer."""
+    return row.model_dump_json(by_alias=True, exclude={"auth"})
 
 
 class JobState(StrEnum):
@@ -126,6 +134,7 @@ class DownloadJob:
     # engine internals
     stop: threading.Event = field(default_factory=threading.Event)
     user_paused: bool = False
+    restored: bool = False  # read back from the store: its row carries no download token
     _sample: tuple[float, int] = (0.0, 0)
 
     @property
@@ -135,6 +144,14 @@ class DownloadJob:
     @property
     def part_path(self) -> Path | None:
         return self.path.with_name(self.path.name + ".part") if self.path else None
+
+    @property
+    def needs_token(self) -> bool:
+        """Read back from the store, the job has no download token (the store keeps none):
+        it asks the pool for a fresh row first, unless its part already holds the file."""
+        if not self.restored or self.row.auth:
+            return False
+        return not complete_part(part_offset(self.part_path, self.transfer), self.transfer)
 
     @property
     def eta(self) -> float | None:

@@ -36,7 +36,7 @@ from crateq.api.errors import (
 from crateq.api.pool_models import MediaRow
 from crateq.core.crashpoints import reach
 from crateq.core.download_io import commit_file
-from crateq.core.download_jobs import DISK_FULL, DownloadJob, JobState
+from crateq.core.download_jobs import DISK_FULL, DownloadJob, JobState, stored_row_json
 from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
 from crateq.core.download_verify import in_order, verify, verify_media
 from crateq.core.errors import (
@@ -137,7 +137,8 @@ class JobRunner:
             return self._adopt(job)  # saved before the store could record it (full, locked)
         policy = self.retry_policy
         failures = fresh = 0
-        relogged = need_row = need_login = False
+        relogged = need_login = False
+        need_row = job.needs_token
         while True:
             await self._settle(job.id)
             job.stop = threading.Event()
@@ -150,8 +151,7 @@ class JobRunner:
                 if need_row:  # after "Download token expired.": a fresh row, fresh ``auth``
                     job.row = await self._fresh(source, job.row)
                     need_row = False
-                    row_json = job.row.model_dump_json(by_alias=True)
-                    self.store.update_job(job.id, row_json=row_json)
+                    self.store.update_job(job.id, row_json=stored_row_json(job.row))
                 result = await self._transfer(job, source)
                 self._set(job, JobState.VERIFYING, "")
                 tags = TagValues.from_row(job.row)

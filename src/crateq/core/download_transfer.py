@@ -111,11 +111,9 @@ def transfer(
     samples it; no I/O per chunk).
     ``state`` is updated in place with what the server said, so a restart can compare.
     """
-    offset = 0
-    if part is not None and part.exists():
-        offset = max(0, part.stat().st_size - state.reserve)
-        if offset and offset == state.total and sha256_etag(state.etag):
-            return _already_complete(part, offset, state)  # crashed after the last byte
+    offset = part_offset(part, state)
+    if part is not None and complete_part(offset, state):
+        return _already_complete(part, offset, state)  # crashed after the last byte
     request_headers = dict(headers)
     if offset:
         request_headers["Range"] = f"bytes={offset}-"
@@ -148,6 +146,19 @@ def transfer(
         if part is not None:
             part.unlink(missing_ok=True)
         raise RestartTransfer("the server refused to resume") from exc
+
+
+def part_offset(part: Path | None, state: TransferState) -> int:
+    """How many of the file's bytes the part holds (its size less the tag reserve)."""
+    if part is None or not part.exists():
+        return 0
+    return max(0, part.stat().st_size - state.reserve)
+
+
+def complete_part(offset: int, state: TransferState) -> bool:
+    """True when the part already holds every byte and the ETag's SHA-256 can prove it,
+    so no request is needed (a crash after the last byte)."""
+    return bool(offset) and offset == state.total and sha256_etag(state.etag) is not None
 
 
 def _already_complete(part: Path, size: int, state: TransferState) -> TransferResult:

@@ -47,6 +47,7 @@ from crateq.core.download_jobs import (
     JobEvent,
     JobSnapshot,
     JobState,
+    stored_row_json,
 )
 from crateq.core.download_jobs import Listener as Listener
 from crateq.core.download_runner import DownloadSource, RetryPolicy
@@ -140,6 +141,7 @@ class DownloadEngine(AnalysisStep):
                 path=Path(rec["path"]) if rec["path"] else None,
                 transfer=_transfer_state(rec["transfer_json"]),
                 verified=tuple(filter(None, (rec["verified"] or "").split(","))),
+                restored=True,
             )
             part = job.part_path
             on_disk = part.stat().st_size if part and part.exists() else 0
@@ -175,7 +177,7 @@ class DownloadEngine(AnalysisStep):
             self._emit("added", job)
             return job.snapshot()
         job_id, priority = self.store.add_job_with_priority(
-            row.pool, row.media_id, row.model_dump_json(by_alias=True), str(root), force=force
+            row.pool, row.media_id, stored_row_json(row), str(root), force=force
         )
         job = DownloadJob(id=job_id, row=row, dest=root, priority=priority, force=force)
         self._index(job)
@@ -386,7 +388,7 @@ class DownloadEngine(AnalysisStep):
                 state=str(job.state),
                 reason=job.reason,
                 path=str(job.path) if job.path else "",
-                row_json=job.row.model_dump_json(by_alias=True),
+                row_json=stored_row_json(job.row),
                 auto_resume=int(not job.user_paused),
                 verified=",".join(job.verified),
             )

@@ -66,7 +66,7 @@ FORMATS = ("m3u", "rekordbox", "serato")
 class ExportResult:
     written: list[Path]
     tracks: int
-    skipped: list[Path]  # files a format could not name (an M3U path with a line break)
+    skipped: list[Path]  # files a format cannot name (a line break in M3U, no UTF-8 name)
 
 
 def export_playlist(
@@ -88,7 +88,8 @@ def export_playlist(
             export_rekordbox.export_rekordbox(playlist, out, force=force), count, []
         )
     if fmt == "serato":
-        return ExportResult(export_serato.export_serato(playlist, out, force=force), count, [])
+        written = export_serato.export_serato(playlist, out, force=force)
+        return ExportResult(written, count, export_serato.unnameable(playlist))
     raise ExportError(f"Unknown export format {fmt!r} (one of {', '.join(FORMATS)}).")
 
 

@@ -31,6 +31,7 @@ from crateq.core.tagging import read_tags
 DEFAULT_PLAYLIST = "CrateQ"
 NOT_OURS = "not_ours"  # ExportError.code: a file CrateQ did not write is in the way
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # os.fsdecode's stand-ins for non-UTF-8 bytes
 
 
 @dataclass(frozen=True)
@@ -73,17 +74,34 @@ class Playlist:
             yield from child.walk(names)
 
     def all_tracks(self) -> list[ExportTrack]:
-        """The tracks of this playlist and its children, each file once, in order."""
+        """The tracks of this playlist and its children, each file once (however its path
+        is spelled), in order."""
         seen: dict[Path, ExportTrack] = {}
         for _, playlist in self.walk():
             for track in playlist.tracks:
-                seen.setdefault(track.path, track)
+                seen.setdefault(export_path(track.path), track)  # one file, one entry
         return list(seen.values())
 
 
 def clean_text(text: str) -> str:
-    """Untrusted text for one line of a playlist: control characters become a space."""
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", str(text))).strip()
+    """Untrusted text for one line of a playlist: control characters become a space, and
+    the undecodable bytes of a non-UTF-8 file name (lone surrogates) become U+FFFD, which
+    UTF-8 and UTF-16 can hold."""
+    text = _SURROGATE.sub("\ufffd", str(text))
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
+
+
+def export_path(path: Path) -> Path:
+    """The absolute path an export names for ``path``; ``..`` parts are resolved the way
+    the OS opens the file (symlinks followed), since DJ software may not resolve them."""
+    absolute = path.absolute()
+    return absolute.resolve() if ".." in absolute.parts else absolute
+
+
+def unicode_name(path: Path) -> bool:
+    """False for a file name whose bytes are no UTF-8 (Linux allows any bytes): M3U8 and
+    Serato's UTF-16 crates cannot name such a file; rekordbox's percent-encoded URL can."""
+    return _SURROGATE.search(str(path)) is None
 
 
 def playlist_file_name(

@@ -3,7 +3,8 @@
 UTF-8 without a byte-order mark, one file per playlist: ``<Name>.m3u8`` and, for nested
 playlists, ``<Parent> - <Child>.m3u8`` next to it. Paths are absolute, or relative to the
 playlist's folder (``relative``: the folder and its music can then move together). A path
-holding a line break cannot be written in M3U and is left out (it is reported).
+holding a line break, or a file name that is no UTF-8, cannot be written in M3U8 and is left
+out (it is reported).
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from crateq.core.export_base import Output, Playlist, clean_text, playlist_file_name, write_outputs
+from crateq.core.export_base import (
+    Output,
+    Playlist,
+    clean_text,
+    export_path,
+    playlist_file_name,
+    unicode_name,
+    write_outputs,
+)
 
 SUFFIXES = (".m3u8", ".m3u")
 
@@ -28,13 +37,14 @@ def render(playlist: Playlist, folder: Path, *, relative: bool = False) -> tuple
     lines = ["#EXTM3U", f"#PLAYLIST:{clean_text(playlist.name)}"]
     skipped = []
     for track in playlist.tracks:
-        location = str(track.path)
+        path = export_path(track.path)
+        location = str(path)
         if relative:
             try:
-                location = os.path.relpath(track.path, folder)
+                location = os.path.relpath(path, folder.absolute())
             except ValueError:  # another drive (Windows): only an absolute path works
-                location = str(track.path)
-        if "\n" in location or "\r" in location:
+                location = str(path)
+        if "\n" in location or "\r" in location or not unicode_name(path):
             skipped.append(track.path)
             continue
         lines.append(f"#EXTINF:{track.duration or -1},{track.display}")

@@ -12,12 +12,20 @@ Control characters, which XML 1.0 cannot hold, become spaces.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import urllib.parse
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from crateq import __version__
-from crateq.core.export_base import ExportTrack, Output, Playlist, clean_text, write_outputs
+from crateq.core.export_base import (
+    ExportTrack,
+    Output,
+    Playlist,
+    clean_text,
+    export_path,
+    write_outputs,
+)
 
 DEFAULT_FILE = "crateq-rekordbox.xml"
 _KINDS = {
@@ -35,9 +43,10 @@ _KINDS = {
 
 
 def location_url(path: Path) -> str:
-    """``file://localhost/`` + the absolute path, percent-encoded (drive letters kept)."""
-    text = path.absolute().as_posix()
-    return "file://localhost/" + urllib.parse.quote(text.lstrip("/"), safe="/:")
+    """``file://localhost/`` + the absolute path, percent-encoded (drive letters kept). The
+    path's own bytes are encoded, so a file name that is no UTF-8 is still named exactly."""
+    text = export_path(path).as_posix().lstrip("/")
+    return "file://localhost/" + urllib.parse.quote(os.fsencode(text), safe="/:")
 
 
 def _track_attributes(track_id: int, track: ExportTrack) -> dict[str, str]:
@@ -70,7 +79,7 @@ def _add_node(parent: ET.Element, playlist: Playlist, ids: dict[Path, int]) -> N
             _add_node(folder, child, ids)
         folder.set("Count", str(len(folder)))
         return
-    keys = list(dict.fromkeys(ids[t.path] for t in playlist.tracks))
+    keys = list(dict.fromkeys(ids[export_path(t.path)] for t in playlist.tracks))
     node = ET.SubElement(parent, "NODE", Name=name, Type="1", KeyType="0", Entries=str(len(keys)))
     for key in keys:
         ET.SubElement(node, "TRACK", Key=str(key))
@@ -82,9 +91,9 @@ def render(playlist: Playlist) -> bytes:
     ET.SubElement(root, "PRODUCT", Name="CrateQ", Version=__version__, Company="CrateQ")
     tracks = playlist.all_tracks()
     collection = ET.SubElement(root, "COLLECTION", Entries=str(len(tracks)))
-    ids = {track.path: number for number, track in enumerate(tracks, start=1)}
+    ids = {export_path(t.path): number for number, t in enumerate(tracks, start=1)}
     for track in tracks:
-        ET.SubElement(collection, "TRACK", _track_attributes(ids[track.path], track))
+        ET.SubElement(collection, "TRACK", _track_attributes(ids[export_path(track.path)], track))
     playlists = ET.SubElement(root, "PLAYLISTS")
     top = ET.SubElement(playlists, "NODE", Type="0", Name="ROOT", Count="1")
     _add_node(top, playlist, ids)

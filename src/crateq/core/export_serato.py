@@ -3,7 +3,8 @@
 The format is a list of fields, each a 4-byte ASCII tag, a big-endian u32 length and the
 data; text is UTF-16-BE. ``vrsn`` comes first, then the columns Serato shows, then one
 ``otrk`` per track holding a ``ptrk``: the file's path relative to the root of the volume
-it is on, without a leading ``/`` (how Serato itself names tracks). Written here rather than
+it is on, without a leading ``/`` (how Serato itself names tracks); a file whose name is no
+UTF-8 cannot be named in UTF-16 and is left out (reported). Written here rather than
 with serato-tools, whose 2.4.0 fails to save a new crate; the tests read crates back with it.
 """
 
@@ -13,7 +14,14 @@ import os
 import struct
 from pathlib import Path
 
-from crateq.core.export_base import Output, Playlist, playlist_file_name, write_outputs
+from crateq.core.export_base import (
+    Output,
+    Playlist,
+    export_path,
+    playlist_file_name,
+    unicode_name,
+    write_outputs,
+)
 
 VERSION = "1.0/Serato ScratchLive Crate"
 COLUMNS = ("song", "artist", "bpm", "key", "genre", "length", "comment", "added")
@@ -38,7 +46,7 @@ def volume_root(path: Path) -> Path:
 
 def track_name(path: Path) -> str:
     """The path Serato stores: relative to the file's volume, ``/`` separated."""
-    absolute = path.absolute()
+    absolute = export_path(path)
     relative = absolute.relative_to(volume_root(absolute))
     return relative.as_posix().lstrip("/")
 
@@ -48,9 +56,14 @@ def render(playlist: Playlist) -> bytes:
     parts = [_text("vrsn", VERSION)]
     for column in COLUMNS:
         parts.append(_field("ovct", _text("tvcn", column) + _text("tvcw", "0")))
-    names = dict.fromkeys(track_name(t.path) for t in playlist.tracks)
+    names = dict.fromkeys(track_name(t.path) for t in playlist.tracks if unicode_name(t.path))
     parts += [_field("otrk", _text("ptrk", name)) for name in names]
     return b"".join(parts)
+
+
+def unnameable(playlist: Playlist) -> list[Path]:
+    """The files a crate cannot name (no UTF-8 name, so no UTF-16 either): left out."""
+    return [t.path for t in playlist.all_tracks() if not unicode_name(t.path)]
 
 
 def crate_folder(root: Path) -> Path:

@@ -49,8 +49,9 @@ def _xml_root(text: str) -> Element:
 
 
 def _from_track(track: Element, number: int) -> TrackLine:
-    artist = (track.get("Artist") or "").strip()[:MAX_LINE]
-    title = (track.get("Name") or "").strip()[:MAX_LINE]
+    # one line each: an attribute may hold &#10; (a line break in the DJ's tag)
+    artist = " ".join((track.get("Artist") or "").split())[:MAX_LINE]
+    title = " ".join((track.get("Name") or "").split())[:MAX_LINE]
     location = track.get("Location") or ""
     if artist and title:
         return TrackLine(number, artist, title, source=location or None)

@@ -154,7 +154,9 @@ def _column(header: list[str], names: Iterable[str]) -> int | None:
 
 
 def parse_csv(text: str) -> list[TrackLine]:
-    """CSV with a header naming the artist and title columns; comma, semicolon or tab."""
+    """CSV with a header naming the artist and title columns; comma, semicolon or tab. A
+    quoted cell may hold the separator, doubled quotes and line breaks (what DJ software
+    writes for a title with a newline); an entry is numbered by the line it starts on."""
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -169,18 +171,54 @@ def parse_csv(text: str) -> list[TrackLine]:
     if artist_at is None or title_at is None:
         raise TracklistError("The CSV file has no header naming an artist and a title column.")
     out: list[TrackLine] = []
-    for number, line in enumerate(lines[first + 1 :], first + 2):
-        if not line.strip():
+    for number, cells, size in _csv_records(lines, first + 1, dialect):
+        if size > MAX_LINE:
+            out.append(TrackLine(number, "", "", f"line too long ({size} characters)"))
             continue
-        if len(line) > MAX_LINE:
-            out.append(TrackLine(number, "", "", f"line too long ({len(line)} characters)"))
-            continue
-        cells = next(csv.reader([line], dialect), [])
-        artist = cells[artist_at].strip() if artist_at < len(cells) else ""
-        title = cells[title_at].strip() if title_at < len(cells) else ""
+        artist = _cell(cells, artist_at)
+        title = _cell(cells, title_at)
         error = None if artist and title else "no artist or no title in this row"
         out.append(TrackLine(number, artist, title, error))
     return out
+
+
+def _cell(cells: list[str], at: int) -> str:
+    """One cell as one line of text (a quoted line break becomes a space)."""
+    return " ".join(cells[at].split()) if at < len(cells) else ""
+
+
+_RECORD_LINES = 4  # a quoted cell spans at most this many lines; more is a stray quote
+
+
+def _csv_records(
+    lines: list[str], start: int, dialect: type[csv.Dialect] | csv.Dialect
+) -> Iterable[tuple[int, list[str], int]]:
+    """(1-based line number, cells, characters) of each non-blank record from ``start``.
+
+    A line whose quotes leave a cell open is joined with the next ones (up to
+    ``_RECORD_LINES``), so a quoted line break stays in its cell; a quote that never closes
+    there is read line by line, as if it were an ordinary character.
+    """
+    index = start
+    while index < len(lines):
+        line, taken = lines[index], 1
+        if len(line) <= MAX_LINE:
+            while (
+                _open_quote(line, dialect) and taken < _RECORD_LINES and index + taken < len(lines)
+            ):
+                line, taken = line + "\n" + lines[index + taken], taken + 1
+            if _open_quote(line, dialect):
+                line, taken = lines[index], 1
+        if line.strip():
+            cells = [] if len(line) > MAX_LINE else next(csv.reader([line], dialect), [])
+            yield index + 1, cells, len(line)
+        index += taken
+
+
+def _open_quote(text: str, dialect: type[csv.Dialect] | csv.Dialect) -> bool:
+    """True when ``text`` ends inside a quoted cell."""
+    quote = dialect.quotechar or '"'
+    return text.count(quote) % 2 == 1
 
 
 def looks_like_csv(text: str) -> bool:

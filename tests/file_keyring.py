@@ -1,10 +1,11 @@
 """A real keyring backend that keeps its entries in a JSON file: the tests' stand-in for the
-OS store when a password must outlive a process (a GUI killed and started again).
+OS store when a password must outlive a process (a GUI killed and started again) or several
+processes share it (the real `crateq` command run as subprocesses).
 
-A subprocess gets it with ``PYTHON_KEYRING_BACKEND=file_keyring.FileKeyring`` (this folder on
-its ``PYTHONPATH``) and ``CRATEQ_TEST_KEYRING=<file>``; a test installs ``FileKeyring(path)``
-with ``keyring.set_keyring``. The file lives in the test's temporary folder, never under
-``$CRATEQ_HOME`` (whose files must hold no secret).
+A subprocess gets it with ``PYTHON_KEYRING_BACKEND=file_keyring.FileKeyring`` (the ``tests``
+folder on its ``PYTHONPATH``) and ``CRATEQ_TEST_KEYRING=<file>``; a test installs
+``FileKeyring(path)`` with ``keyring.set_keyring``. The file lives in the test's temporary
+folder, never under ``$CRATEQ_HOME`` (whose files must hold no secret).
 """
 
 from __future__ import annotations
