@@ -12,7 +12,6 @@ UpdateQueue). Passwords, tokens and the API key are never logged.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -30,6 +29,13 @@ from crateq.api.errors import (
     PoolUnavailable,
     TokenExpired,
 )
+from crateq.api.netpolicy import (
+    MAX_REDIRECTS,
+    RedirectRefused,
+    guard_for,
+    require_verifying,
+    trust_context,
+)
 from crateq.api.pool_models import (
     MAX_PAGE_SIZE,
     Genre,
@@ -44,9 +50,11 @@ from crateq.api.pool_models import (
 )
 from crateq.api.pool_wire import (
     RETRYABLE,
+    certificate_error,
     decode_json,
     error_for,
     install_redaction,
+    redirect_error,
     retry_after_seconds,
 )
 
@@ -57,22 +65,28 @@ log = logging.getLogger(__name__)
 install_redaction()
 
 
+def timeout_for(read: float) -> httpx.Timeout:
+    """The client's timeouts for a wait of ``read`` seconds on an answer (the setting
+    ``search.timeout_seconds``); connecting never waits longer than that either."""
+    return httpx.Timeout(connect=min(10.0, read), read=read, write=30.0, pool=10.0)
+
+
 #: The pool's own search gives up after 30 s; reading must wait a little longer than that.
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=45.0, write=30.0, pool=10.0)
+DEFAULT_TIMEOUT = timeout_for(45.0)
 MAX_RETRIES = 3  # extra attempts on 429/503
 MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After is capped
 MAX_QUEUE_PAGES = 200  # safety bound for queue_all
 
 
-@functools.cache
 def default_ssl_context() -> ssl.SSLContext:
-    """The system-trust SSL context every client with the default ``verify`` shares.
+    """The system-trust SSL context (``crateq.api.netpolicy``) every client without its own
+    ``verify`` shares.
 
     Building one loads the whole CA bundle while holding the GIL; one per client stalled
     start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
     only makes connections, and every client sets the same ALPN protocols on it.
     """
-    return httpx.create_ssl_context()
+    return trust_context(http2=True)
 
 
 class PoolClient:
@@ -81,7 +95,8 @@ class PoolClient:
     A 401 triggers one silent re-login with the password from ``password_provider``; 429/503
     are retried after ``Retry-After`` (capped) a bounded number of times. ``sleep`` is injected
     so tests never wait for real. ``verify`` is for pools behind a private CA (an SSL context
-    with that CA), used only when no ``transport`` is given.
+    with that CA, which must verify: there is no way to turn verification off), used only
+    when no ``transport`` is given. Redirects: see :mod:`crateq.api.netpolicy`.
     """
 
     def __init__(
@@ -97,7 +112,7 @@ class PoolClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timeout: httpx.Timeout | None = None,
-        verify: ssl.SSLContext | bool = True,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -115,11 +130,13 @@ class PoolClient:
             or httpx.AsyncHTTPTransport(
                 http2=True,
                 retries=0,
-                verify=default_ssl_context() if verify is True else verify,
+                verify=default_ssl_context() if verify is None else require_verifying(verify),
             ),
             http2=True,
             timeout=timeout or DEFAULT_TIMEOUT,
             follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            event_hooks={"request": [guard_for(self.base_url)]},
             headers={"Accept": "application/json"},
         )
 
@@ -381,10 +398,12 @@ class PoolClient:
                     f"Pool {self.name} did not answer in time.", pool=self.name
                 ) from exc
             except httpx.TransportError as exc:
-                raise PoolUnavailable(
+                raise certificate_error(self.name, exc) or PoolUnavailable(
                     f"Pool {self.name} could not be reached ({type(exc).__name__}).",
                     pool=self.name,
                 ) from exc
+            except (httpx.TooManyRedirects, RedirectRefused) as exc:
+                raise redirect_error(self.name, exc) from exc
             status = response.status_code
             log.debug("pool %s %s %s -> %s", self.name, method, path, status)
             if response.is_success:

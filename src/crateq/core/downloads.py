@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from crateq.api.netpolicy import MAX_REDIRECTS, trust_context
 from crateq.api.pool_models import MediaRow
 from crateq.api.transport import close_idle
 from crateq.core.analysis import Analyser
@@ -111,6 +112,8 @@ class DownloadEngine(AnalysisStep):
             timeout=httpx.Timeout(30.0, connect=15.0),
             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
             follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            verify=trust_context(),
         )
 
     # -- public API ---------------------------------------------------------------------
