@@ -22,6 +22,7 @@ import httpx
 from pydantic import ValidationError
 
 from crateq.api.errors import (
+    CrateQError,
     PoolAuthError,
     PoolNotFound,
     PoolProtocolError,
@@ -79,13 +80,9 @@ MAX_QUEUE_PAGES = 200  # safety bound for queue_all
 
 
 def default_ssl_context() -> ssl.SSLContext:
-    """The system-trust SSL context (``crateq.api.netpolicy``) every client without its own
-    ``verify`` shares.
-
-    Building one loads the whole CA bundle while holding the GIL; one per client stalled
-    start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
-    only makes connections, and every client sets the same ALPN protocols on it.
-    """
+    """The system-trust context (``crateq.api.netpolicy``) the clients without their own
+    ``verify`` share: building one loads the CA bundle under the GIL (one per client stalled
+    start-up); sharing is safe, as every client sets the same ALPN protocols on it."""
     return trust_context(http2=True)
 
 
@@ -124,6 +121,8 @@ class PoolClient:
         self._on_token = on_token
         self._sleep = sleep
         self._login_lock = asyncio.Lock()
+        self._login_attempts = 0
+        self._login_failure: CrateQError | None = None  # of the latest attempt
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport
@@ -209,18 +208,29 @@ class PoolClient:
         return result
 
     async def _relogin(self, stale_token: str | None) -> None:
-        """Log in again unless another request already did since ``stale_token`` failed."""
+        """Log in again unless another request already did since ``stale_token`` failed.
+
+        Requests that waited for a login that failed get its error, not a login each: 50
+        searches at an unreachable pool fail after one timeout, not after 50 in a row.
+        """
+        attempts = self._login_attempts
         async with self._login_lock:
             if self.token and self.token != stale_token:
                 return
+            if self._login_attempts != attempts and self._login_failure is not None:
+                raise self._login_failure
+            self._login_attempts += 1
             if self._password_provider is None:
                 cls = TokenExpired if stale_token else PoolAuthError
                 raise cls(
-                    f"Pool {self.name} needs you to log in again.",
-                    pool=self.name,
-                    status=401,
+                    f"Pool {self.name} needs you to log in again.", pool=self.name, status=401
                 )
-            await self.login()
+            try:
+                await self.login()
+            except CrateQError as exc:
+                self._login_failure = exc
+                raise
+            self._login_failure = None
 
     # -- catalog ---------------------------------------------------------------------------
 
