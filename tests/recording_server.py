@@ -3,6 +3,7 @@ function, for tests of what clients send where (redirects, credentials, certific
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -45,6 +46,10 @@ class RecordingServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()  # head and body go out as two writes: no Nagle delay
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

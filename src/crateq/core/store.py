@@ -146,6 +146,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Indexes that only speed things up, made when missing on every open (no data changes, so no
+# schema version: an older release ignores them). jobs_priority: adding a job reads
+# MAX(priority), which without it scanned every job (a 10,000-job queue: 3 ms an add).
+SPEED_INDEXES = ("CREATE INDEX IF NOT EXISTS jobs_priority ON jobs(priority)",)
 UNFINISHED = ("queued", "connecting", "downloading", "verifying", "tagging", "paused")
 
 
@@ -185,6 +189,8 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        for index in SPEED_INDEXES:
+            self._db.execute(index)
 
     def _migrate(self) -> None:
         with self._lock:
@@ -212,6 +218,22 @@ class Store:
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._db
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes inside as one transaction, one commit instead of one each (restoring
+        or pausing a 10,000-job queue); rolled back if the block raises."""
+        with self._lock:
+            if self._db.in_transaction:  # already inside a batch: part of it
+                yield
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
