@@ -127,6 +127,7 @@ def run_cli_queue(home: Path, pool: BigQueuePool) -> dict[str, float]:
     first ``DOWNLOADS`` (all of it in the long run) with every download refused: each job
     is scheduled, tried once and fails; the figures in ms."""
     cli = CliHarness(home)
+    pool.downloads.clear()  # what a GUI run before this one fetched
     seeded(pool).shutdown()  # the pools into the settings file
     assert cli("pool", "disable", "b").exit_code == 0
     started = time.perf_counter()
