@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable
 import httpx
 import truststore
 
+from crateq.api.errors import CrateQError
+
 MAX_REDIRECTS = 5
 """Redirects followed per request; a longer chain (a loop) is an error that says so."""
 CA_FILE_ENV = "CRATEQ_CA_FILE"
@@ -32,8 +34,10 @@ SECRET_PARAMS = ("key",)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class RedirectRefused(httpx.RequestError):
-    """A redirect CrateQ does not follow: it would carry a request body to another origin."""
+class RedirectRefused(httpx.RequestError, CrateQError):
+    """A redirect CrateQ does not follow: it would carry a request body to another origin.
+    An httpx error where it is raised (an httpx hook), in the one tree for the test of it;
+    the clients turn it into their pool's or crate's error."""
 
 
 def extra_ca_file() -> str | None:
