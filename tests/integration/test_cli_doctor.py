@@ -70,7 +70,7 @@ def test_a_working_setup_is_all_ok(
     code, checks = _doctor(cli)
     assert code == 0
     names = {"keyring", "settings", "qt platform", "qt offscreen", "qt multimedia", "downloads",
-             "folder config", "folder data", "folder cache", "folder logs",
+             "folder config", "folder data", "folder cache", "folder logs", "tls",
              "pool urban-beats", "pool club-edits", "crate key", "clock"}  # fmt: skip
     assert set(checks) == names
     for name, check in checks.items():

@@ -22,7 +22,6 @@ import httpcore
 import httpx
 import pytest
 
-from crateq.api import transport_conn
 from crateq.api.errors import (
     DownloadTokenExpired,
     PoolAuthError,
@@ -32,6 +31,7 @@ from crateq.api.errors import (
     PoolRateLimited,
     PoolUnavailable,
 )
+from crateq.api.netpolicy import CA_FILE_ENV
 from crateq.api.pool import PoolClient
 from crateq.api.transport import PROXY_READ, BodyResponse, direct_possible, open_download
 from crateq.core.download_transfer import (
@@ -345,11 +345,10 @@ def test_a_server_that_stalls_mid_body_hits_the_read_timeout(
 
 @pytest.fixture
 def tls_server_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
-    """A throw-away certificate for 127.0.0.1, trusted through ``SSL_CERT_FILE`` (which the
-    direct path honours as httpx does); the server offers h2 and HTTP/1.1 by ALPN."""
+    """A throw-away certificate for 127.0.0.1, trusted explicitly through ``CRATEQ_CA_FILE``
+    (added to the system store); the server offers h2 and HTTP/1.1 by ALPN."""
     cert_path, key_path = self_signed(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
-    monkeypatch.setattr(transport_conn, "_tls_context", None)  # built again, from the env
+    monkeypatch.setenv(CA_FILE_ENV, str(cert_path))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     context.set_alpn_protocols(["h2", "http/1.1"])
@@ -382,9 +381,9 @@ def test_an_untrusted_certificate_is_refused(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("SSL_CERT_FILE")  # back to the public CA bundle
+    monkeypatch.delenv(CA_FILE_ENV)  # back to the system store alone
     secure = serve(lambda _: answer(), tls=tls_server_context)
-    with pytest.raises(PoolUnavailable, match="ConnectError"):
+    with pytest.raises(PoolUnavailable, match="certificate is not trusted"):
         fetch(client, secure.url + "/tls.mp3", tmp_path / "u.part")
     secure.close()  # the handshake's outcome is recorded before the next accept
     assert secure.refused and not secure.requests

@@ -19,6 +19,7 @@ import pytest
 
 from crateq.api import transport_conn
 from crateq.api.errors import PoolRateLimited
+from crateq.api.netpolicy import CA_FILE_ENV
 from crateq.core.download_transfer import (
     TransferResult,
     TransferState,
@@ -223,8 +224,7 @@ def test_https_connections_are_reused_too(
 ) -> None:
     # Over TLS a reused connection also saves the handshake (the case of real pools).
     cert_path, key_path = self_signed(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
-    monkeypatch.setattr(transport_conn, "_tls_context", None)  # built again, from the env
+    monkeypatch.setenv(CA_FILE_ENV, str(cert_path))  # trusted explicitly
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     server = serve(lambda _: (answer(), True), tls=context)

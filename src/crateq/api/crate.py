@@ -10,6 +10,8 @@ What callers may rely on:
 * Retries: up to ``max_retries`` (2) on 429/500/502/503/504 and network errors, exponential
   backoff capped at 8 s, ``Retry-After`` / ``retry_after_seconds`` honoured up to 60 s, all
   within a 120 s deadline. ``sleep`` and ``clock`` are injectable so tests never really wait.
+* Redirects: at most ``MAX_REDIRECTS``, and ``X-API-Key`` never goes to another host
+  (:mod:`crateq.api.netpolicy`); certificates are checked against the system trust store.
 * ``last_rate_limit`` holds the ``X-RateLimit-*`` headers of the latest answer.
 """
 
@@ -40,6 +42,14 @@ from crateq.api.crate_models import (
     ErrorEnvelope,
     IdentityResolution,
     LabelDossier,
+)
+from crateq.api.netpolicy import (
+    CERT_HINT,
+    MAX_REDIRECTS,
+    RedirectRefused,
+    guard_for,
+    trust_context,
+    untrusted_certificate,
 )
 
 DEFAULT_CRATE_URL = "https://crate.hosaka.fm"
@@ -162,7 +172,11 @@ class CrateClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
+            verify=trust_context(),
             timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            event_hooks={"request": [guard_for(self.base_url)]},
             headers={"User-Agent": f"crateq/{__version__}", "Accept": "application/json"},
         )
 
@@ -298,9 +312,13 @@ class CrateClient:
                 response = await self._http.get(
                     path, params=params, headers=headers, timeout=timeout
                 )
+            except (httpx.TooManyRedirects, RedirectRefused) as exc:
+                raise _redirect_error(exc) from exc
             except httpx.TransportError as exc:
                 failure: errors.CrateError = _network_error(exc)
                 failure.__cause__ = exc
+                if failure.code == "untrusted_certificate":
+                    raise failure from exc  # the same certificate again: retrying cannot help
                 retry_after: float | None = None
             else:
                 self.last_rate_limit = RateLimit.from_headers(response.headers) or (
@@ -360,7 +378,27 @@ def _describe_body(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}, {kind}"
 
 
+def _redirect_error(exc: httpx.RequestError) -> errors.CrateProtocolError:
+    if isinstance(exc, RedirectRefused):
+        return errors.CrateProtocolError(
+            f"crate redirected the request to another host; CrateQ {exc}.",
+            code="redirect_refused",
+        )
+    return errors.CrateProtocolError(
+        f"crate redirected the request more than {MAX_REDIRECTS} times (a redirect loop?).",
+        code="redirect_loop",
+        hint="Check the crate URL.",
+    )
+
+
 def _network_error(exc: httpx.TransportError) -> errors.CrateError:
+    reason = untrusted_certificate(exc)
+    if reason is not None:
+        return errors.CrateUnavailable(
+            f"crate's certificate is not trusted ({reason}).",
+            code="untrusted_certificate",
+            hint=CERT_HINT,
+        )
     if isinstance(exc, httpx.TimeoutException):
         return errors.CrateUnavailable("crate did not answer in time.", code="timeout")
     return errors.CrateUnavailable(

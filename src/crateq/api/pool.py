@@ -12,7 +12,6 @@ UpdateQueue). Passwords, tokens and the API key are never logged.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -23,12 +22,20 @@ import httpx
 from pydantic import ValidationError
 
 from crateq.api.errors import (
+    CrateQError,
     PoolAuthError,
     PoolNotFound,
     PoolProtocolError,
     PoolTimeout,
     PoolUnavailable,
     TokenExpired,
+)
+from crateq.api.netpolicy import (
+    MAX_REDIRECTS,
+    RedirectRefused,
+    guard_for,
+    require_verifying,
+    trust_context,
 )
 from crateq.api.pool_models import (
     MAX_PAGE_SIZE,
@@ -44,9 +51,11 @@ from crateq.api.pool_models import (
 )
 from crateq.api.pool_wire import (
     RETRYABLE,
+    certificate_error,
     decode_json,
     error_for,
     install_redaction,
+    redirect_error,
     retry_after_seconds,
 )
 
@@ -57,22 +66,24 @@ log = logging.getLogger(__name__)
 install_redaction()
 
 
+def timeout_for(read: float) -> httpx.Timeout:
+    """The client's timeouts for a wait of ``read`` seconds on an answer (the setting
+    ``search.timeout_seconds``); connecting never waits longer than that either."""
+    return httpx.Timeout(connect=min(10.0, read), read=read, write=30.0, pool=10.0)
+
+
 #: The pool's own search gives up after 30 s; reading must wait a little longer than that.
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=45.0, write=30.0, pool=10.0)
+DEFAULT_TIMEOUT = timeout_for(45.0)
 MAX_RETRIES = 3  # extra attempts on 429/503
 MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After is capped
 MAX_QUEUE_PAGES = 200  # safety bound for queue_all
 
 
-@functools.cache
 def default_ssl_context() -> ssl.SSLContext:
-    """The system-trust SSL context every client with the default ``verify`` shares.
-
-    Building one loads the whole CA bundle while holding the GIL; one per client stalled
-    start-up and the GUI for each configured pool. Sharing is safe: an SSLContext
-    only makes connections, and every client sets the same ALPN protocols on it.
-    """
-    return httpx.create_ssl_context()
+    """The system-trust context (``crateq.api.netpolicy``) the clients without their own
+    ``verify`` share: building one loads the CA bundle under the GIL (one per client stalled
+    start-up); sharing is safe, as every client sets the same ALPN protocols on it."""
+    return trust_context(http2=True)
 
 
 class PoolClient:
@@ -81,7 +92,8 @@ class PoolClient:
     A 401 triggers one silent re-login with the password from ``password_provider``; 429/503
     are retried after ``Retry-After`` (capped) a bounded number of times. ``sleep`` is injected
     so tests never wait for real. ``verify`` is for pools behind a private CA (an SSL context
-    with that CA), used only when no ``transport`` is given.
+    with that CA, which must verify: there is no way to turn verification off), used only
+    when no ``transport`` is given. Redirects: see :mod:`crateq.api.netpolicy`.
     """
 
     def __init__(
@@ -97,7 +109,7 @@ class PoolClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timeout: httpx.Timeout | None = None,
-        verify: ssl.SSLContext | bool = True,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -109,17 +121,21 @@ class PoolClient:
         self._on_token = on_token
         self._sleep = sleep
         self._login_lock = asyncio.Lock()
+        self._login_attempts = 0
+        self._login_failure: CrateQError | None = None  # of the latest attempt
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport
             or httpx.AsyncHTTPTransport(
                 http2=True,
                 retries=0,
-                verify=default_ssl_context() if verify is True else verify,
+                verify=default_ssl_context() if verify is None else require_verifying(verify),
             ),
             http2=True,
             timeout=timeout or DEFAULT_TIMEOUT,
             follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            event_hooks={"request": [guard_for(self.base_url)]},
             headers={"Accept": "application/json"},
         )
 
@@ -192,18 +208,29 @@ class PoolClient:
         return result
 
     async def _relogin(self, stale_token: str | None) -> None:
-        """Log in again unless another request already did since ``stale_token`` failed."""
+        """Log in again unless another request already did since ``stale_token`` failed.
+
+        Requests that waited for a login that failed get its error, not a login each: 50
+        searches at an unreachable pool fail after one timeout, not after 50 in a row.
+        """
+        attempts = self._login_attempts
         async with self._login_lock:
             if self.token and self.token != stale_token:
                 return
+            if self._login_attempts != attempts and self._login_failure is not None:
+                raise self._login_failure
+            self._login_attempts += 1
             if self._password_provider is None:
                 cls = TokenExpired if stale_token else PoolAuthError
                 raise cls(
-                    f"Pool {self.name} needs you to log in again.",
-                    pool=self.name,
-                    status=401,
+                    f"Pool {self.name} needs you to log in again.", pool=self.name, status=401
                 )
-            await self.login()
+            try:
+                await self.login()
+            except CrateQError as exc:
+                self._login_failure = exc
+                raise
+            self._login_failure = None
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -381,10 +408,12 @@ class PoolClient:
                     f"Pool {self.name} did not answer in time.", pool=self.name
                 ) from exc
             except httpx.TransportError as exc:
-                raise PoolUnavailable(
+                raise certificate_error(self.name, exc) or PoolUnavailable(
                     f"Pool {self.name} could not be reached ({type(exc).__name__}).",
                     pool=self.name,
                 ) from exc
+            except (httpx.TooManyRedirects, RedirectRefused) as exc:
+                raise redirect_error(self.name, exc) from exc
             status = response.status_code
             log.debug("pool %s %s %s -> %s", self.name, method, path, status)
             if response.is_success:

@@ -29,6 +29,12 @@ from crateq.api.errors import (
     PoolUnavailable,
     TokenExpired,
 )
+from crateq.api.netpolicy import (
+    CERT_HINT,
+    MAX_REDIRECTS,
+    RedirectRefused,
+    untrusted_certificate,
+)
 from crateq.api.pool_models import ApiErrorBody
 
 if TYPE_CHECKING:
@@ -56,6 +62,36 @@ def install_redaction() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _RedactQuerySecrets) for f in logger.filters):
             logger.addFilter(_RedactQuerySecrets())
+
+
+def certificate_error(pool: str, exc: BaseException) -> PoolUnavailable | None:
+    """The sentence for a pool whose TLS certificate failed verification, else None."""
+    reason = untrusted_certificate(exc)
+    if reason is None:
+        return None
+    return PoolUnavailable(
+        f"Pool {pool}'s certificate is not trusted ({reason}).",
+        pool=pool,
+        code="untrusted_certificate",
+        hint=CERT_HINT,
+    )
+
+
+def redirect_error(pool: str, exc: Exception, *, what: str = "the request") -> PoolProtocolError:
+    """The sentence for a redirect CrateQ stopped following: a loop (more than
+    ``MAX_REDIRECTS``) or one that would carry a request body to another host."""
+    if isinstance(exc, RedirectRefused):
+        return PoolProtocolError(
+            f"Pool {pool} redirected {what} to another host; CrateQ {exc}.",
+            pool=pool,
+            code="redirect_refused",
+        )
+    return PoolProtocolError(
+        f"Pool {pool} redirected {what} more than {MAX_REDIRECTS} times (a redirect loop?).",
+        pool=pool,
+        code="redirect_loop",
+        hint="Check the pool's URL.",
+    )
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:

@@ -18,13 +18,19 @@ import contextlib
 import threading
 import urllib.request
 import weakref
-from collections.abc import Iterator, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping
+from typing import Protocol, TypeVar
 
 import httpx
 
 from crateq.api.errors import PoolUnavailable
-from crateq.api.pool_wire import answer_error
+from crateq.api.netpolicy import (
+    RedirectRefused,
+    same_origin,
+    strip_secrets,
+    without_secrets,
+)
+from crateq.api.pool_wire import answer_error, certificate_error, redirect_error
 from crateq.api.transport_conn import (
     BUFFERS,
     DEFAULT_PORTS,
@@ -32,7 +38,6 @@ from crateq.api.transport_conn import (
     DirectResponse,
     close_idle,
     idle_for,
-    port_of,
 )
 
 __all__ = ["BUFFERS", "READ_BUFFER", "BodyResponse", "close_idle", "direct_possible"]
@@ -67,7 +72,8 @@ def open_download(
 
     Any other status raises the pool's typed error before the body is yielded (a 416 is
     :class:`~crateq.api.errors.PoolRangeRefused`); a network failure, also one while the
-    caller reads the body inside the ``with``, raises :class:`PoolUnavailable`.
+    caller reads the body inside the ``with``, raises :class:`PoolUnavailable`; a redirect
+    loop or a refused redirect (:mod:`crateq.api.netpolicy`) raises :class:`PoolProtocolError`.
     """
     try:
         with open_get(client, url, headers) as response:
@@ -83,10 +89,12 @@ def open_download(
                 )
             yield response
     except httpx.TransportError as exc:
-        raise PoolUnavailable(
+        raise certificate_error(pool, exc) or PoolUnavailable(
             f"The connection to {pool} broke during the download ({exc.__class__.__name__}).",
             pool=pool,
         ) from exc
+    except (httpx.TooManyRedirects, RedirectRefused) as exc:
+        raise redirect_error(pool, exc, what="the download") from exc
 
 
 @contextlib.contextmanager
@@ -99,10 +107,26 @@ def open_get(client: httpx.Client, url: str, headers: Mapping[str, str]) -> Iter
     """
     parsed = httpx.URL(url)  # once per file: parsing is a noticeable part of its CPU
     if not direct_possible(client, parsed):
-        with client.stream("GET", parsed, headers=headers) as response:
+
+        def through_httpx(target: httpx.URL, sent: httpx.Headers) -> httpx.Response:
+            request = client.build_request("GET", target, headers=sent)
+            return client.send(request, stream=True, follow_redirects=False)
+
+        response = _following(client, parsed, httpx.Headers(headers), through_httpx)
+        try:
             yield _HttpxResponse(response)
+        finally:
+            response.close()
         return
-    answer = _request_following(client, parsed, headers)
+    sent = httpx.Headers(client.headers)
+    sent.update(headers)
+    sent["Accept-Encoding"] = "identity"  # the file's own bytes: they are hashed as they come
+    idle = idle_for(client)
+
+    def direct(target: httpx.URL, sent: httpx.Headers) -> DirectResponse:
+        return DirectResponse.fetch(target, sent, client.timeout, idle)
+
+    answer = _following(client, parsed, sent, direct)
     try:
         yield answer
     finally:
@@ -159,31 +183,26 @@ class _HttpxResponse:
         return self._response.iter_raw(PROXY_READ)
 
 
-def _request_following(
-    client: httpx.Client, url: httpx.URL, headers: Mapping[str, str]
-) -> DirectResponse:
-    sent = httpx.Headers(client.headers)
-    sent.update(headers)
-    sent["Accept-Encoding"] = "identity"  # the file's own bytes: they are hashed as they come
-    idle = idle_for(client)
+_AnswerT = TypeVar("_AnswerT", DirectResponse, httpx.Response)
+
+
+def _following(
+    client: httpx.Client,
+    url: httpx.URL,
+    sent: httpx.Headers,
+    fetch: Callable[[httpx.URL, httpx.Headers], _AnswerT],
+) -> _AnswerT:
+    """GET ``url`` with ``fetch``, following up to ``client.max_redirects`` redirects; one
+    to another origin carries no credentials (:mod:`crateq.api.netpolicy`)."""
+    home = url
     for _ in range(client.max_redirects + 1):
-        answer = DirectResponse.fetch(url, sent, client.timeout, idle)
+        answer = fetch(url, sent)
         location = answer.headers.get("Location")
         if not (client.follow_redirects and answer.status_code in _REDIRECTS and location):
             return answer
         answer.close()
-        target = url.join(location)
-        if not _same_origin(url, target) and not _https_upgrade(url, target):
-            sent.pop("Authorization", None)  # as httpx: credentials stay with their origin
-        url = target
-    raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.")
-
-
-def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
-    return a.scheme == b.scheme and a.host == b.host and port_of(a) == port_of(b)
-
-
-def _https_upgrade(a: httpx.URL, b: httpx.URL) -> bool:
-    return (
-        a.host == b.host and a.scheme == "http" and port_of(a) == 80 and b.scheme == "https"
-    ) and port_of(b) == 443
+        url = url.join(location)
+        if not same_origin(home, url):
+            strip_secrets(sent)
+            url = without_secrets(url)
+    raise httpx.TooManyRedirects(f"Exceeded {client.max_redirects} redirects.")

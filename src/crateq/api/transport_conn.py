@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 import h11
 import httpx
 
+from crateq.api.netpolicy import trust_context
+
 IDLE_SECONDS = 4.0
 """How long an idle connection is kept: below the 5 s keep-alive of common servers
 (uvicorn's default), and short enough that a NAT box on hotel wifi has not silently
@@ -50,19 +52,10 @@ def port_of(url: httpx.URL) -> int:
     return url.port or DEFAULT_PORTS.get(url.scheme, 0)
 
 
-_tls_lock = threading.Lock()
-_tls_context: ssl.SSLContext | None = None
-
-
 def _tls() -> ssl.SSLContext:
-    """The context httpx builds by default (certifi, or SSL_CERT_FILE/DIR), made once."""
-    global _tls_context
-    with _tls_lock:
-        if _tls_context is None:
-            context = httpx.create_ssl_context()
-            context.set_alpn_protocols(["http/1.1"])
-            _tls_context = context
-        return _tls_context
+    """The system-trust context of :mod:`crateq.api.netpolicy`, HTTP/1.1 only (h11 reads
+    the answer), shared with the other HTTP/1.1 clients."""
+    return trust_context(http2=False)
 
 
 _Origin = tuple[str, str, int]

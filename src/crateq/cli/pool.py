@@ -61,9 +61,14 @@ def _report_login(accounts: Accounts, name: str, result: LoginResult) -> None:
 @cli_errors
 def add(name: str, url: str, api_key: str, username: str, password_stdin: bool) -> None:
     """Add pool NAME (or update it); with --password-stdin also sign in to check it."""
+    from crateq.core.accounts import insecure_url_warning
+
     accounts = make_accounts()
-    accounts.add(name, url, api_key, username)
+    config = accounts.add(name, url, api_key, username)
     click.echo(f"Pool {name} saved.")
+    insecure = insecure_url_warning(config.url)
+    if insecure:
+        warn(f"{name}: {insecure}")
     if not password_stdin:
         if sys.stdin.isatty():
             click.echo(f"Sign in with `crateq pool login {name}`.")

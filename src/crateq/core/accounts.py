@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from crateq.api.errors import ConfigError, KeyringUnavailable
-from crateq.api.pool import PoolClient
+from crateq.api.pool import PoolClient, timeout_for
 from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
 from crateq.core.secrets import SecretStore
@@ -45,6 +45,25 @@ def normalise_url(url: str) -> str:
     if parsed is None or parsed.scheme not in {"http", "https"} or not parsed.host:
         raise ConfigError(f"{url!r} is not an http(s) URL.", hint="e.g. https://api.my-pool.com/")
     return url if url.endswith("/") else url + "/"
+
+
+def insecure_url_warning(url: str) -> str | None:
+    """The warning for a plain ``http://`` pool or crate URL, None for https.
+
+    Over http the password, the JWT, the API key and every download token cross the
+    network readable by anyone on it (hotel or club wifi); only a server on this machine is
+    safe that way, so a loopback host (``localhost``, 127.x, ::1: the demo pools) is not
+    warned about.
+    """
+    if not url.strip().lower().startswith("http://"):
+        return None
+    host = httpx.URL(url.strip()).host
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        return None
+    return (
+        f"{url.strip()} is plain http://: the password, the API key and download tokens "
+        "travel unencrypted. Use https:// unless the server runs on this machine."
+    )
 
 
 def jwt_is_fresh(token: str | None, *, now: dt.datetime | None = None) -> bool:
@@ -202,10 +221,12 @@ class Accounts:
             chosen = [p for p in settings.pools if p.enabled]
         else:
             chosen = [settings.pool(n) for n in dict.fromkeys(names)]
-        return {p.name: self._client_for(p) for p in chosen}
+        return {p.name: self._client_for(p, settings) for p in chosen}
 
-    def _client_for(self, config: PoolConfig) -> PoolClient:
+    def _client_for(self, config: PoolConfig, settings: Settings | None = None) -> PoolClient:
+        """A client of ``config``'s pool, waiting ``search.timeout_seconds`` for answers."""
         name = config.name
+        wait = (settings or self.settings()).search.timeout_seconds
         store = self.secrets
 
         async def password_provider() -> str | None:
@@ -227,6 +248,7 @@ class Accounts:
             token=token if jwt_is_fresh(token) else None,
             on_token=on_token,
             transport=self._transport,
+            timeout=timeout_for(wait),
         )
 
     async def login(self, name: str, password: str | None = None) -> LoginResult:

@@ -3,7 +3,8 @@
 Each :class:`Check` has a status (ok, warn, fail), one sentence saying what was found and,
 unless it is ok, one saying how to fix it. :func:`run_checks` runs them all: the keyring,
 the settings file, the Qt platform plugin and its libraries (``crateq.core.doctor_qt``),
-the app's folders, the free space where downloads go, then over the network each pool's
+the app's folders, the free space where downloads go, how certificates are checked and
+which URLs are plain http, then over the network each pool's
 sign-in, the crate key and the clock (``crateq.core.doctor_net``). No check raises: a
 problem, however it shows, is a failing line. Nothing here imports Qt.
 """
@@ -11,6 +12,7 @@ problem, however it shows, is a failing line. Nothing here imports Qt.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -150,6 +152,30 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def check_transport_security(settings: Settings) -> list[Check]:
+    """How certificates are checked (the system store, and any extra CA named in the
+    environment), then one warning per plain-http pool or crate URL."""
+    from crateq.api.netpolicy import CA_FILE_ENV, OPENSSL_ENV, extra_ca_file
+    from crateq.core.accounts import insecure_url_warning
+
+    named = [f"{CA_FILE_ENV}={extra_ca_file()}"] if extra_ca_file() else []
+    named += [f"{name}={os.environ[name]}" for name in OPENSSL_ENV if os.environ.get(name)]
+    trust = "Certificates are verified against the system trust store"
+    checks = [
+        Check("tls", "ok", f"{trust}, also trusting {', '.join(named)}.")
+        if named
+        else Check("tls", "ok", f"{trust}.")
+    ]
+    urls = [(f"pool {p.name}", p.url) for p in settings.pools] + [("crate", settings.crate.url)]
+    for label, url in urls:
+        insecure = insecure_url_warning(url)
+        if insecure:
+            checks.append(
+                Check(f"{label} url", "warn", insecure, "Ask the server for its https:// URL.")
+            )
+    return checks
+
+
 def run_checks(store: SecretStore | None = None, *, timeout: float = 10.0) -> list[Check]:
     """Every check, in the report's order; network checks wait at most ``timeout`` each."""
     from crateq.core.doctor_net import network_checks
@@ -163,5 +189,6 @@ def run_checks(store: SecretStore | None = None, *, timeout: float = 10.0) -> li
     checks += check_folders()
     if settings is not None:
         checks.append(check_download_space(settings))
+        checks += check_transport_security(settings)
         checks += asyncio.run(network_checks(settings, store, limit=timeout))
     return checks

@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from crateq.api.netpolicy import MAX_REDIRECTS, trust_context
 from crateq.api.pool_models import MediaRow
 from crateq.api.transport import close_idle
 from crateq.core.analysis import Analyser
@@ -50,6 +51,7 @@ from crateq.core.download_jobs import (
     stored_row_json,
 )
 from crateq.core.download_jobs import Listener as Listener
+from crateq.core.download_queue import QueueOrder
 from crateq.core.download_runner import DownloadSource, RetryPolicy
 from crateq.core.download_thread import EngineThread
 from crateq.core.download_transfer import TransferState, Writer
@@ -100,6 +102,7 @@ class DownloadEngine(AnalysisStep):
         self._hub = EventHub()
         self._jobs: dict[int, DownloadJob] = {}
         self._by_key: dict[str, list[DownloadJob]] = {}  # add() asks per track, not per job
+        self._order = QueueOrder()  # the scheduler's per-pool view of the queue
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._threads: dict[int, concurrent.futures.Future[Any]] = {}  # Any: as JobRunner's
         self._reserved: set[str] = set()
@@ -113,6 +116,8 @@ class DownloadEngine(AnalysisStep):
             timeout=httpx.Timeout(self.settings.read_timeout_seconds, connect=15.0),
             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
             follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            verify=trust_context(),
         )
 
     # -- public API ---------------------------------------------------------------------
@@ -127,32 +132,30 @@ class DownloadEngine(AnalysisStep):
         return self._jobs[job_id].snapshot()
 
     async def start(self) -> list[JobSnapshot]:
-        """Load unfinished jobs of an earlier run (crash, kill, Ctrl-C) and resume them."""
+        """Load unfinished jobs of an earlier run (crash, kill, Ctrl-C) and resume them.
+
+        Only the jobs whose record changes (a state, a part's size) are written back, in
+        one transaction: a 10,000-job queue restores without 10,000 commits."""
         self._ensure_loop_state()
+        changed: list[DownloadJob] = []
         for rec in self.store.unfinished_jobs():
             if rec["id"] in self._jobs:
                 continue
-            job = DownloadJob(
-                id=rec["id"],
-                row=MediaRow.model_validate_json(rec["row_json"]),
-                dest=Path(rec["dest"]),
-                priority=rec["priority"],
-                force=bool(rec["force"]),
-                path=Path(rec["path"]) if rec["path"] else None,
-                transfer=_transfer_state(rec["transfer_json"]),
-                verified=tuple(filter(None, (rec["verified"] or "").split(","))),
-                restored=True,
-            )
-            part = job.part_path
-            on_disk = part.stat().st_size if part and part.exists() else 0
-            job.bytes_done = max(0, on_disk - job.transfer.reserve)
+            job = _restored(rec)
             if job.path:
                 self._reserved.add(str(job.path))
-            if rec["state"] == JobState.PAUSED and not rec["auto_resume"]:
-                job.state, job.reason, job.user_paused = JobState.PAUSED, rec["reason"], True
             self._index(job)
             self._emit("added", job)
-            self._persist(job, state=True)
+            if (rec["state"], rec["reason"], rec["bytes_done"]) != (
+                str(job.state),
+                job.reason,
+                job.bytes_done,
+            ):
+                changed.append(job)
+        with self.store.batch():
+            for job in changed:
+                self._persist(job, state=True)
+        self._order.invalidate()
         self._kick()
         return self.jobs()
 
@@ -181,8 +184,9 @@ class DownloadEngine(AnalysisStep):
         )
         job = DownloadJob(id=job_id, row=row, dest=root, priority=priority, force=force)
         self._index(job)
+        self._order.append(job)
         self._emit("added", job)
-        self._kick()
+        self._kick(job)
         return job.snapshot()
 
     async def pause(self, job_id: int) -> None:
@@ -198,6 +202,7 @@ class DownloadEngine(AnalysisStep):
         if job.state in (JobState.PAUSED, JobState.FAILED):
             job.user_paused = False
             self._set(job, JobState.QUEUED, "")
+            self._order.invalidate()
             self._kick()
 
     retry = resume
@@ -246,6 +251,7 @@ class DownloadEngine(AnalysisStep):
             job.priority = (before + after) / 2
         if job.id > 0:
             self.store.update_job(job.id, priority=job.priority)
+        self._order.invalidate()
         self._emit("state", job)
         self._kick()
 
@@ -253,30 +259,34 @@ class DownloadEngine(AnalysisStep):
         """Return once no job is queued or running (all done, failed, paused or cancelled)."""
         self._ensure_loop_state()
         assert self._changed is not None
-        while any(j.state in _PENDING for j in self._jobs.values()):
+        jobs, at = list(self._jobs.values()), 0
+        while True:  # a cursor over jobs that ended, then one full look before returning
+            while at < len(jobs) and jobs[at].state not in _PENDING:
+                at += 1
+            if at == len(jobs):
+                jobs = list(self._jobs.values())
+                at = next((i for i, j in enumerate(jobs) if j.state in _PENDING), len(jobs))
+                if at == len(jobs):
+                    return self.jobs()
             self._changed.clear()
             await self._changed.wait()
-        return self.jobs()
 
     async def shutdown(self) -> None:
         """Stop cleanly: running jobs become paused and resume at the next start(); an
         analysis under way is dropped (the file is done) and the worker processes stop."""
-        for job in self._jobs.values():
-            if job.state is JobState.ANALYSING:
-                self._interrupt(job)
-                self._set(job, JobState.DONE, "Analysis interrupted by the shutdown.")
-            if job.state.active or job.state is JobState.QUEUED:
-                self._interrupt(job)
-                self._set(job, JobState.PAUSED, "Interrupted; resumes at the next start.")
+        running = [self._jobs[i] for i in (*self._tasks, *self._threads) if i in self._jobs]
+        with self.store.batch():  # one commit for the whole queue
+            self._pause_all()
         pending = [asyncio.wrap_future(f) for f in self._threads.values() if not f.done()]
         if pending:
             finished, _ = await asyncio.wait(pending, timeout=35)
             for future in finished:  # their outcome (interrupted) is expected: consume it
                 if not future.cancelled():
                     future.exception()
-        for job in self._jobs.values():
-            if job.id > 0 and job.state is JobState.PAUSED:
-                self._persist(job, state=True)
+        with self.store.batch():  # what the running ones reached (the rest is stored)
+            for job in running:
+                if job.id > 0 and job.state is JobState.PAUSED:
+                    self._persist(job, state=True)
         if self._ticker is not None:
             self._ticker.cancel()
         close_idle(self._http)
@@ -284,6 +294,17 @@ class DownloadEngine(AnalysisStep):
         self._executor.shutdown(wait=False, cancel_futures=True)
         if self._analyser is not None:
             await asyncio.to_thread(self._analyser.shutdown)
+
+    def _pause_all(self) -> None:
+        """Running and queued jobs become paused (they resume at the next start); an
+        analysis under way is dropped (the file is done)."""
+        for job in self._jobs.values():
+            if job.state is JobState.ANALYSING:
+                self._interrupt(job)
+                self._set(job, JobState.DONE, "Analysis interrupted by the shutdown.")
+            if job.state.active or job.state is JobState.QUEUED:
+                self._interrupt(job)
+                self._set(job, JobState.PAUSED, "Interrupted; resumes at the next start.")
 
     def _index(self, job: DownloadJob) -> None:
         self._jobs[job.id] = job
@@ -295,26 +316,29 @@ class DownloadEngine(AnalysisStep):
             self._changed = asyncio.Event()
             self._bound_loop = asyncio.get_running_loop()
 
-    def _kick(self) -> None:
+    def _kick(self, added: DownloadJob | None = None) -> None:
         """Start queued jobs within the limits, which count connections to pools: a job
-        that is verifying, tagging or fsyncing its file no longer holds a slot."""
+        that is verifying, tagging or fsyncing its file no longer holds a slot.
+
+        After ``added`` joined the end of the queue nothing else can start, so the queue is
+        scanned only when it can: adding 10,000 jobs to one pool stays linear."""
         running: dict[str, int] = {}
         for job_id in self._tasks:  # a few tasks, however long the queue
             job = self._jobs.get(job_id)  # None: removed while its task was ending
             if job is not None and job.state not in _LOCAL_WORK:
                 running[job.row.pool] = running.get(job.row.pool, 0) + 1
         total = sum(running.values())
-        if total >= self.settings.total_jobs:  # the common case with a long queue: no scan
+        full = added is not None and running.get(added.row.pool, 0) >= self.settings.per_pool_jobs
+        if full or total >= self.settings.total_jobs:  # the common case with a long queue
             queued: list[DownloadJob] = []
         else:
-            queued = sorted(
-                (
-                    j
-                    for j in self._jobs.values()
-                    if j.state is JobState.QUEUED and j.id not in self._tasks
-                ),
-                key=lambda j: j.priority,
-            )
+            free = self.settings.total_jobs - total
+            per_pool = self.settings.per_pool_jobs
+
+            def room(pool: str) -> int:
+                return min(free, per_pool - running.get(pool, 0))
+
+            queued = self._order.candidates(self._jobs, self._tasks, room)
         for job in queued:
             if total >= self.settings.total_jobs:
                 break
@@ -400,6 +424,27 @@ class DownloadEngine(AnalysisStep):
     def _emit(self, kind: EventKind, job: DownloadJob) -> None:
         if self._hub.listening:  # a snapshot per state change is wasted on nobody
             self._hub.emit(JobEvent(kind, job.snapshot()))
+
+
+def _restored(rec: dict[str, Any]) -> DownloadJob:  # Any: a store row, as Store.jobs()
+    """The job an unfinished store record stands for, its bytes counted from its part."""
+    job = DownloadJob(
+        id=rec["id"],
+        row=MediaRow.model_validate_json(rec["row_json"]),
+        dest=Path(rec["dest"]),
+        priority=rec["priority"],
+        force=bool(rec["force"]),
+        path=Path(rec["path"]) if rec["path"] else None,
+        transfer=_transfer_state(rec["transfer_json"]),
+        verified=tuple(filter(None, (rec["verified"] or "").split(","))),
+        restored=True,
+    )
+    part = job.part_path
+    on_disk = part.stat().st_size if part and part.exists() else 0
+    job.bytes_done = max(0, on_disk - job.transfer.reserve)
+    if rec["state"] == JobState.PAUSED and not rec["auto_resume"]:
+        job.state, job.reason, job.user_paused = JobState.PAUSED, rec["reason"], True
+    return job
 
 
 def _dump(value: dict[str, object]) -> str:

@@ -90,6 +90,16 @@ class TagSettings(BaseModel):
         return value.strip().lower() if isinstance(value, str) else value
 
 
+class SearchSettings(BaseModel):
+    """``timeout_seconds``: how long a pool may take to answer one request (a search page,
+    mostly) before its chip says it timed out; the other pools' results never wait for it.
+    The pools' own search gives up after 30 s, so the default waits a little longer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    timeout_seconds: float = Field(45.0, ge=5.0, le=300.0)
+
+
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -139,6 +149,7 @@ class Settings(BaseModel):
     downloads: DownloadSettings = Field(default_factory=DownloadSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     prefer: PreferSettings = Field(default_factory=PreferSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     tags: TagSettings = Field(default_factory=TagSettings)

@@ -37,7 +37,7 @@ from crateq.api.errors import (
 )
 from crateq.api.pool_models import LoginResult
 from crateq.core import secrets
-from crateq.core.accounts import normalise_url
+from crateq.core.accounts import insecure_url_warning, normalise_url
 from crateq.core.errors import user_message
 from crateq.core.settings import load_settings, save_settings
 from crateq.ui.downloads.engine_bridge import relay
@@ -149,6 +149,13 @@ class AccountsDialog(QDialog):
         self.enabled.setChecked(True)
         form.addRow("Name", self.name)
         form.addRow("Base URL", self.url)
+        self.url_warning = QLabel("", box)  # plain http: shown as long as the URL is one
+        self.url_warning.setObjectName("urlWarning")
+        self.url_warning.setWordWrap(True)
+        self.url_warning.setStyleSheet("color: #ffd977;")
+        self.url_warning.setVisible(False)
+        self.url.textChanged.connect(self._url_changed)
+        form.addRow("", self.url_warning)
         form.addRow("API key", self.api_key)
         form.addRow("Username", self.username)
         form.addRow("Password", self.password)
@@ -257,6 +264,11 @@ class AccountsDialog(QDialog):
         self.remove_button.setEnabled(False)
         self._show("", "Fill in the account the pool gave you, then sign in.")
         self.name.setFocus()
+
+    def _url_changed(self, url: str) -> None:
+        insecure = insecure_url_warning(url)
+        self.url_warning.setText(f"Warning: {insecure}" if insecure else "")
+        self.url_warning.setVisible(insecure is not None)
 
     def _show(self, state: str, text: str) -> None:
         colour = {"ok": "#9ff2bf", "warn": "#ffd977", "error": "#ffb3b3"}.get(state, "#c9ced6")

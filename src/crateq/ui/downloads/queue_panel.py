@@ -237,6 +237,37 @@ class ActionDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class JobTally:
+    """What the summary line counts, kept up to date per event: with a 10,000-job queue a
+    rescan of every job per progress tick (~60 a second) held the GUI thread."""
+
+    def __init__(self, jobs: Sequence[JobSnapshot] = ()) -> None:
+        self._seen: dict[int, JobSnapshot] = {}
+        self._speed: dict[int, float] = {}
+        self.running = self.waiting = self.failed = 0
+        for job in jobs:
+            self.update(job)
+
+    def update(self, job: JobSnapshot) -> None:
+        old = self._seen.get(job.id)
+        if old is not None:
+            self._count(old, -1)
+        self._seen[job.id] = job
+        self._count(job, 1)
+
+    def _count(self, job: JobSnapshot, sign: int) -> None:
+        self.running += sign * job.state.active
+        self.waiting += sign * (job.state is JobState.QUEUED)
+        self.failed += sign * (job.state is JobState.FAILED)
+        self._speed.pop(job.id, None)
+        if sign > 0 and job.speed:
+            self._speed[job.id] = job.speed
+
+    @property
+    def speed(self) -> float:
+        return sum(self._speed.values())
+
+
 class QueuePanel(QWidget):
     """Local downloads; every command goes to the engine through ``bridge``.
 
@@ -256,6 +287,7 @@ class QueuePanel(QWidget):
         self.bridge = bridge
         self.model = JobsModel(self)
         self.model.reset(bridge.snapshots())
+        self.tally = JobTally(self.model.jobs)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -335,14 +367,12 @@ class QueuePanel(QWidget):
     # -- events --------------------------------------------------------------------------
     def _changed(self, job: JobSnapshot) -> None:
         self.model.upsert(job)
+        self.tally.update(job)
         self._update_summary()
 
     def _update_summary(self) -> None:
-        jobs = self.model.jobs
-        running = sum(1 for j in jobs if j.state.active)
-        waiting = sum(1 for j in jobs if j.state is JobState.QUEUED)
-        failed = sum(1 for j in jobs if j.state is JobState.FAILED)
-        speed = sum(j.speed for j in jobs)
+        tally = self.tally
+        running, waiting, failed, speed = tally.running, tally.waiting, tally.failed, tally.speed
         parts = [f"{running} downloading", f"{waiting} waiting"]
         if failed:
             parts.append(f"{failed} failed")
@@ -432,6 +462,7 @@ class QueuePanel(QWidget):
         """Hide done and cancelled jobs (the library keeps the files)."""
         keep = [j for j in self.model.jobs if j.state not in (JobState.DONE, JobState.CANCELLED)]
         self.model.reset(keep)
+        self.tally = JobTally(keep)
         self._update_summary()
 
 
