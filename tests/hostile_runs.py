@@ -40,5 +40,5 @@ def run_examples(
 
 
 def summary(outcomes: Counter[str]) -> str:
-    parts = ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
+    parts = ", ".join(f"{what}: {n}" for what, n in sorted(outcomes.items()))
     return f"no crash; {parts}"
