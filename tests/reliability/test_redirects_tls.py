@@ -38,6 +38,7 @@ from tls_cert import self_signed
 SRC = Path(__file__).resolve().parents[2] / "src" / "crateq"
 PAGE = json.dumps({"records": 1, "pages": 1, "data": [{"mediaId": 7, "artist": "A"}]}).encode()
 JSON = {"Content-Type": "application/json"}
+AUDIO = {"Content-Type": "audio/mpeg"}  # a download is the file, not data (transport_sniff)
 TOKEN, KEY, CRATE_KEY = "jwt-secret-1", "pool-key-2", "crate-key-3"
 LOCATORS = {"discogs": None, "mbid": None, **{k: [] for k in ("bandcamp", "soundcloud",
             "instagram", "spotify", "youtube", "website")}}  # fmt: skip
@@ -56,7 +57,7 @@ def other() -> Iterator[RecordingServer]:
     def respond(seen: Seen) -> Answer:
         if seen.path.startswith("/api/v2/"):
             return 200, JSON, json.dumps(RESOLVED).encode()
-        return 200, JSON, PAGE if "Media" in seen.path else b"x" * 10
+        return (200, JSON, PAGE) if "Media" in seen.path else (200, AUDIO, b"x" * 10)
 
     with RecordingServer(respond, host="localhost") as server:
         yield server
@@ -197,7 +198,7 @@ def self_signed_server(tmp_path: Path) -> Iterator[tuple[RecordingServer, Path]]
     def respond(seen: Seen) -> Answer:
         if "v2" in seen.path:
             return 200, JSON, json.dumps(RESOLVED).encode()
-        return 200, JSON, PAGE if "Media" in seen.path else b"y" * 5
+        return (200, JSON, PAGE) if "Media" in seen.path else (200, AUDIO, b"y" * 5)
 
     with RecordingServer(respond, tls=context) as server:
         yield server, cert

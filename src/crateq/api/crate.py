@@ -18,6 +18,8 @@ What callers may rely on:
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from crateq import __version__
 from crateq.api import errors
+from crateq.api.bounded import MAX_ANSWER_MB, Answer, AnswerTooLarge, plain_text, read_bounded
 from crateq.api.crate_list_models import (
     BreakoutsResponse,
     OnesToWatchResponse,
@@ -302,18 +305,30 @@ class CrateClient:
 
     async def _send_with_retries(
         self, path: str, params: Mapping[str, QueryValue] | None, headers: dict[str, str]
-    ) -> httpx.Response:
+    ) -> Answer:
         started = self._clock()
         attempt = 0
         while True:
             try:
                 left = self.deadline - (self._clock() - started)
                 timeout = httpx.Timeout(max(0.1, min(self.timeout, left)))
-                response = await self._http.get(
-                    path, params=params, headers=headers, timeout=timeout
+                request = self._http.build_request(
+                    "GET", path, params=params, headers=headers, timeout=timeout
                 )
+                response = await read_bounded(self._http, request)
             except (httpx.TooManyRedirects, RedirectRefused) as exc:
                 raise _redirect_error(exc) from exc
+            except AnswerTooLarge as exc:
+                raise errors.CrateProtocolError(
+                    f"crate sent an answer larger than {MAX_ANSWER_MB} MB; CrateQ stopped "
+                    "reading it.",
+                    code="answer_too_large",
+                ) from exc
+            except httpx.DecodingError as exc:
+                raise errors.CrateProtocolError(
+                    "crate sent a compressed answer that does not decompress.",
+                    code="unreadable_answer",
+                ) from exc
             except httpx.TransportError as exc:
                 failure: errors.CrateError = _network_error(exc)
                 failure.__cause__ = exc
@@ -362,7 +377,7 @@ def _drop_none(**params: QueryValue) -> dict[str, QueryValue]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-def _parse(response: httpx.Response, model: type[ModelT]) -> ModelT:
+def _parse(response: Answer, model: type[ModelT]) -> ModelT:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
@@ -373,8 +388,9 @@ def _parse(response: httpx.Response, model: type[ModelT]) -> ModelT:
         ) from exc
 
 
-def _describe_body(response: httpx.Response) -> str:
+def _describe_body(response: Answer) -> str:
     kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    kind = plain_text(kind, 60)
     return f"HTTP {response.status_code}, {kind}"
 
 
@@ -442,7 +458,7 @@ _GATEWAY_MESSAGES = {
 }
 
 
-def _error_from(response: httpx.Response) -> errors.CrateError:
+def _error_from(response: Answer) -> errors.CrateError:
     """Map a 4xx/5xx answer to a typed error; a body that is not the envelope still maps."""
     status = response.status_code
     header_wait = _retry_after_header(response.headers.get("retry-after"))
@@ -450,9 +466,9 @@ def _error_from(response: httpx.Response) -> errors.CrateError:
         errors.CrateUnavailable if status >= 500 else errors.CrateProtocolError
     )
     try:
-        body = response.json()
+        body = json.loads(response.content)
         envelope = ErrorEnvelope.model_validate(body)
-    except (ValueError, ValidationError):
+    except (ValueError, ValidationError, RecursionError):  # not the envelope, or too deep
         base = _GATEWAY_MESSAGES.get(status) or _DEFAULT_MESSAGES[fallback]
         return fallback(
             f"{base} ({_describe_body(response)}, not crate's error format).",
@@ -462,14 +478,18 @@ def _error_from(response: httpx.Response) -> errors.CrateError:
     if fallback is errors.CrateProtocolError:  # a well-formed envelope with an unusual status
         fallback = errors.CrateBadRequest
     cls = _BY_CODE.get(envelope.error) or fallback
-    wait = envelope.retry_after_seconds if envelope.retry_after_seconds is not None else header_wait
+    wait = _finite_wait(envelope.retry_after_seconds)
+    wait = wait if wait is not None else header_wait
     base = _GATEWAY_MESSAGES.get(status) or _DEFAULT_MESSAGES.get(cls, "crate refused")
-    message = envelope.message or f"{base} ({envelope.error}, HTTP {status})."
+    message = (
+        plain_text(envelope.message or "")
+        or f"{base} ({plain_text(envelope.error, 60)}, HTTP {status})."
+    )
     return cls(
         message,
         status=status,
         code=envelope.error,
-        hint=envelope.hint,
+        hint=plain_text(envelope.hint) if envelope.hint else None,
         retry_after=wait,
         doc_url=envelope.doc_url,
         param=envelope.param,
@@ -484,6 +504,13 @@ def _retry_after_header(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        return _finite_wait(float(value))
     except ValueError:
         return None
+
+
+def _finite_wait(seconds: float | None) -> float | None:
+    """A wait crate asked for, or None for none or a nonsense one (NaN, infinite)."""
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import ValidationError
 
+from crateq.api.bounded import MAX_ANSWER_MB, Answer, AnswerTooLarge, read_bounded
 from crateq.api.errors import (
     CrateQError,
     PoolAuthError,
@@ -55,8 +56,10 @@ from crateq.api.pool_wire import (
     decode_json,
     error_for,
     install_redaction,
+    login_result,
     redirect_error,
     retry_after_seconds,
+    unreadable,
 )
 
 if TYPE_CHECKING:
@@ -185,21 +188,7 @@ class PoolClient:
             )
         body = {"username": self.username, "password": password}
         response = await self._send("POST", "api/Auth/Login", json_body=body, authed=False)
-        data = self._json(response)
-        item = data[0] if isinstance(data, list) and data else data
-        if not isinstance(item, dict):
-            raise PoolProtocolError(
-                f"Pool {self.name} answered the login with something that is not a login result.",
-                pool=self.name,
-                status=response.status_code,
-            )
-        result = LoginResult.model_validate(item)
-        if not result.token:
-            raise PoolAuthError(
-                result.msg or f"Pool {self.name} accepted the login but sent no token.",
-                pool=self.name,
-                status=response.status_code,
-            )
+        result = login_result(response, self.name)
         self.token = result.token
         self.last_login = result
         log.info("logged in to pool %s (status %s)", self.name, result.status or "?")
@@ -377,8 +366,9 @@ class PoolClient:
         json_body: Mapping[str, JSONValue] | None = None,
         headers: dict[str, str] | None = None,
         authed: bool = True,
-    ) -> httpx.Response:
-        """Send with key, Bearer, one re-login on 401 and bounded 429/503 retries."""
+    ) -> Answer:
+        """Send with key, Bearer, one re-login on 401 and bounded 429/503 retries; the body
+        is read up to :data:`~crateq.api.bounded.MAX_ANSWER_BYTES`."""
         relogged = False
         retries = 0
         if authed and not self.token:
@@ -397,7 +387,20 @@ class PoolClient:
                 headers=request_headers,
             )
             try:
-                response = await self._http.send(request)
+                response = await read_bounded(self._http, request)
+            except AnswerTooLarge as exc:
+                raise PoolProtocolError(
+                    f"Pool {self.name} sent an answer larger than {MAX_ANSWER_MB} MB; "
+                    "CrateQ stopped reading it.",
+                    pool=self.name,
+                    code="answer_too_large",
+                ) from exc
+            except httpx.DecodingError as exc:
+                raise PoolProtocolError(
+                    f"Pool {self.name} sent a compressed answer that does not decompress.",
+                    pool=self.name,
+                    code="unreadable",
+                ) from exc
             except httpx.ConnectTimeout as exc:
                 raise PoolUnavailable(
                     f"Pool {self.name} could not be reached (connection timed out).",
@@ -437,7 +440,7 @@ class PoolClient:
                 relogged=relogged,
             )
 
-    def _json(self, response: httpx.Response) -> JSONValue:
+    def _json(self, response: Answer) -> JSONValue:
         return decode_json(response, self.name)
 
     async def _page(self, path: str, params: dict[str, str], what: str) -> MediaPage:
@@ -460,10 +463,10 @@ class PoolClient:
             return None
         try:
             return MediaPage.model_validate_json(body)
-        except ValidationError:  # broken JSON, or what only ``json.loads`` accepts (NaN, UTF-16)
-            return None
+        except (ValidationError, RecursionError):  # broken JSON, or what only ``json.loads``
+            return None  # accepts (NaN, UTF-16): the slow path says which
 
-    def _odd_page(self, response: httpx.Response, what: str) -> MediaPage:
+    def _odd_page(self, response: Answer, what: str) -> MediaPage:
         """Everything but a well-formed listing: the 200-with-``[]`` timeout, HTML, junk."""
         data = self._json(response)
         if isinstance(data, list) and not data:
@@ -478,7 +481,10 @@ class PoolClient:
                 pool=self.name,
                 status=response.status_code,
             )
-        return MediaPage.model_validate(data)
+        try:
+            return MediaPage.model_validate(data)
+        except (ValidationError, RecursionError) as exc:  # nothing lenient can read
+            raise unreadable(response, self.name, exc) from exc
 
     async def _list(
         self, path: str, params: dict[str, str], *, objects: bool = True

@@ -14,7 +14,9 @@ import time
 from typing import TYPE_CHECKING
 
 import httpx
+from pydantic import ValidationError
 
+from crateq.api.bounded import Answer, plain_text
 from crateq.api.errors import (
     DownloadTokenExpired,
     PoolAuthError,
@@ -35,12 +37,15 @@ from crateq.api.netpolicy import (
     RedirectRefused,
     untrusted_certificate,
 )
-from crateq.api.pool_models import ApiErrorBody
+from crateq.api.pool_models import ApiErrorBody, LoginResult
 
 if TYPE_CHECKING:
     from crateq.api.json_types import JSONValue
 
 RETRYABLE = (429, 503)
+MAX_LOGIN_MESSAGE = 500  # characters of the pool's sign-in message shown to the user
+#: A token that fits in an ``Authorization`` header: visible ASCII, at most 16 kB (JWTs are).
+_USABLE_TOKEN = re.compile(r"[\x21-\x7e]{1,16384}")
 
 _SECRET_PARAM = re.compile(r"([?&](?:key|token|t)=)[^&\s\"']+", re.IGNORECASE)
 
@@ -111,7 +116,7 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
 
 
 def error_for(
-    response: httpx.Response,
+    response: Answer,
     name: str,
     *,
     had_token: bool = False,
@@ -199,26 +204,74 @@ def answer_error(
 
 
 def server_message(body: bytes) -> str:
-    """The ``message`` of an error body, or "" when the body is not the error envelope."""
+    """The ``message`` of an error body as one plain line (clipped), or "" when the body is
+    not the error envelope."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # broken JSON, bad UTF-8, nested too deep
         return ""
     if isinstance(data, dict):
-        return ApiErrorBody.model_validate(data).message
+        return plain_text(ApiErrorBody.model_validate(data).message)
     return ""
 
 
-def decode_json(response: httpx.Response, name: str) -> JSONValue:
-    """The JSON body, or :class:`PoolProtocolError` for an HTML page or broken JSON."""
+def decode_json(response: Answer, name: str) -> JSONValue:
+    """The JSON body, or :class:`PoolProtocolError` for an HTML page or unreadable JSON."""
     try:
         body: JSONValue = json.loads(response.content)
         return body
-    except (ValueError, UnicodeDecodeError) as exc:
-        kind = response.headers.get("content-type", "unknown").split(";")[0]
+    except (ValueError, RecursionError) as exc:
+        raise unreadable(response, name, exc) from exc
+
+
+def unreadable(response: Answer, name: str, exc: BaseException | None = None) -> PoolProtocolError:
+    """The error for a body that is not the data the API promises, saying what it was."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and "json" not in kind:
+        message = (
+            f"Pool {name} answered with a {plain_text(kind, 60)} page instead of data; "
+            "it may be down for maintenance or the URL may be wrong."
+        )
+    else:
+        what = (
+            "nested too deeply" if isinstance(exc, RecursionError)
+            else "not UTF-8" if isinstance(exc, UnicodeDecodeError)
+            else "broken JSON" if isinstance(exc, ValueError)
+            else "not the API's format"
+        )  # fmt: skip
+        message = f"Pool {name} sent an answer CrateQ cannot read ({what})."
+    return PoolProtocolError(message, pool=name, status=response.status_code, code="unreadable")
+
+
+def login_result(response: Answer, name: str) -> LoginResult:
+    """The pool's login answer (an object, or a list holding one), its message as one plain
+    line; :class:`PoolProtocolError` when it is not a login result or its token cannot be
+    sent back in a header, :class:`PoolAuthError` when it carries no token."""
+    data = decode_json(response, name)
+    item = data[0] if isinstance(data, list) and data else data
+    if not isinstance(item, dict):
         raise PoolProtocolError(
-            f"Pool {name} answered with a {kind} page instead of data; "
-            "it may be down for maintenance or the URL may be wrong.",
+            f"Pool {name} answered the login with something that is not a login result.",
             pool=name,
             status=response.status_code,
-        ) from exc
+        )
+    try:
+        result = LoginResult.model_validate(item)
+    except (ValidationError, RecursionError) as exc:
+        raise unreadable(response, name, exc) from exc
+    result.msg = plain_text(result.msg, MAX_LOGIN_MESSAGE)
+    if not result.token:
+        raise PoolAuthError(
+            f"Pool {name} accepted the login but sent no token"
+            + (f": {result.msg}" if result.msg else "."),
+            pool=name,
+            status=response.status_code,
+        )
+    if not _USABLE_TOKEN.fullmatch(result.token):
+        raise PoolProtocolError(
+            f"Pool {name} accepted the login but sent a token CrateQ cannot use.",
+            pool=name,
+            status=response.status_code,
+            code="unusable_token",
+        )
+    return result

@@ -39,6 +39,7 @@ from crateq.api.transport_conn import (
     close_idle,
     idle_for,
 )
+from crateq.api.transport_sniff import document_type, not_the_file
 
 __all__ = ["BUFFERS", "READ_BUFFER", "BodyResponse", "close_idle", "direct_possible"]
 __all__ += ["open_download", "open_get"]
@@ -74,6 +75,8 @@ def open_download(
     :class:`~crateq.api.errors.PoolRangeRefused`); a network failure, also one while the
     caller reads the body inside the ``with``, raises :class:`PoolUnavailable`; a redirect
     loop or a refused redirect (:mod:`crateq.api.netpolicy`) raises :class:`PoolProtocolError`.
+    A 200 or 206 whose Content-Type is a document (HTML, JSON, XML) raises the error
+    :func:`~crateq.api.transport_sniff.not_the_file` gives.
     """
     try:
         with open_get(client, url, headers) as response:
@@ -87,6 +90,10 @@ def open_download(
                     had_token=any(k.lower() == "authorization" for k in headers),
                     download=True,
                 )
+            what = document_type(response.headers.get("Content-Type"))
+            if what is not None:  # a web page or JSON under a 200: never the file
+                body = response.head_of_body(_ERROR_HEAD)
+                raise not_the_file(what, body, response.headers, response.status_code, pool)
             yield response
     except httpx.TransportError as exc:
         raise certificate_error(pool, exc) or PoolUnavailable(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import os
 import re
 from typing import TYPE_CHECKING, Literal, Unpack
@@ -25,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from crateq.api.crate import CrateClient
 from crateq.api.crate_models import ArtistDossier, IdentityResolution, LabelDossier
-from crateq.api.errors import CrateError
+from crateq.api.errors import CrateError, CrateInputError, CrateProtocolError
 
 if TYPE_CHECKING:
     from crateq.api.crate import CrateClientOptions
@@ -164,7 +165,7 @@ class CrateService:
         )
         target = resolution.cluster_id or resolution.slug
         if target is not None:
-            dossier = await self.client.artist(target)
+            dossier = await self._dossier(target)
             return card if dossier.identity is None else await self._fill(card, resolution, dossier)
         if _SLUG.match(card.query):  # a crate slug is not a name: /resolve?q= cannot find it
             dossier = await self.client.artist(card.query)
@@ -172,6 +173,17 @@ class CrateService:
                 card.resolved_from = card.matched_on = "slug"
                 return await self._fill(card, None, dossier)
         return card
+
+    async def _dossier(self, key: str) -> ArtistDossier:
+        """The dossier of a key crate itself gave; a key the client refuses (empty, too long)
+        is crate's fault, not a bad input from the user."""
+        try:
+            return await self.client.artist(key)
+        except CrateInputError as exc:
+            raise CrateProtocolError(
+                "crate resolved the artist to a key CrateQ cannot look up.",
+                code="unusable_key",
+            ) from exc
 
     async def _fill(
         self, card: ArtistCard, resolution: IdentityResolution | None, dossier: ArtistDossier
@@ -193,7 +205,10 @@ class CrateService:
         if connections is not None and connections.state == "present":
             card.co_booked = [
                 Neighbour(
-                    name=r.name, slug=r.slug, cluster_id=r.cluster_id, strength=r.co_event_count
+                    name=r.name,
+                    slug=r.slug,
+                    cluster_id=r.cluster_id,
+                    strength=_number(r.co_event_count),
                 )
                 for r in connections.signals.related
             ]
@@ -241,29 +256,47 @@ class CrateService:
             tm = await self.client.tastemakers(limit=limit)
             entries = [
                 DiscoveryEntry(
-                    rank=int(t.rank),
+                    rank=_rank(t.rank, i),
                     name=t.name,
                     slug=t.slug,
                     tier=t.own_tier,
                     score=t.brokerage_score,
                 )
-                for t in tm.leaderboard
+                for i, t in enumerate(tm.leaderboard)
             ]
             return _listing(kind, tm.state, tm.stale, tm.snapshot_date, entries, today)
         if kind == "ones-to-watch":
             otw = await self.client.ones_to_watch(limit=limit)
             entries = [
                 DiscoveryEntry(
-                    rank=int(o.rank),
+                    rank=_rank(o.rank, i),
                     name=o.name,
                     slug=o.slug,
                     tier=o.emergence_tier,
                     score=o.emergence_score,
                 )
-                for o in otw.ones_to_watch
+                for i, o in enumerate(otw.ones_to_watch)
             ]
             return _listing(kind, otw.state, otw.stale, otw.snapshot_date, entries, today)
         raise ValueError(f"unknown discovery list {kind!r}")
+
+
+def _number(value: object) -> float | None:
+    """A count or strength crate sent as a finite float; None ("not known") for anything
+    else, a number too big for a float or infinity among them."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _rank(value: float, index: int) -> int:
+    """crate's rank as a whole number; the list position (from 1) when it is not one."""
+    number = _number(value)
+    return int(number) if number is not None and abs(number) < 1e15 else index + 1
 
 
 def _links(
@@ -301,7 +334,7 @@ def _travels_with(dossier: ArtistDossier) -> list[Neighbour] | None:
                     cluster_id=item.get("clusterId")
                     if isinstance(item.get("clusterId"), str)
                     else None,
-                    strength=float(strength) if isinstance(strength, int | float) else None,
+                    strength=_number(strength),
                 )
             )
     return out

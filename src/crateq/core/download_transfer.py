@@ -17,10 +17,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,13 @@ import httpx
 
 from crateq.api.errors import PoolRangeRefused, PoolUnavailable
 from crateq.api.transport import BodyResponse, open_download
+from crateq.api.transport_sniff import not_the_file, sniff
 from crateq.core.crashpoints import reach
 from crateq.core.download_io import Flusher, Hasher
 from crateq.core.errors import AlreadyHave, DiskFull, RestartTransfer, TransferInterrupted
 
 _HASH_BLOCK = 4 << 20
+_SNIFF = 2048  # bytes of the body's start looked at (and quoted from) for a document
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
@@ -137,9 +140,14 @@ def transfer(
             state.total = length
             state.content_type = response.headers.get("Content-Type", "")
             state.disposition = response.headers.get("Content-Disposition", "")
+            chunks = iter(response.chunks())
+            first = next(chunks, b"")
+            if offset == 0:  # the file's first bytes: no media file begins like a document
+                _reject_documents(first, length, response, pool)
             if part is None:
                 part = choose_part(state)
-            result = _stream_body(response, part, offset, state, progress, stop, writer)
+            body = itertools.chain((first,), chunks)
+            result = _stream_body(body, part, offset, state, progress, stop, writer)
             result.ranged = response.status_code == 206
             return result
     except PoolRangeRefused as exc:
@@ -159,6 +167,17 @@ def complete_part(offset: int, state: TransferState) -> bool:
     """True when the part already holds every byte and the ETag's SHA-256 can prove it,
     so no request is needed (a crash after the last byte)."""
     return bool(offset) and offset == state.total and sha256_etag(state.etag) is not None
+
+
+def _reject_documents(
+    first: memoryview | bytes, length: int | None, response: BodyResponse, pool: str
+) -> None:
+    """Raise the pool's error when the body begins like a web page, JSON or text (before
+    any file is made for it)."""
+    head = bytes(first[:_SNIFF])
+    what = sniff(head, whole=length is not None and len(first) >= length)
+    if what is not None:
+        raise not_the_file(what, head, response.headers, response.status_code, pool)
 
 
 def _already_complete(part: Path, size: int, state: TransferState) -> TransferResult:
@@ -186,7 +205,7 @@ def _body_total(response: BodyResponse, offset: int) -> int | None:
 
 
 def _stream_body(
-    response: BodyResponse,
+    chunks: Iterable[memoryview | bytes],
     part: Path,
     offset: int,
     state: TransferState,
@@ -207,7 +226,7 @@ def _stream_body(
         progress(done)
         flusher = Flusher(fd, reserve + offset)
         hasher = Hasher(digest)
-        for chunk in response.chunks():
+        for chunk in chunks:
             if stop.is_set():
                 raise TransferInterrupted()
             view = memoryview(chunk)
