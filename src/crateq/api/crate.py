@@ -18,8 +18,6 @@ What callers may rely on:
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -32,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from crateq import __version__
 from crateq.api import errors
-from crateq.api.bounded import MAX_ANSWER_MB, Answer, AnswerTooLarge, plain_text, read_bounded
+from crateq.api.bounded import MAX_ANSWER_MB, Answer, AnswerTooLarge, read_bounded
 from crateq.api.crate_list_models import (
     BreakoutsResponse,
     OnesToWatchResponse,
@@ -42,17 +40,20 @@ from crateq.api.crate_list_models import (
 from crateq.api.crate_models import (
     ArtistDossier,
     ArtistPreview,
-    ErrorEnvelope,
     IdentityResolution,
     LabelDossier,
 )
+from crateq.api.crate_wire import (
+    describe_body,
+    error_from,
+    network_error,
+    redirect_error,
+)
 from crateq.api.netpolicy import (
-    CERT_HINT,
     MAX_REDIRECTS,
     RedirectRefused,
     guard_for,
     trust_context,
-    untrusted_certificate,
 )
 
 DEFAULT_CRATE_URL = "https://crate.hosaka.fm"
@@ -317,7 +318,7 @@ class CrateClient:
                 )
                 response = await read_bounded(self._http, request)
             except (httpx.TooManyRedirects, RedirectRefused) as exc:
-                raise _redirect_error(exc) from exc
+                raise redirect_error(exc) from exc
             except AnswerTooLarge as exc:
                 raise errors.CrateProtocolError(
                     f"crate sent an answer larger than {MAX_ANSWER_MB} MB; CrateQ stopped "
@@ -330,7 +331,7 @@ class CrateClient:
                     code="unreadable_answer",
                 ) from exc
             except httpx.TransportError as exc:
-                failure: errors.CrateError = _network_error(exc)
+                failure: errors.CrateError = network_error(exc)
                 failure.__cause__ = exc
                 if failure.code == "untrusted_certificate":
                     raise failure from exc  # the same certificate again: retrying cannot help
@@ -341,7 +342,7 @@ class CrateClient:
                 )
                 if response.status_code < 400:
                     return response
-                failure = _error_from(response)
+                failure = error_from(response)
                 if response.status_code not in RETRY_STATUSES:
                     raise failure
                 retry_after = failure.retry_after
@@ -382,135 +383,7 @@ def _parse(response: Answer, model: type[ModelT]) -> ModelT:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
         raise errors.CrateProtocolError(
-            f"crate sent an answer CrateQ cannot read ({_describe_body(response)}).",
+            f"crate sent an answer CrateQ cannot read ({describe_body(response)}).",
             status=response.status_code,
             code="unreadable_answer",
         ) from exc
-
-
-def _describe_body(response: Answer) -> str:
-    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-    kind = plain_text(kind, 60)
-    return f"HTTP {response.status_code}, {kind}"
-
-
-def _redirect_error(exc: httpx.RequestError) -> errors.CrateProtocolError:
-    if isinstance(exc, RedirectRefused):
-        return errors.CrateProtocolError(
-            f"crate redirected the request to another host; CrateQ {exc}.",
-            code="redirect_refused",
-        )
-    return errors.CrateProtocolError(
-        f"crate redirected the request more than {MAX_REDIRECTS} times (a redirect loop?).",
-        code="redirect_loop",
-        hint="Check the crate URL.",
-    )
-
-
-def _network_error(exc: httpx.TransportError) -> errors.CrateError:
-    reason = untrusted_certificate(exc)
-    if reason is not None:
-        return errors.CrateUnavailable(
-            f"crate's certificate is not trusted ({reason}).",
-            code="untrusted_certificate",
-            hint=CERT_HINT,
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return errors.CrateUnavailable("crate did not answer in time.", code="timeout")
-    return errors.CrateUnavailable(
-        "crate cannot be reached.", code="network", hint="Check the connection and the crate URL."
-    )
-
-
-_BY_CODE: dict[str, type[errors.CrateError]] = {
-    "invalid_fields": errors.CrateInvalidFields,
-    "use_resolve_for_locator": errors.CrateUseResolveForLocator,
-    "rate_limited": errors.CrateRateLimited,
-    "not_found": errors.CrateNotFound,
-    "master_not_found": errors.CrateNotFound,
-    "unauthorized": errors.CrateAuthError,
-    "forbidden": errors.CrateAuthError,
-    "invalid_api_key": errors.CrateAuthError,
-    "missing_api_key": errors.CrateAuthError,
-}
-
-_BY_STATUS: dict[int, type[errors.CrateError]] = {
-    400: errors.CrateBadRequest,
-    401: errors.CrateAuthError,
-    403: errors.CrateAuthError,
-    404: errors.CrateNotFound,
-    422: errors.CrateBadRequest,
-    429: errors.CrateRateLimited,
-}
-
-_DEFAULT_MESSAGES: dict[type[errors.CrateError], str] = {
-    errors.CrateAuthError: "crate rejected the API key",
-    errors.CrateBadRequest: "crate refused the request",
-    errors.CrateRateLimited: "crate is rate-limiting requests; try again shortly",
-    errors.CrateNotFound: "crate has no such resource",
-    errors.CrateUnavailable: "crate is unavailable right now",
-    errors.CrateProtocolError: "crate sent an answer CrateQ cannot read",
-}
-_GATEWAY_MESSAGES = {
-    502: "crate's gateway failed",
-    503: "crate is overloaded",
-    504: "crate timed out answering",
-}
-
-
-def _error_from(response: Answer) -> errors.CrateError:
-    """Map a 4xx/5xx answer to a typed error; a body that is not the envelope still maps."""
-    status = response.status_code
-    header_wait = _retry_after_header(response.headers.get("retry-after"))
-    fallback = _BY_STATUS.get(status) or (
-        errors.CrateUnavailable if status >= 500 else errors.CrateProtocolError
-    )
-    try:
-        body = json.loads(response.content)
-        envelope = ErrorEnvelope.model_validate(body)
-    except (ValueError, ValidationError, RecursionError):  # not the envelope, or too deep
-        base = _GATEWAY_MESSAGES.get(status) or _DEFAULT_MESSAGES[fallback]
-        return fallback(
-            f"{base} ({_describe_body(response)}, not crate's error format).",
-            status=status,
-            retry_after=header_wait,
-        )
-    if fallback is errors.CrateProtocolError:  # a well-formed envelope with an unusual status
-        fallback = errors.CrateBadRequest
-    cls = _BY_CODE.get(envelope.error) or fallback
-    wait = _finite_wait(envelope.retry_after_seconds)
-    wait = wait if wait is not None else header_wait
-    base = _GATEWAY_MESSAGES.get(status) or _DEFAULT_MESSAGES.get(cls, "crate refused")
-    message = (
-        plain_text(envelope.message or "")
-        or f"{base} ({plain_text(envelope.error, 60)}, HTTP {status})."
-    )
-    return cls(
-        message,
-        status=status,
-        code=envelope.error,
-        hint=plain_text(envelope.hint) if envelope.hint else None,
-        retry_after=wait,
-        doc_url=envelope.doc_url,
-        param=envelope.param,
-        next_url=envelope.next,
-        details=envelope.details,
-        body=body if isinstance(body, dict) else {},
-    )
-
-
-def _retry_after_header(value: str | None) -> float | None:
-    """``Retry-After`` in seconds (the HTTP-date form is not used by crate and is ignored)."""
-    if value is None:
-        return None
-    try:
-        return _finite_wait(float(value))
-    except ValueError:
-        return None
-
-
-def _finite_wait(seconds: float | None) -> float | None:
-    """A wait crate asked for, or None for none or a nonsense one (NaN, infinite)."""
-    if seconds is None or not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)

@@ -59,6 +59,7 @@ from crateq.api.pool_wire import (
     login_result,
     redirect_error,
     retry_after_seconds,
+    timeout_for,
     unreadable,
 )
 
@@ -67,12 +68,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 install_redaction()
-
-
-def timeout_for(read: float) -> httpx.Timeout:
-    """The client's timeouts for a wait of ``read`` seconds on an answer (the setting
-    ``search.timeout_seconds``); connecting never waits longer than that either."""
-    return httpx.Timeout(connect=min(10.0, read), read=read, write=30.0, pool=10.0)
 
 
 #: The pool's own search gives up after 30 s; reading must wait a little longer than that.

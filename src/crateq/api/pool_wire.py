@@ -275,3 +275,9 @@ def login_result(response: Answer, name: str) -> LoginResult:
             code="unusable_token",
         )
     return result
+
+
+def timeout_for(read: float) -> httpx.Timeout:
+    """The client's timeouts for a wait of ``read`` seconds on an answer (the setting
+    ``search.timeout_seconds``); connecting never waits longer than that either."""
+    return httpx.Timeout(connect=min(10.0, read), read=read, write=30.0, pool=10.0)

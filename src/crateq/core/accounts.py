@@ -19,8 +19,9 @@ from pathlib import Path
 import httpx
 
 from crateq.api.errors import ConfigError, KeyringUnavailable
-from crateq.api.pool import PoolClient, timeout_for
+from crateq.api.pool import PoolClient
 from crateq.api.pool_models import LoginResult
+from crateq.api.pool_wire import timeout_for
 from crateq.core import secrets
 from crateq.core.secrets import SecretStore
 from crateq.core.settings import PoolConfig, Settings, load_settings, save_settings
