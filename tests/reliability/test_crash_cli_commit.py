@@ -8,37 +8,19 @@ run again must finish every file correctly, with no second copy and no second hi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from crash_support import (
     OUTCOME,
     Track,
-    clear_queues,
-    configure_home,
     crash_and_restart,
-    queue_tracks,
 )
 
 import reliability_log
-from crateq.demo.cluster import DemoCluster
 
 POINTS = ("commit.fsynced", "commit.renamed", "store.job_added", "store.job_write")
 POINTS += ("store.download",)
-
-
-@pytest.fixture
-def tracks(demo_cluster: DemoCluster) -> Iterator[list[Track]]:
-    queued = queue_tracks(demo_cluster)
-    yield queued
-    clear_queues(demo_cluster)
-
-
-@pytest.fixture
-def home(crateq_home: Path, demo_cluster: DemoCluster) -> Path:
-    configure_home(crateq_home, demo_cluster)
-    return crateq_home
 
 
 @pytest.mark.parametrize("seed", range(2 * len(POINTS)))
