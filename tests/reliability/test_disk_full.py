@@ -13,12 +13,14 @@ the server's bytes. A full disk under the database gives the store's plain sente
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -357,3 +359,42 @@ async def test_jobs_that_cannot_record_their_file_pause_and_leave_no_orphan_part
         "jobs pause with the store's sentence, no orphan .part; Resume after freeing "
         "finishes under the first names, verified", tries=2,
     )  # fmt: skip
+
+
+def test_tagging_a_reserved_head_on_a_full_disk_raises_and_keeps_the_audio(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """A part whose head room is a hole (as parts made before the head was written are)
+    needs new pages to take its tag: on a full disk that is the disk-full error (the job
+    pauses), never a final file with a zeroed head and no tag."""
+    from tests.unit.test_tagging import ROW, make_mp3
+
+    from crateq.core.tagging import ID3_RESERVE, TagValues, tag_reserved_mp3
+
+    audio = make_mp3(tmp_path / "audio.mp3").read_bytes()
+    part = small_disk / "a.mp3.part"
+    with part.open("wb") as out:
+        out.truncate(ID3_RESERVE)  # a hole: no page behind the head room
+        out.seek(ID3_RESERVE)
+        out.write(audio)
+    _fill(small_disk, leave=0)
+    with pytest.raises(OSError) as raised:
+        tag_reserved_mp3(part, ID3_RESERVE, TagValues.from_row(ROW))
+    assert raised.value.errno == errno.ENOSPC
+    assert part.read_bytes()[ID3_RESERVE:] == audio
+
+
+def test_a_fresh_mp3_part_has_its_head_room_written_before_the_audio(tmp_path: Path) -> None:
+    """The tag's head room is real bytes (a valid empty ID3v2 tag), so tagging in place
+    later never needs a new disk block."""
+    from crateq.core.download_transfer import TransferState, _stream_body
+    from crateq.core.tagging import ID3_RESERVE
+
+    part = tmp_path / "b.mp3.part"
+    state = TransferState(reserve=ID3_RESERVE)
+    _stream_body([b"\xff\xfb" * 100], part, 0, state, lambda _d: None, threading.Event(),
+                 os.write)  # fmt: skip
+    data = part.read_bytes()
+    assert data[:3] == b"ID3" and ID3(part).size == ID3_RESERVE
+    assert data[ID3_RESERVE:] == b"\xff\xfb" * 100
+    assert os.stat(part).st_blocks * 512 >= len(data)  # no hole

@@ -142,3 +142,12 @@ def commit_file(part: Path, final: Path) -> None:
         finally:
             os.close(fd)
     reach("commit.renamed")
+
+
+def _synchsafe(value: int) -> bytes:
+    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def empty_id3(size: int) -> bytes:
+    """A valid ID3v2.4 tag of exactly ``size`` bytes holding only padding."""
+    return b"ID3\x04\x00\x00" + _synchsafe(size - 10) + bytes(size - 10)

@@ -31,7 +31,7 @@ from crateq.api.errors import PoolRangeRefused, PoolUnavailable
 from crateq.api.transport import BodyResponse, open_download
 from crateq.api.transport_sniff import not_the_file, sniff
 from crateq.core.crashpoints import reach
-from crateq.core.download_io import Flusher, Hasher
+from crateq.core.download_io import Flusher, Hasher, empty_id3
 from crateq.core.errors import AlreadyHave, DiskFull, RestartTransfer, TransferInterrupted
 
 _HASH_BLOCK = 4 << 20
@@ -204,6 +204,15 @@ def _body_total(response: BodyResponse, offset: int) -> int | None:
     return None
 
 
+def _write_head(fd: int, head: bytes) -> None:
+    try:
+        os.pwrite(fd, head, 0)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(exc.errno) from exc
+        raise
+
+
 def _stream_body(
     chunks: Iterable[memoryview | bytes],
     part: Path,
@@ -220,6 +229,8 @@ def _stream_body(
     try:
         reserve = state.reserve
         os.ftruncate(fd, reserve + offset)
+        if reserve and not offset:  # the tag's head room is written, not a hole: tagging
+            _write_head(fd, empty_id3(reserve))  # in place later needs no new disk blocks
         digest = _hash_prefix(fd, reserve, offset)
         os.lseek(fd, reserve + offset, os.SEEK_SET)
         done = offset

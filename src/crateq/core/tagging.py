@@ -11,6 +11,7 @@ stays untagged and :class:`TagResult` says why. Blocking: call it via ``asyncio.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import shutil
@@ -43,6 +44,7 @@ from mutagen.wave import WAVE
 
 from crateq.api.pool_models import MediaRow
 from crateq.core.crashpoints import reach
+from crateq.core.download_io import empty_id3
 from crateq.core.tag_profiles import id3_frames, prepare_id3, with_profile
 
 TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
@@ -161,15 +163,6 @@ def _tag_mp3_into(
 ID3_RESERVE = 16 * 1024  # head room the engine leaves in front of an MP3 download
 
 
-def _synchsafe(value: int) -> bytes:
-    return bytes((value >> shift) & 0x7F for shift in (21, 14, 7, 0))
-
-
-def empty_id3(size: int) -> bytes:
-    """A valid ID3v2.4 tag of exactly ``size`` bytes holding only padding."""
-    return b"ID3\x04\x00\x00" + _synchsafe(size - 10) + bytes(size - 10)
-
-
 def _own_tag_size(head: bytes) -> int:
     """Size of the ID3v2 tag at the start of ``head`` (header and footer included), or 0."""
     if len(head) < 10 or head[:3] != b"ID3" or any(b & 0x80 for b in head[6:10]):
@@ -213,6 +206,8 @@ def tag_reserved_mp3(
             return TagResult(ok=False, reason="Tags were not written (no room in place).")
         return TagResult(ok=True, written=written)
     except Exception as exc:  # mutagen raises many types; the audio bytes are never moved
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # a full disk pauses the job (its part is kept), never a tagless file
         why = f"{exc.__class__.__name__}: {exc}"
         with contextlib.suppress(OSError), open(path, "r+b") as handle:
             handle.write(empty_id3(reserve))
