@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from crateq.services import Services
     from crateq.ui.collections.source_loads import Loaded
     from crateq.ui.search.controller import AppController
+    from crateq.ui.search.result_stream import ResultBatch, SortSpec
 
 log = logging.getLogger(__name__)
 CACHED_SOURCES = 6  # local sources kept loaded (a big crate is a few MB of rows)
@@ -49,6 +50,8 @@ class CollectionsController(QObject):
         self.shown: dict[str, Track] = {}  # the local source's tracks by row key (core thread)
         self.scheduler: WishScheduler | None = None
         self._loaded: dict[str, tuple[tuple[int, int], Loaded]] = {}  # source key -> load
+        # source key -> (its load, the sort order, the batch made of it)
+        self._batches: dict[str, tuple[Loaded, tuple[tuple[str, int], ...], ResultBatch]] = {}
         self._closed = False
 
     def _start(self, name: str, coro: Coroutine[Any, Any, object]) -> None:  # Any: any task
@@ -83,17 +86,39 @@ class CollectionsController(QObject):
             named = {name for name, _rows in loaded.groups} | set(loaded.errors)
             if set(groups) != named and named:
                 search.search_started.emit(run, sorted(named))
-            stream = search.stream(run)
+            self._emit_rows(run, source, loaded)
             for name, rows in loaded.groups:
-                stream.add(rows)
                 search.pool_state.emit(run, name, OK, f"{name}: {len(rows)} tracks")
-            stream.flush()
             for name, error in loaded.errors.items():
                 search.pool_state.emit(run, name, ERROR, error)
             if not named:
                 search.pool_state.emit(run, groups[0], OK, f"{source.label}: empty")
         finally:
             search.search_finished.emit(run)
+
+    def _emit_rows(self, run: int, source: Source, loaded: Loaded) -> None:
+        """The source's songs to the grid in one batch. A cached source shown again in the
+        same sort order sends the batch it made before (with the new run number): merging
+        10,000 rows into songs and sorting them again would give the same batch."""
+        from crateq.ui.collections.source_loads import LOCAL
+
+        search = self.search
+        order = _order_key(search.result_order())
+        kept = self._batches.get(source.key)
+        if kept is not None and kept[0] is loaded and kept[1] == order:
+            batch = kept[2]
+            search.results_ready.emit(batch._replace(run=run, heads=list(batch.heads)))
+            return
+        batches: list[ResultBatch] = []
+        stream = search.stream(run, seen=batches.append)
+        stream.add([row for _name, rows in loaded.groups for row in rows])
+        stream.flush()
+        self._batches.pop(source.key, None)
+        if len(batches) == 1 and source.kind in LOCAL:  # one batch holds every song
+            kept_batch = batches[0]._replace(heads=list(batches[0].heads))  # the grid's own
+            self._batches[source.key] = (loaded, order, kept_batch)  # list changes; not this
+            while len(self._batches) > CACHED_SOURCES:
+                del self._batches[next(iter(self._batches))]
 
     async def _load(self, source: Source) -> Loaded:
         """A source's rows; a local one comes from the cache while the store is unchanged
@@ -291,3 +316,7 @@ class CollectionsController(QObject):
         self._closed = True
         self.scheduler = None
         self.tasks.cancel_all()
+
+
+def _order_key(order: SortSpec) -> tuple[tuple[str, int], ...]:
+    return tuple((column.id, int(direction.value)) for column, direction in order)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from crateq.core.search import SearchEvent
     from crateq.core.store import LibraryEntry, Store
     from crateq.services import Services
-    from crateq.ui.search.result_stream import ResultStream, SortSpec
+    from crateq.ui.search.result_stream import ResultBatch, ResultStream, SortSpec
 
 
 log = logging.getLogger(__name__)
@@ -157,11 +157,15 @@ class AppController(QObject):
             self.search_finished.emit(run)
 
     def stream(
-        self, run: int, figures: dict[tuple[str, int], Figures] | None = None
+        self,
+        run: int,
+        figures: dict[tuple[str, int], Figures] | None = None,
+        seen: Callable[[ResultBatch], None] | None = None,
     ) -> ResultStream:
         """The result stream of ``run`` (core thread): ``add`` each page's rows, ``flush`` at
         the end; the grid receives its batches through ``results_ready``. Rows get the
-        library's analysis (key, BPM, loudness; read now unless ``figures`` are given)."""
+        library's analysis (key, BPM, loudness; read now unless ``figures`` are given);
+        ``seen`` also receives each batch (to keep it)."""
         import asyncio
         import functools
 
@@ -172,9 +176,10 @@ class AppController(QObject):
             figures = library_figures(self._library_entries())
         loop = asyncio.get_running_loop()
         prepare = functools.partial(annotate, figures=figures)
-        return ResultStream(
-            run, self.result_order, self.results_ready.emit, loop.call_later, prepare=prepare
-        )
+        emit = self.results_ready.emit
+        if seen is not None:
+            emit = functools.partial(_both, seen, emit)
+        return ResultStream(run, self.result_order, emit, loop.call_later, prepare=prepare)
 
     # -- paging (the grid asks through canFetchMore / fetchMore) ------------------------------
     def has_more(self) -> bool:
@@ -346,3 +351,10 @@ def _is_timeout(exc: BaseException) -> bool:
     from crateq.api.errors import PoolTimeout
 
     return isinstance(exc, PoolTimeout | TimeoutError)
+
+
+def _both(
+    seen: Callable[[ResultBatch], None], emit: Callable[[ResultBatch], None], batch: ResultBatch
+) -> None:
+    seen(batch)
+    emit(batch)

@@ -116,7 +116,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
     def clear(self) -> None:
         with GUI_TURN:  # the view's reset work calls back into Python: see GuiTurn
             self.beginResetModel()
-            self._heads.clear()
+            self._heads = []  # a batch's list, maybe kept by its sender: not emptied
             self.rows.clear()
             self._merger = SongMerger()
             self._groups, self._song_of = self._merger.groups, self._merger.song_of
