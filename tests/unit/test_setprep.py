@@ -10,7 +10,7 @@ from crateq.api.errors import PoolUnavailable
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaPage, MediaQuery, MediaRow
 from crateq.core.identity import identify
-from crateq.core.setprep import SetPrep, similarity
+from crateq.core.setprep import PER_POOL, SetPrep, similarity
 from crateq.core.settings import PreferSettings
 from crateq.core.songs import LibraryIndex
 from crateq.core.store import LibraryEntry
@@ -87,12 +87,38 @@ def test_the_library_makes_a_song_have(tmp_path: Path) -> None:
     assert (result.status, result.path, pool.calls) == ("have", str(path), 0)  # no search
 
 
+class BusyPool(StubPool):
+    """Says "busy" (as the client counts a 429 it waited out) on its first two searches."""
+
+    def __init__(self, name: str, rows: list[tuple[str, str]]) -> None:
+        super().__init__(name, rows)
+        self.busy_answers = 0
+        self.after_busy: list[int] = []  # searches in flight as each later search starts
+
+    async def search(self, query: MediaQuery) -> MediaPage:
+        if self.calls >= 2 * PER_POOL:  # the first ones' "busy" has been counted by then
+            self.after_busy.append(self.running + 1)
+        if self.calls < 2:
+            self.busy_answers += 1
+        return await super().search(query)
+
+
+def test_a_pool_that_answers_busy_gets_fewer_searches_at_once() -> None:
+    pool = BusyPool("a", CATALOG)
+    results = asyncio.run(
+        _prep(pool).find([TrackLine(n, "Sol", "Golden Road") for n in range(60)])
+    )
+    assert {r.status for r in results} == {"found"}
+    assert pool.most == PER_POOL  # at first the full bound
+    assert pool.after_busy and max(pool.after_busy) == 1  # halved per busy answer: one
+
+
 def test_searches_per_pool_are_bounded_and_a_failing_pool_is_reported() -> None:
     good, bad = StubPool("a", CATALOG), StubPool("b", [], fail=True)
     prep = _prep(good, bad)
     results = asyncio.run(prep.find([TrackLine(n, "Sol", "Golden Road") for n in range(40)]))
     assert {r.status for r in results} == {"found"}
-    assert good.most <= 4 and bad.most <= 4
+    assert good.most == bad.most == PER_POOL  # bounded per pool, and the bound is used
     assert results[0].errors == {"b": "Pool b could not be reached."}
     assert results[0].as_json()["errors"] == [
         {"pool": "b", "error": "Pool b could not be reached."}

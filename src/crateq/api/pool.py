@@ -114,6 +114,7 @@ class PoolClient:
         self.username = username
         self.token: str | None = token or None
         self.last_login: LoginResult | None = None
+        self.busy_answers = 0  # 429/503 answers so far: a caller sending many slows down
         self._api_key = api_key
         self._password_provider = password_provider
         self._on_token = on_token
@@ -420,6 +421,7 @@ class PoolClient:
                 wait = retry_after_seconds(response.headers)
                 wait = min(MAX_RETRY_AFTER, wait if wait is not None else 2.0**retries)
                 retries += 1
+                self.busy_answers += 1
                 log.info("pool %s busy (%s), retrying in %.1f s", self.name, status, wait)
                 await self._sleep(wait)
                 continue

@@ -1,7 +1,8 @@
 """Set prep: every line of a tracklist matched against every pool at once.
 
 For each entry, :class:`SetPrep` searches each pool (at most ``concurrency`` searches per
-pool at a time; the pool client itself waits out a 429's Retry-After), merges the rows into
+pool at a time, halved whenever the pool answers 429/503; the pool client itself waits out
+the Retry-After), merges the rows into
 songs across pools (:func:`crateq.core.songs.merge_songs`), ranks them by fuzzy similarity of
 identity (rapidfuzz token ratios over the normalised artists and title) and reports:
 
@@ -39,6 +40,7 @@ Status = Literal["have", "found", "ambiguous", "missing", "unparsed"]
 FOUND_SCORE = 85.0  # a song this similar (0-100) may be "found"...
 CLEAR_LEAD = 8.0  # ...when the next song is at least this much less similar
 MIN_SCORE = 60.0  # below this a song is no candidate at all
+PER_POOL = 6  # searches in flight per pool, as a browser opens connections per host
 ROWS_PER_SEARCH = 50  # per pool and search, as `crateq search` reads by default
 MAX_ALTERNATIVES = 10
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
@@ -124,6 +126,31 @@ def rank(want: SongIdentity, songs: Sequence[Song]) -> list[tuple[float, Song]]:
     return sorted(kept, key=lambda p: (-p[0], p[1].key != want.key))
 
 
+class PoolGate:
+    """At most ``limit`` searches in flight to one pool; a pool that answers 429/503 gets
+    half as many from then on (down to one at a time): busy is not hammered."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+        self.most = 0  # the most in flight at once, for tests and figures
+        self._turn = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        async with self._turn:
+            await self._turn.wait_for(lambda: self.in_flight < self.limit)
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        async with self._turn:
+            self.in_flight -= 1
+            self._turn.notify()
+
+    def slow_down(self) -> None:
+        self.limit = max(1, self.limit // 2)
+
+
 class SetPrep:
     """Match tracklist entries against ``clients`` (pool name -> client) by ``prefs``.
 
@@ -137,17 +164,17 @@ class SetPrep:
         prefs: PreferSettings,
         library: LibraryIndex | None = None,
         *,
-        concurrency: int = 4,
+        concurrency: int = PER_POOL,
     ) -> None:
         self.clients = clients
         self.prefs = prefs
         self.library = library or LibraryIndex()
         self.concurrency = concurrency
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._limits: dict[str, PoolGate] = {}
 
-    def _limit(self, pool: str) -> asyncio.Semaphore:
+    def _limit(self, pool: str) -> PoolGate:
         if pool not in self._limits:
-            self._limits[pool] = asyncio.Semaphore(self.concurrency)
+            self._limits[pool] = PoolGate(self.concurrency)
         return self._limits[pool]
 
     async def find(
@@ -220,12 +247,17 @@ class SetPrep:
         return [row for page in pages for row in page]
 
     async def _search(self, pool: str, query: MediaQuery, errors: dict[str, str]) -> list[MediaRow]:
-        async with self._limit(pool):
+        client, gate = self.clients[pool], self._limit(pool)
+        async with gate:
+            busy = getattr(client, "busy_answers", 0)
             try:
-                page = await self.clients[pool].search(query)
+                page = await client.search(query)
             except CrateQError as exc:
                 errors[pool] = str(exc)
                 return []
+            finally:
+                if getattr(client, "busy_answers", 0) > busy:  # the pool said 429/503
+                    gate.slow_down()
         return page.data
 
 

@@ -10,7 +10,10 @@ Figures, all from one run (``scripts/bench setprep``):
   one after another through ``crateq search KEYWORDS --json`` (each line's first search,
   run through click in this process: no interpreter start-up counted, which favours the
   reference), also shown against the bare federated searches without the CLI. Target: at
-  least 4x, with no 429 answered by the pools.
+  least 4x, with no 429 answered by the pools. Measured twice: on loopback (the pools'
+  servers then share the machine's two cores with the client, so the figure is bound by
+  their CPU, not by what a DJ meets) and with each pool at its own network latency
+  (:data:`crateq.demo.bench_latency.LATENCIES`), where the target is judged.
 
 Auto-complete (the issue's third figure) belongs to the auto-complete work and is not here.
 """
@@ -35,6 +38,7 @@ from crateq.core.setprep import SetPrep, queries
 from crateq.core.settings import PreferSettings
 from crateq.core.tracklist import TrackLine
 from crateq.demo.bench_federated import Served, serve_pools
+from crateq.demo.bench_latency import LATENCIES
 from crateq.demo.catalog import DEMO_POOLS, CatalogRow, generate_catalog
 
 TARGET_RATIO = 4.0
@@ -157,29 +161,52 @@ async def _both(
     return together, alone, statuses
 
 
-def run(rows: int, pool_rows: int, lines: int) -> bool:
-    """Print every figure; True when the tracklist target is met."""
-    print(f"identity: {identity_rate(rows):,.0f} keys per second over {rows:,} rows")
-    busy = _Busy()
-    logging.getLogger("crateq.api.pool").addHandler(busy)
-    logging.getLogger("crateq.api.pool").setLevel(logging.INFO)
-    entries = tracklist(pool_rows, lines)
+def _tracklist_vs_cli(
+    entries: list[TrackLine], pool_rows: int, latency: dict[str, str] | None
+) -> tuple[float, float, float, dict[str, int]]:
+    """(SetPrep, `crateq search` one after another, core.search one after another, the
+    lines' statuses) against fresh demo pools."""
     with ExitStack() as stack:
         started = time.perf_counter()
-        pools = stack.enter_context(serve_pools([s.name for s in DEMO_POOLS], pool_rows))
+        pools = stack.enter_context(serve_pools([s.name for s in DEMO_POOLS], pool_rows, latency))
         print(f"{len(pools)} demo pools x {pool_rows:,} tracks built in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         together, alone, statuses = asyncio.run(_both(pools, entries))
         cli = through_cli(pools, entries)
-    ratio = cli / together
-    met = ratio >= TARGET_RATIO and busy.count == 0
+    return together, cli, alone, statuses
+
+
+def _report(lines: int, figures: tuple[float, float, float, dict[str, int]]) -> float:
+    together, cli, alone, statuses = figures
     shown = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     print(f"  {lines}-line tracklist through SetPrep: {together:.1f} s ({shown})")
     print(
         f"  the same searches one after another through `crateq search`: {cli:.1f} s "
         f"(through core.search alone, no CLI: {alone:.1f} s, {alone / together:.1f}x)"
     )
-    print(f"  ratio {ratio:.1f}x, {busy.count} answers 429/503 "
+    return cli / together
+
+
+def run(rows: int, pool_rows: int, lines: int, loopback_only: bool = False) -> bool:
+    """Print every figure; True when the tracklist target is met (with the pools at their
+    own latency, as DJs meet them; the loopback figure is printed for what it is)."""
+    print(f"identity: {identity_rate(rows):,.0f} keys per second over {rows:,} rows")
+    busy = _Busy()
+    logging.getLogger("crateq.api.pool").addHandler(busy)
+    logging.getLogger("crateq.api.pool").setLevel(logging.INFO)
+    entries = tracklist(pool_rows, lines)
+    print("on loopback (the pools' servers share this machine's cores with the client: "
+          "a measure of CPU contention, not of what a DJ meets):")  # fmt: skip
+    loopback = _report(lines, _tracklist_vs_cli(entries, pool_rows, None))
+    print(f"  ratio {loopback:.1f}x, {busy.count} answers 429/503")
+    if loopback_only:
+        return False
+    spread = ", ".join(f"{name} {ms} ms" for name, ms in LATENCIES.items())
+    print(f"with each pool at its own network latency ({spread}):")
+    before = busy.count
+    ratio = _report(lines, _tracklist_vs_cli(entries, pool_rows, LATENCIES))
+    met = ratio >= TARGET_RATIO and busy.count == 0
+    print(f"  ratio {ratio:.1f}x, {busy.count - before} answers 429/503 "
           f"(target >= {TARGET_RATIO:.0f}x and none: {'met' if met else 'MISSED'})")  # fmt: skip
     return met
 
@@ -189,8 +216,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the identity figure")
     parser.add_argument("--pool-rows", type=int, default=50_000, help="tracks per pool")
     parser.add_argument("--lines", type=int, default=500, help="lines of the tracklist")
+    parser.add_argument("--loopback-only", action="store_true",
+                        help="skip the run with the pools at network latency")  # fmt: skip
     args = parser.parse_args(argv)
-    run(args.rows, args.pool_rows, args.lines)
+    run(args.rows, args.pool_rows, args.lines, args.loopback_only)
 
 
 if __name__ == "__main__":
