@@ -15,10 +15,12 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
+
+from server_thread import ServerThread
 
 LOGIN_PATH = "/api/Auth/Login"
 SEARCH_PATH = "/api/Content/Media"
@@ -62,23 +64,17 @@ class HostileServer:
         self._routes: dict[str, Reply] = {LOGIN_PATH: LOGIN_OK}
         self._lock = threading.Lock()
         self.requests: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        self._served = ServerThread(_handler_for(self))
+        self.url = self._served.url
 
     def __enter__(self) -> HostileServer:
-        self._thread.start()
+        self._served.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._served.stop()
 
     def serve(self, path: str, reply: Reply) -> HostileServer:
         with self._lock:

@@ -14,10 +14,12 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from server_thread import ServerThread
 
 
 @dataclass(frozen=True)
@@ -85,23 +87,17 @@ class QuirkyPool:
         self._script: deque[Answer] = deque()
         self._valid: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        self._served = ServerThread(_handler_for(self))
+        self.url = self._served.url
 
     def __enter__(self) -> QuirkyPool:
-        self._thread.start()
+        self._served.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._served.stop()
 
     def then(self, *answers: Answer) -> QuirkyPool:
         """Queue answers for the next catalog searches (one each, in order)."""

@@ -18,11 +18,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crash_support import USER, Track, check_downloads, clear_queues, database, queue_tracks
+from crash_support import USER, Track, check_downloads, database
 from pytestqt.qtbot import QtBot
 
 import reliability_log
@@ -38,13 +37,6 @@ HERE = Path(__file__).resolve().parent
 GUI = [sys.executable, "-c", "from crateq.launch import main; main()", "gui"]
 SLOW = 40_000  # bytes per second while the first start downloads: the kill lands mid-file
 PARTIAL = ID3_RESERVE + 24_000  # a part this big has body bytes in it, whatever its format
-
-
-@pytest.fixture
-def tracks(demo_cluster: DemoCluster) -> Iterator[list[Track]]:
-    queued = queue_tracks(demo_cluster)
-    yield queued
-    clear_queues(demo_cluster)
 
 
 @pytest.fixture
