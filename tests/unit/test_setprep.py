@@ -28,6 +28,7 @@ class StubPool:
             row.pool = name
             self.rows.append(row)
         self.running = self.most = self.calls = 0
+        self.busy_answers = 0  # as the pool client counts the 429/503 it waited out
 
     async def search(self, query: MediaQuery) -> MediaPage:
         self.calls += 1
@@ -92,7 +93,6 @@ class BusyPool(StubPool):
 
     def __init__(self, name: str, rows: list[tuple[str, str]]) -> None:
         super().__init__(name, rows)
-        self.busy_answers = 0
         self.after_busy: list[int] = []  # searches in flight as each later search starts
 
     async def search(self, query: MediaQuery) -> MediaPage:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import errno
 import json
 import logging
 import random
@@ -46,6 +45,7 @@ from crateq.core.errors import (
     StoreError,
     TransferInterrupted,
     VerificationFailed,
+    is_disk_full,
 )
 from crateq.core.naming import extension_for, target_path
 from crateq.core.settings import DownloadSettings
@@ -195,7 +195,7 @@ class JobRunner:
             except PoolError as exc:
                 return self._fail(job, str(exc))
             except OSError as exc:
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # fsync, rename, a tag copy
+                if is_disk_full(exc):  # fsync, rename, a tag copy
                     return self._pause_for_space(job)
                 return self._fail(job, f"The file cannot be written ({exc.strerror or exc}).")
         job.verified = tuple(checks)

@@ -15,7 +15,6 @@ failures), plus the core's :class:`RestartTransfer` when the server's answer mea
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import itertools
 import os
@@ -32,7 +31,13 @@ from crateq.api.transport import BodyResponse, open_download
 from crateq.api.transport_sniff import not_the_file, sniff
 from crateq.core.crashpoints import reach
 from crateq.core.download_io import Flusher, Hasher, empty_id3
-from crateq.core.errors import AlreadyHave, DiskFull, RestartTransfer, TransferInterrupted
+from crateq.core.errors import (
+    AlreadyHave,
+    DiskFull,
+    RestartTransfer,
+    TransferInterrupted,
+    is_disk_full,
+)
 
 _HASH_BLOCK = 4 << 20
 _SNIFF = 2048  # bytes of the body's start looked at (and quoted from) for a document
@@ -208,7 +213,7 @@ def _write_head(fd: int, head: bytes) -> None:
     try:
         os.pwrite(fd, head, 0)
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if is_disk_full(exc):
             raise DiskFull(exc.errno) from exc
         raise
 
@@ -245,7 +250,7 @@ def _stream_body(
                 try:
                     written = writer(fd, view)
                 except OSError as exc:
-                    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    if is_disk_full(exc):
                         raise DiskFull(exc.errno) from exc
                     raise
                 view = view[written:]

@@ -27,6 +27,8 @@ what only it can know:
 
 from __future__ import annotations
 
+import errno as _errno
+
 from crateq.api.errors import (
     ApiError,
     ConfigError,
@@ -106,6 +108,11 @@ class DiskFull(DownloadError, OSError):
     def __init__(self, errno: int | None, message: str = "The disk is full.") -> None:
         super().__init__(message)
         self.errno = errno
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for an ``OSError`` that says the disk (or the user's quota) is full."""
+    return isinstance(exc, OSError) and exc.errno in (_errno.ENOSPC, _errno.EDQUOT)
 
 
 class ExportError(CrateQError):

@@ -133,14 +133,12 @@ class PoolGate:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.in_flight = 0
-        self.most = 0  # the most in flight at once, for tests and figures
         self._turn = asyncio.Condition()
 
     async def __aenter__(self) -> None:
         async with self._turn:
             await self._turn.wait_for(lambda: self.in_flight < self.limit)
             self.in_flight += 1
-            self.most = max(self.most, self.in_flight)
 
     async def __aexit__(self, *_exc: object) -> None:
         async with self._turn:
@@ -249,14 +247,14 @@ class SetPrep:
     async def _search(self, pool: str, query: MediaQuery, errors: dict[str, str]) -> list[MediaRow]:
         client, gate = self.clients[pool], self._limit(pool)
         async with gate:
-            busy = getattr(client, "busy_answers", 0)
+            busy = client.busy_answers
             try:
                 page = await client.search(query)
             except CrateQError as exc:
                 errors[pool] = str(exc)
                 return []
             finally:
-                if getattr(client, "busy_answers", 0) > busy:  # the pool said 429/503
+                if client.busy_answers > busy:  # the pool said 429/503
                     gate.slow_down()
         return page.data
 

@@ -11,7 +11,6 @@ stays untagged and :class:`TagResult` says why. Blocking: call it via ``asyncio.
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import os
 import shutil
@@ -45,6 +44,7 @@ from mutagen.wave import WAVE
 from crateq.api.pool_models import MediaRow
 from crateq.core.crashpoints import reach
 from crateq.core.download_io import empty_id3
+from crateq.core.errors import is_disk_full
 from crateq.core.tag_profiles import id3_frames, prepare_id3, with_profile
 
 TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
@@ -206,7 +206,7 @@ def tag_reserved_mp3(
             return TagResult(ok=False, reason="Tags were not written (no room in place).")
         return TagResult(ok=True, written=written)
     except Exception as exc:  # mutagen raises many types; the audio bytes are never moved
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if is_disk_full(exc):
             raise  # a full disk pauses the job (its part is kept), never a tagless file
         why = f"{exc.__class__.__name__}: {exc}"
         with contextlib.suppress(OSError), open(path, "r+b") as handle:
