@@ -204,3 +204,44 @@ def _snapshot(job_id: int, state: JobState, speed: float = 0.0) -> JobSnapshot:
         state=state, reason="", bytes_done=0, total_bytes=None, speed=speed, eta=None,
         path="", tag_note="", skipped=False,
     )  # fmt: skip
+
+
+async def test_a_queue_feed_does_not_try_again_what_failed_in_this_run(
+    crateq_home: Path, tmp_path: Path
+) -> None:
+    """Jobs restored from an earlier run fail before the server queue is read: the feed
+    must not add those tracks again (each refused download is tried once per run), and a
+    DJ's retry of the failed job is what tries it again."""
+    from crateq.api.pool import PoolClient
+    from crateq.core.autodownload import AutoDownloader
+    from crateq.core.downloads import DownloadEngine
+    from crateq.core.store import Store
+
+    async def password() -> str:
+        return "p"
+
+    server = BigQueuePool(8, refuse=True)
+    try:
+        client = PoolClient("a", server.url, API_KEY, username="u", password_provider=password)
+        async with client:
+            engine = DownloadEngine(Store(), {"a": client})
+            for media_id in (1, 2, 3):  # what a restart restored, ahead of the feed
+                row = MediaRow.model_validate(queue_row(media_id))
+                row.pool = "a"
+                await engine.add(row, dest=tmp_path)
+            assert {j.state for j in await engine.wait()} == {JobState.FAILED}
+            auto = AutoDownloader(engine, {"a": client}, dest=tmp_path)
+            first = await auto.run_once()
+            assert [j.media_id for j in first.added] == [4, 5, 6, 7, 8]
+            await engine.wait()
+            assert (await auto.run_once()).added == []  # a second pass adds nothing either
+            assert sorted(server.downloads) == list(range(1, 9))  # each tried once
+            failed = next(j for j in engine.jobs() if j.media_id == 1)
+            await engine.retry(failed.id)
+            await engine.wait()
+            assert sorted(server.downloads) == [1, *range(1, 9)]
+            assert engine.gave_up("a:1") is not None and len(engine.jobs()) == 8
+            auto.close()
+            await engine.shutdown()
+    finally:
+        server.close()

@@ -104,6 +104,8 @@ class AutoDownloader:
             poll.next_due = now + self.interval
             for row in answer:
                 row.pool = row.pool or name
+                if self.engine.gave_up(row.key) is not None:
+                    continue  # tried in this run and failed (or the DJ cancelled it)
                 job = await self.engine.add(row, dest=self.dest)
                 if job.state is not JobState.DONE:
                     result.added.append(job)

@@ -131,6 +131,13 @@ class DownloadEngine(AnalysisStep):
     def job(self, job_id: int) -> JobSnapshot:
         return self._jobs[job_id].snapshot()
 
+    def gave_up(self, key: str) -> JobSnapshot | None:
+        """The job of track ``key`` that failed or was cancelled, when no other job of it
+        is queued, running or done: a queue feed asks before adding it again."""
+        jobs = self._by_key.get(key, ())
+        stopped = [j for j in jobs if j.state in (JobState.FAILED, JobState.CANCELLED)]
+        return stopped[-1].snapshot() if stopped and len(stopped) == len(jobs) else None
+
     async def start(self) -> list[JobSnapshot]:
         """Load unfinished jobs of an earlier run (crash, kill, Ctrl-C) and resume them.
 
