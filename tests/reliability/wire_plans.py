@@ -20,7 +20,7 @@ COMPLETE_KINDS = ("none", "trickle")
 """Answers that deliver the whole, correct file: the job ends with them."""
 TRICKLE_PAUSE = (0.3, 0.9)
 """Seconds between trickled pieces: each shorter than the engine's read timeout in these
-tests (2 s), several of them together longer."""
+tests (3 s), several of them together longer."""
 
 
 @dataclass
