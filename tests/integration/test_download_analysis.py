@@ -107,3 +107,46 @@ async def test_without_essentia_downloads_finish_unanalysed(
     assert job.state is JobState.DONE and job.analysis is None
     assert JobState.ANALYSING not in {e.job.state for e in events}
     await asyncio.wait_for(engine.shutdown(), 30)
+
+
+async def test_a_file_longer_than_a_track_is_not_analysed(
+    urban: DemoSource, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DJ mix has no one tempo or key, and decoding hours of audio takes gigabytes: a file
+    longer than ``MAX_ANALYSED_SECONDS`` (read from its header) is done with a note, never
+    sent to the workers. The demo's files are seconds long: the limit is lowered below."""
+
+    class Counting(Analyser):
+        def __init__(self) -> None:
+            super().__init__(workers=1)
+            self.sent: list[Path] = []
+
+        def submit(self, path: Path | str) -> Future[Outcome]:
+            self.sent.append(Path(path))
+            return super().submit(path)
+
+    row = urban.rows(1, audio="true")[0]
+    analyser = Counting()
+    engine, _ = make_engine(store, urban, analysis=AnalysisSettings(), analyser=analyser)
+    await engine.add(row, dest=tmp_path)
+    (job,) = await engine.wait()
+    seconds = download_analysis.media_seconds(Path(job.path))
+    assert seconds is not None and seconds > 2 and analyser.sent == [Path(job.path)]
+    await engine.shutdown()
+
+    monkeypatch.setattr(download_analysis, "MAX_ANALYSED_SECONDS", seconds - 1)
+    analyser = Counting()
+    engine, _ = make_engine(store, urban, analysis=AnalysisSettings(), analyser=analyser)
+    await engine.add(row, dest=tmp_path / "again", force=True)
+    (job,) = await engine.wait()
+    assert job.state is JobState.DONE and job.analysis is None and analyser.sent == []
+    assert job.analysis_note.startswith("Not analysed: ") and "(a mix?)" in job.analysis_note
+    await engine.shutdown()
+
+
+def test_the_too_long_note_names_the_length_and_the_limit() -> None:
+    assert download_analysis.too_long_note(2 * 3600 + 36 * 60) == (
+        "Not analysed: 2 h 36 min long (a mix?); tracks up to 20 min are measured."
+    )
+    assert download_analysis.too_long_note(45 * 60).startswith("Not analysed: 45 min long")
+    assert download_analysis.media_seconds(Path("/nonexistent/file.mp3")) is None

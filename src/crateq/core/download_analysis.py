@@ -24,6 +24,7 @@ from crateq.core.settings import AnalysisSettings
 from crateq.core.tagging import TagResult, TagValues, read_tags, tag_file
 
 log = logging.getLogger("crateq.core.downloads")
+MAX_ANALYSED_SECONDS = 20 * 60  # the longest file analysed on arrival: tracks, not mixes
 
 
 class AnalysisStep(JobRunner):
@@ -54,6 +55,11 @@ class AnalysisStep(JobRunner):
         if job.id > 0:  # a crash while analysing must not download the file again
             self.store.update_job(job.id, state="done", reason=done_reason, path=str(job.path))
         self._set(job, JobState.ANALYSING, "")
+        seconds = await asyncio.to_thread(media_seconds, job.path)
+        if seconds is not None and seconds > MAX_ANALYSED_SECONDS:
+            job.analysis_note = too_long_note(seconds)
+            self._set(job, JobState.DONE, done_reason)
+            return
         try:
             _kind, payload = await asyncio.wrap_future(analyser.submit(job.path))
         except RuntimeError as exc:  # shut down meanwhile
@@ -80,6 +86,27 @@ class AnalysisStep(JobRunner):
             job.path, result, check, self.analysis_settings, pool_bpm=float(job.row.bpm)
         )
         return tag_file(job.path, values, overwrite=True)
+
+
+def media_seconds(path: Path) -> float | None:
+    """The file's length as its headers say (mutagen, no decoding); None when unknown."""
+    import mutagen
+
+    try:
+        found = mutagen.File(path)
+    except (mutagen.MutagenError, OSError, ValueError):
+        return None
+    length = getattr(getattr(found, "info", None), "length", None)
+    return float(length) if isinstance(length, int | float) and length > 0 else None
+
+
+def too_long_note(seconds: float) -> str:
+    """Why a file was not measured: a DJ mix has no one tempo or key, and decoding hours
+    of audio would take gigabytes of memory and minutes of both cores."""
+    hours, rest = divmod(round(seconds / 60), 60)
+    length = f"{hours} h {rest} min" if hours else f"{rest} min"
+    limit = MAX_ANALYSED_SECONDS // 60
+    return f"Not analysed: {length} long (a mix?); tracks up to {limit} min are measured."
 
 
 def analysis_tags(
