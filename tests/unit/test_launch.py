@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +48,41 @@ def test_other_commands_go_to_click_without_loading_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "crateq" in out.stdout and "0.1.0" in out.stdout
+
+
+def _console(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """``crateq ARGS`` as the console script runs it (``main()`` reading ``sys.argv``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "crateq.launch", *args],
+        capture_output=True, text=True, check=False, timeout=60, **kwargs,  # type: ignore[call-overload]
+    )  # fmt: skip
+
+
+def test_the_console_script_ends_with_each_commands_exit_code(tmp_path: Path) -> None:
+    env = {**os.environ, "CRATEQ_HOME": str(tmp_path)}
+    ok = _console("--version", env=env)
+    assert ok.returncode == 0 and "crateq" in ok.stdout
+    usage = _console("search", "--limit", "0", "x", env=env)
+    assert usage.returncode == 2 and "--limit" in usage.stderr  # click's usage error
+    failed = _console("download", "nosuchpool:1", env=env)
+    assert failed.returncode != 0 and "nosuchpool" in failed.stderr
+
+
+def test_the_console_script_delivers_all_its_output_and_runs_the_exit_handlers(
+    tmp_path: Path,
+) -> None:
+    """The fast exit skips only the interpreter's teardown: a long output reaches a pipe
+    whole, and atexit handlers (logging's flush among them) still run."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "sys.argv = ['crateq', '--help']\n"
+        "print('x' * 200_000, end='')\n"
+        "from crateq.launch import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False, timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("x" * 200_000) and "Usage:" in out.stdout
+    assert "handler ran" in out.stderr
