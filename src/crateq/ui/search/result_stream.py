@@ -6,8 +6,9 @@ song, and rows of any pool with the same identity key join it, as
 :func:`crateq.core.songs.merge_songs` does) and keeps the songs in the grid's sort order
 there, so the GUI thread only swaps in a finished ``ResultBatch``
 (``ResultsModel.apply_batch``): no per-row Python work on the thread that paints. Batches
-go out at most once a frame (``FRAME``): each holds every song so far, so a newer one
-replaces an older one not yet shown.
+go out at most every ``BATCH_INTERVAL`` (a tenth of a second: each batch costs the grid a
+layout and a repaint, and ten a second look continuous): each holds every song so far, so
+a newer one replaces an older one not yet shown.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 GroupKey = str  # a song's key: its identity key (or its pool's group, for a row without one)
 SortSpec = list[tuple["Column[MediaRow]", "Qt.SortOrder"]]
-FRAME = 1 / 60  # seconds: the grid takes at most one batch per frame
+BATCH_INTERVAL = 0.1  # seconds between batches to the grid
 
 
 def song_key(row: MediaRow) -> tuple[str, int]:
@@ -165,7 +166,7 @@ class ResultStream:
         self._prepare = prepare  # fills in what the pools do not send (library figures)
         self._order = order
         self._emit = emit
-        self._schedule = schedule  # the loop's call_later, for a batch held back a frame
+        self._schedule = schedule  # the loop's call_later, for a batch held back
         self._songs = SongMerger(track=True)
         self._heads: list[MediaRow] = []
         self._new_heads: list[MediaRow] = []
@@ -180,13 +181,13 @@ class ResultStream:
         return bool(self._changed)
 
     def add(self, rows: Sequence[MediaRow]) -> None:
-        """Group a page into songs; hand a batch on now, or within a frame."""
+        """Group a page into songs; hand a batch on now, or within ``BATCH_INTERVAL``."""
         if self._prepare is not None:
             self._prepare(rows)
         self._group(rows)
         if not self._changed:
             return
-        wait = self._sent + FRAME - time.monotonic()
+        wait = self._sent + BATCH_INTERVAL - time.monotonic()
         if wait <= 0 or self._schedule is None:
             self.flush()
         elif not self._waiting:
