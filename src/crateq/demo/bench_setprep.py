@@ -144,6 +144,33 @@ def through_cli(pools: list[Served], entries: list[TrackLine]) -> float:
             keyring.set_keyring(previous)
 
 
+def as_processes(pools: list[Served], entries: list[TrackLine]) -> float:
+    """Seconds for every line's search as its own ``crateq search KEYWORDS --json`` process,
+    as a DJ runs them one after another from a shell: the issue's reference taken literally
+    (interpreter start-up and a sign-in per process counted; no keyring, so the password
+    comes on standard input)."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "crateq.launch"]
+    with tempfile.TemporaryDirectory(prefix="crateq-bench-home-") as home:
+        env = {**os.environ, "CRATEQ_HOME": home,
+               "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}  # fmt: skip
+
+        def crateq(*args: str) -> None:
+            subprocess.run([*command, *args, "--password-stdin"], input="demo\n", env=env,
+                           capture_output=True, text=True, check=True)  # fmt: skip
+
+        for pool in pools:
+            crateq("pool", "add", pool.name, "--url", pool.url, "--api-key", pool.api_key,
+                   "--username", "demo")  # fmt: skip
+        started = time.perf_counter()
+        for entry in entries:
+            query = queries(identify(entry.artist, entry.title))[0]
+            crateq("search", query.keywords or "", "--json")
+        return time.perf_counter() - started
+
+
 async def _both(
     pools: list[Served], entries: list[TrackLine]
 ) -> tuple[float, float, dict[str, int]]:
@@ -187,7 +214,9 @@ def _report(lines: int, figures: tuple[float, float, float, dict[str, int]]) -> 
     return cli / together
 
 
-def run(rows: int, pool_rows: int, lines: int, loopback_only: bool = False) -> bool:
+def run(
+    rows: int, pool_rows: int, lines: int, loopback_only: bool = False, processes: bool = False
+) -> bool:
     """Print every figure; True when the tracklist target is met (with the pools at their
     own latency, as DJs meet them; the loopback figure is printed for what it is)."""
     print(f"identity: {identity_rate(rows):,.0f} keys per second over {rows:,} rows")
@@ -197,6 +226,13 @@ def run(rows: int, pool_rows: int, lines: int, loopback_only: bool = False) -> b
     entries = tracklist(pool_rows, lines)
     print("on loopback (the pools' servers share this machine's cores with the client: "
           "a measure of CPU contention, not of what a DJ meets):")  # fmt: skip
+    if processes:
+        with serve_pools([s.name for s in DEMO_POOLS], pool_rows, None) as pools:
+            together, _alone, _statuses = asyncio.run(_both(pools, entries))
+            apart = as_processes(pools, entries)
+        print(f"  {lines}-line tracklist through SetPrep: {together:.1f} s; the same searches "
+              f"as {lines} `crateq search` processes one after another: {apart:.1f} s, "
+              f"ratio {apart / together:.1f}x")  # fmt: skip
     loopback = _report(lines, _tracklist_vs_cli(entries, pool_rows, None))
     print(f"  ratio {loopback:.1f}x, {busy.count} answers 429/503")
     if loopback_only:
@@ -218,8 +254,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, default=500, help="lines of the tracklist")
     parser.add_argument("--loopback-only", action="store_true",
                         help="skip the run with the pools at network latency")  # fmt: skip
+    parser.add_argument("--processes", action="store_true",
+                        help="also time each line as a `crateq search` process")  # fmt: skip
     args = parser.parse_args(argv)
-    run(args.rows, args.pool_rows, args.lines, args.loopback_only)
+    run(args.rows, args.pool_rows, args.lines, args.loopback_only, args.processes)
 
 
 if __name__ == "__main__":
