@@ -108,10 +108,11 @@ def exit_now(code: object) -> None:
     """End a finished command without the interpreter's teardown of every module and
     object (tens of milliseconds after a download's imports, felt on every command).
 
-    Everything that teardown would run for a reason runs first: other threads are joined,
-    the exit handlers run (logging's flush, executors' joins, multiprocessing's clean-up)
-    and standard output and error are flushed; then the process ends with ``code``
-    (``SystemExit``'s meaning: None is 0, a text is printed and is 1)."""
+    Everything that teardown would run for a reason runs first, in the interpreter's own
+    order: threading's shutdown (executors told to stop, then every other non-daemon thread
+    joined), the exit handlers (logging's flush, multiprocessing's clean-up), standard
+    output and error flushed; then the process ends with ``code`` (``SystemExit``'s
+    meaning: None is 0, a text is printed and is 1)."""
     import atexit
     import os
     import threading
@@ -120,9 +121,7 @@ def exit_now(code: object) -> None:
         print(code, file=sys.stderr)
         code = 1
     status = code if isinstance(code, int) else (0 if code is None else 1)
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    threading._shutdown()  # type: ignore[attr-defined]  # what Python's exit calls first
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

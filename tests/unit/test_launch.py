@@ -86,3 +86,19 @@ def test_the_console_script_delivers_all_its_output_and_runs_the_exit_handlers(
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("x" * 200_000) and "Usage:" in out.stdout
     assert "handler ran" in out.stderr
+
+
+def test_the_console_script_ends_with_an_executor_left_running() -> None:
+    """An executor nobody shut down (its idle workers are non-daemon threads) is told to
+    stop before the threads are joined, as Python's own exit does: the command ends."""
+    code = (
+        "import concurrent.futures, sys\n"
+        "pool = concurrent.futures.ThreadPoolExecutor(2)\n"
+        "pool.submit(int).result()\n"
+        "sys.argv = ['crateq', '--version']\n"
+        "from crateq.launch import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False, timeout=60)  # fmt: skip
+    assert out.returncode == 0 and "crateq" in out.stdout, out.stderr
