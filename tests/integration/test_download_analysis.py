@@ -136,10 +136,11 @@ async def test_a_file_longer_than_a_track_is_not_analysed(
 
     monkeypatch.setattr(download_analysis, "MAX_ANALYSED_SECONDS", seconds - 1)
     analyser = Counting()
-    engine, _ = make_engine(store, urban, analysis=AnalysisSettings(), analyser=analyser)
+    engine, events = make_engine(store, urban, analysis=AnalysisSettings(), analyser=analyser)
     await engine.add(row, dest=tmp_path / "again", force=True)
     (job,) = await engine.wait()
     assert job.state is JobState.DONE and job.analysis is None and analyser.sent == []
+    assert JobState.ANALYSING not in {e.job.state for e in events}  # no analysing shown
     assert job.analysis_note.startswith("Not analysed: ") and "(a mix?)" in job.analysis_note
     await engine.shutdown()
 

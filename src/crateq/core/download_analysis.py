@@ -54,12 +54,12 @@ class AnalysisStep(JobRunner):
             return
         if job.id > 0:  # a crash while analysing must not download the file again
             self.store.update_job(job.id, state="done", reason=done_reason, path=str(job.path))
-        self._set(job, JobState.ANALYSING, "")
         seconds = await asyncio.to_thread(media_seconds, job.path)
         if seconds is not None and seconds > MAX_ANALYSED_SECONDS:
             job.analysis_note = too_long_note(seconds)
             self._set(job, JobState.DONE, done_reason)
             return
+        self._set(job, JobState.ANALYSING, "")
         try:
             _kind, payload = await asyncio.wrap_future(analyser.submit(job.path))
         except RuntimeError as exc:  # shut down meanwhile
