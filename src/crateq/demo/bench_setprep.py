@@ -189,10 +189,14 @@ async def _both(
 
 
 def _tracklist_vs_cli(
-    entries: list[TrackLine], pool_rows: int, latency: dict[str, str] | None
-) -> tuple[float, float, float, dict[str, int]]:
+    entries: list[TrackLine],
+    pool_rows: int,
+    latency: dict[str, str] | None,
+    processes: bool = False,
+) -> tuple[float, float, float, dict[str, int], float | None]:
     """(SetPrep, `crateq search` one after another, core.search one after another, the
-    lines' statuses) against fresh demo pools."""
+    lines' statuses, and with ``processes`` the same searches as one `crateq search`
+    process each) against fresh demo pools."""
     with ExitStack() as stack:
         started = time.perf_counter()
         pools = stack.enter_context(serve_pools([s.name for s in DEMO_POOLS], pool_rows, latency))
@@ -200,13 +204,17 @@ def _tracklist_vs_cli(
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         together, alone, statuses = asyncio.run(_both(pools, entries))
         cli = through_cli(pools, entries)
-    return together, cli, alone, statuses
+        apart = as_processes(pools, entries) if processes else None
+    return together, cli, alone, statuses, apart
 
 
-def _report(lines: int, figures: tuple[float, float, float, dict[str, int]]) -> float:
-    together, cli, alone, statuses = figures
+def _report(lines: int, figures: tuple[float, float, float, dict[str, int], float | None]) -> float:
+    together, cli, alone, statuses, apart = figures
     shown = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     print(f"  {lines}-line tracklist through SetPrep: {together:.1f} s ({shown})")
+    if apart is not None:
+        print(f"  the same searches as {lines} `crateq search` processes one after another: "
+              f"{apart:.1f} s, ratio {apart / together:.1f}x")  # fmt: skip
     print(
         f"  the same searches one after another through `crateq search`: {cli:.1f} s "
         f"(through core.search alone, no CLI: {alone:.1f} s, {alone / together:.1f}x)"
@@ -226,14 +234,7 @@ def run(
     entries = tracklist(pool_rows, lines)
     print("on loopback (the pools' servers share this machine's cores with the client: "
           "a measure of CPU contention, not of what a DJ meets):")  # fmt: skip
-    if processes:
-        with serve_pools([s.name for s in DEMO_POOLS], pool_rows, None) as pools:
-            together, _alone, _statuses = asyncio.run(_both(pools, entries))
-            apart = as_processes(pools, entries)
-        print(f"  {lines}-line tracklist through SetPrep: {together:.1f} s; the same searches "
-              f"as {lines} `crateq search` processes one after another: {apart:.1f} s, "
-              f"ratio {apart / together:.1f}x")  # fmt: skip
-    loopback = _report(lines, _tracklist_vs_cli(entries, pool_rows, None))
+    loopback = _report(lines, _tracklist_vs_cli(entries, pool_rows, None, processes))
     print(f"  ratio {loopback:.1f}x, {busy.count} answers 429/503")
     if loopback_only:
         return False
