@@ -95,9 +95,14 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     # what data() hands Qt for the grid's own roles: here a QFont
     def row_data(self, row: MediaRow, role: int) -> object:
-        if role == Qt.ItemDataRole.FontRole and row.queue_id:
+        if role == Qt.ItemDataRole.FontRole and self.emphasised(row):
             return self._bold
         return None
+
+    @staticmethod
+    def emphasised(row: MediaRow) -> bool:
+        """Shown in bold: the row is in its pool's queue."""
+        return bool(row.queue_id)
 
     def header_text(self, section: int) -> str:
         return self.columns[section].header + self._sort_marker(section)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView,
 
 from crateq.core_loop import GUI_TURN
 from crateq.ui.columns import apply_default_layout
+from crateq.ui.grid_cells import GridCells
 from crateq.ui.search.columns import RESULT_COLUMN_INDEX, RESULT_COLUMNS
 from crateq.ui.search.results_model import ResultsModel
 from crateq.ui.shell.ui_state import UiState
@@ -40,6 +41,8 @@ class ResultsView(QTableView):
         super().__init__(parent)
         self.results = model
         self.setModel(model)
+        self._cells = GridCells(model, self, bold=model.emphasised)
+        self.setItemDelegate(self._cells)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -152,7 +155,8 @@ class ResultsView(QTableView):
             self.results.toggle_expanded(index)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        with GUI_TURN:  # thousands of model calls: see GuiTurn
+        with GUI_TURN:  # hundreds of calls into Python: see GuiTurn
+            self._cells.begin_paint()
             super().paintEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
