@@ -81,6 +81,10 @@ def _gated_selector() -> selectors.BaseSelector:
     return GatedSelector()
 
 
+# The longest the GUI thread waits for the GIL while the core thread runs Python (Python's
+# default is 5 ms). Every call between Qt and Python may hand the GIL over, and a paint makes
+# hundreds, so under a streaming search each wait of the default showed as lag.
+GUI_SWITCH_INTERVAL = 0.0005
 BREATHE_AFTER = 0.002
 BREATHE_MAX = 0.02
 

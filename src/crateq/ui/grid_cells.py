@@ -43,7 +43,7 @@ def visible_selected_rows(view: QTableView) -> set[int]:
 class GridCells(QStyledItemDelegate, Generic[RowT]):
     """Text cells of ``model`` in ``view``: selection, alternate rows, bold for ``bold(row)``.
 
-    ``begin_paint()`` (the view's paint event, once per paint) reads the colours, the font
+    ``begin_paint(view)`` (the view's paint event, once per paint) reads the colours, the font
     and which rows are selected, so a cell's paint is look-ups and one draw."""
 
     def __init__(
@@ -53,7 +53,7 @@ class GridCells(QStyledItemDelegate, Generic[RowT]):
         bold: Callable[[RowT], bool] | None = None,
     ) -> None:
         super().__init__(view)
-        self._model, self._view, self._bold_of = model, view, bold
+        self._model, self._bold_of = model, bold  # not the view: no cycle for the GC to break
         self._texts: dict[tuple[str, int, bool], tuple[QStaticText, int]] = {}
         self._selected: set[int] = set()
         self._current = (-1, -1)  # the focused cell (row, column), outlined when not selected
@@ -64,9 +64,8 @@ class GridCells(QStyledItemDelegate, Generic[RowT]):
         self._fills: tuple[QColor | None, QColor | None, QColor] = (None, None, QColor())
         self._font_key = ""
 
-    def begin_paint(self) -> None:
+    def begin_paint(self, view: QTableView) -> None:
         """What every cell of this paint shares: colours, fonts, the selected rows."""
-        view = self._view
         palette = view.palette()
         font = view.font()
         key = font.key()

@@ -156,7 +156,7 @@ class ResultsView(QTableView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         with GUI_TURN:  # hundreds of calls into Python: see GuiTurn
-            self._cells.begin_paint()
+            self._cells.begin_paint(self)
             super().paintEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
