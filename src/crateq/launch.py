@@ -14,8 +14,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from importlib.abc import Loader
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from crateq.ui.shell.mode_names import MODES
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
 
 
 class GuiOptions:
@@ -65,6 +71,71 @@ class _Unused:
             raise ModuleNotFoundError(f"{name} is not used by crateq", name=name)
 
 
+class _OnFirstUse:
+    """A meta-path finder that runs the named modules on their first real use, not when
+    they are imported: what an import names but a run may never touch (see ``_FIRST_USE``).
+
+    ``importlib.util.LazyLoader`` is not enough: a second ``import`` of a lazy module reads
+    its ``__spec__``, and that alone ran the module. Here the module's identity (name, spec,
+    loader, path) is read without running it; any other attribute runs it first."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = frozenset(names)
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if name not in self.names:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec: ModuleSpec | None = find(name, path, target)
+            if spec is None:
+                continue
+            if isinstance(spec.loader, Loader) and hasattr(spec.loader, "exec_module"):
+                spec.loader = _RunOnUse(spec.loader)
+            return spec
+        return None
+
+
+class _RunOnUse(Loader):
+    """Creates the module as the real loader would; runs its code on first use."""
+
+    def __init__(self, real: Loader) -> None:
+        self.real = real
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self.real.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__dict__["_crateq_real_loader"] = self.real
+        module.__class__ = _NotRunYet
+
+
+_IDENTITY = frozenset({"__name__", "__spec__", "__loader__", "__path__", "__package__",
+                       "__class__", "__dict__", "__file__"})  # fmt: skip
+
+
+class _NotRunYet(ModuleType):
+    def __getattribute__(self, attr: str) -> Any:  # Any: whatever the module defines
+        if attr in _IDENTITY:
+            return object.__getattribute__(self, attr)
+        namespace = object.__getattribute__(self, "__dict__")
+        real = namespace.pop("_crateq_real_loader", None)
+        object.__setattr__(self, "__class__", ModuleType)
+        if real is not None:
+            real.exec_module(self)
+        return getattr(self, attr)
+
+
+# h2 (HTTP/2), which httpcore imports whole: only an HTTPS pool that offers HTTP/2 uses it,
+# and its events module alone (dataclasses) costs a one-file download ~20 ms of start-up.
+# ``h2.config`` is used at import (a class attribute of httpcore's HTTP/2 connection).
+_FIRST_USE = ("h2.connection", "h2.events", "h2.exceptions", "h2.settings")
+
+
 def skip_unused_imports() -> None:
     """Keep two imports no command uses out of this process (a user's own setting wins):
 
@@ -72,12 +143,14 @@ def skip_unused_imports() -> None:
     extras when they are installed (httpx then defines its ``main`` stub), and pydantic's
     plugin discovery, which reads every installed distribution's entry points on the first
     model (CrateQ uses no pydantic plugin). Together about half of a one-file
-    ``crateq download``'s start-up (docs/PERFORMANCE.md, "CLI start-up").
+    ``crateq download``'s start-up (docs/PERFORMANCE.md, "CLI start-up"). And h2 runs on
+    its first use (``_FIRST_USE``).
     """
     import os
 
     if not any(isinstance(finder, _Unused) for finder in sys.meta_path):
         sys.meta_path.insert(0, _Unused("httpx._main"))
+        sys.meta_path.insert(0, _OnFirstUse(*_FIRST_USE))
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 

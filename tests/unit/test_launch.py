@@ -102,3 +102,29 @@ def test_the_console_script_ends_with_an_executor_left_running() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=False, timeout=60)  # fmt: skip
     assert out.returncode == 0 and "crateq" in out.stdout, out.stderr
+
+
+H2_PROBE = """
+import sys
+from crateq.launch import skip_unused_imports
+skip_unused_imports()
+import httpx
+httpx.AsyncClient(http2=True)
+assert "DataReceived" not in vars(sys.modules["h2.events"]), "h2 ran when httpx was imported"
+import pytest
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", sys.argv[1]]))
+"""
+
+
+def test_h2_runs_on_first_use_and_http2_still_works() -> None:
+    """A command's process imports h2 without running it; a pool offering HTTP/2 still gets
+    it (the HTTP/2 test, run in such a process)."""
+    tests = Path(__file__).resolve().parents[1]
+    test = tests / "integration" / "test_pool_client_http2.py"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", H2_PROBE, str(test)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
