@@ -92,6 +92,13 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
 
 
+class _Rare(_Lenient):
+    """A model most commands never read: its validator is built on first use, not at
+    import (a one-file ``crateq download`` reads rows and pages only)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 #: MediaRow fields the app fills in, never sent by a pool nor kept with a track.
 LOCAL_FIELDS = frozenset({"pool", "camelot", "measured_bpm", "lufs", "match"})
 
@@ -189,7 +196,7 @@ class MediaPage(_Lenient):
     data: MediaRows = Field(default_factory=list)
 
 
-class LoginResult(_Lenient):
+class LoginResult(_Rare):
     """The pool's answer to a login: status and the message the user must see."""
 
     user_id: LenientStr = Field("", alias="userId")
@@ -206,26 +213,26 @@ class LoginResult(_Lenient):
         return self.crateq or self.status.lower() in {"current", "active", "pending", ""}
 
 
-class Genre(_Lenient):
+class Genre(_Rare):
     genre_id: LenientInt = Field(0, alias="genreId")
     title: LenientStr = ""
     category: LenientStr = ""
     category_id: LenientInt = Field(0, alias="categoryId")
 
 
-class GenreCategory(_Lenient):
+class GenreCategory(_Rare):
     category_id: LenientInt = Field(0, alias="categoryId")
     title: LenientStr = ""
 
 
-class VideoQuality(_Lenient):
+class VideoQuality(_Rare):
     quality_id: LenientInt = Field(0, alias="qualityId")
     title: LenientStr = ""
     pixel_width: LenientInt = 0
     pixel_height: LenientInt = 0
 
 
-class Playlist(_Lenient):
+class Playlist(_Rare):
     """One of the pool's own playlists (staff picks, themed lists); ``count`` tracks."""
 
     playlist_id: LenientInt = Field(0, alias="playlistId")
@@ -236,7 +243,7 @@ class Playlist(_Lenient):
     pool: str = ""
 
 
-class QueueUpdateResult(_Lenient):
+class QueueUpdateResult(_Rare):
     """Answer of UpdateQueue; ``added`` tells which way the toggle went."""
 
     id: LenientInt = 0
@@ -247,7 +254,7 @@ class QueueUpdateResult(_Lenient):
         return "added" in self.message.lower()
 
 
-class ApiErrorBody(_Lenient):
+class ApiErrorBody(_Rare):
     """The error body every pool error carries."""
 
     status: LenientInt = 0

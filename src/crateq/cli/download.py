@@ -166,7 +166,6 @@ async def _download(
     import asyncio
 
     from crateq.core.autodownload import AutoDownloader
-    from crateq.core.export_auto import auto_playlist
 
     services = cli_services()
     accounts = services.accounts
@@ -188,7 +187,11 @@ async def _download(
     engine = services.download_engine(clients, settings)
     display = _Display(as_json)
     engine.subscribe(display)
-    playlist = auto_playlist(services.store, accounts.settings(), dest)
+    playlist = None
+    if accounts.settings().export.auto_playlist:  # the exporter's imports only when it is on
+        from crateq.core.export_auto import auto_playlist
+
+        playlist = auto_playlist(services.store, accounts.settings(), dest)
     if playlist is not None:
         engine.subscribe(playlist)
     stop = asyncio.Event()

@@ -92,8 +92,11 @@ def media_seconds(path: Path) -> float | None:
     """The file's length as its headers say (mutagen, no decoding); None when unknown."""
     import mutagen
 
+    from crateq.core.download_verify import media_class
+
+    kind = media_class(path.suffix)  # not mutagen.File: that imports every format it knows
     try:
-        found = mutagen.File(path)
+        found = kind(path) if kind is not None else mutagen.File(path)
     except (mutagen.MutagenError, OSError, ValueError):
         return None
     length = getattr(getattr(found, "info", None), "length", None)
