@@ -199,3 +199,31 @@ def test_rows_appended_without_a_stream_merge_across_pools_too(qapp: object) -> 
     model.append_rows([row(3, artist="Crown", title="Other Name (Acapella)", group=3)])
     assert model.song_count() == 2  # p2 names a featured artist: another song
     assert shown(model, "versions") == ["▸ 2", ""]  # the pool's group stays one song
+
+
+def test_binned_versions_leave_without_a_new_merge_and_come_back(qapp: object) -> None:
+    model = ResultsModel()
+    model.sort(COLUMN_INDEX["bpm"], DESC)
+    selection = QItemSelectionModel(model)
+    stream = streamed(model)
+    stream.add([row(1, artist="Crown", title="Let It Go (Clean)", bpm=120, tool="Main"),
+                row(2, pool="p2", artist="Crown", title="Let It Go [Intro]", bpm=100, tool="Intro"),
+                row(3, bpm=110), row(4, bpm=90)])  # fmt: skip
+    assert model.song_count() == 3 and model.version_count() == 4
+    assert shown(model, "pool")[0] == "2 pools"
+    kept = model.row_at(model.index(2, 0))  # bpm 90
+    assert kept is not None and kept.media_id == 4
+    flags = QItemSelectionModel.SelectionFlag
+    selection.setCurrentIndex(model.index(2, 0), flags.ClearAndSelect | flags.Rows)
+    model.remove_rows({"p1:1", "p1:3"})  # a song's first version, and a song of one version
+    assert model.song_count() == 2 and model.version_count() == 2
+    assert shown(model, "bpm") == ["100", "90"]  # the song now shows its p2 version, in order
+    assert shown(model, "pool")[0] == "p2" and shown(model, "versions")[0] == ""
+    assert model.find_row("p1:1") is None and model.find_row("p1:3") is None
+    assert [model.row_at(i) for i in selection.selectedRows()] == [kept]
+    model.append_rows([row(1, artist="Crown", title="Let It Go (Clean)", bpm=120, tool="Main"),
+                       row(3, bpm=110)])  # Ctrl+Z: the grid takes them back  # fmt: skip
+    assert model.song_count() == 3 and model.version_count() == 4
+    assert shown(model, "bpm") == ["110", "100", "90"]  # the song keeps the version it showed
+    assert shown(model, "versions")[1] == "▸ 2" and shown(model, "pool")[1] == "2 pools"
+    assert shown(model, "title")[1] == "Let It Go"

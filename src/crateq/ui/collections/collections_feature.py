@@ -200,10 +200,7 @@ class CollectionsFeature(QObject):
             self._drop_rows({row.key for row in rows})
 
     def _drop_rows(self, keys: set[str]) -> None:
-        model = self.window.model
-        kept = [row for row in model.all_rows() if row.key not in keys]
-        model.clear()
-        model.append_rows(kept)
+        self.window.model.remove_rows(keys)
 
     def undo_last(self) -> None:
         """Ctrl+Z: the last bin, restore or crate removal, undone."""

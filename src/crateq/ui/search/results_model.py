@@ -175,9 +175,10 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     def append_rows(self, rows: Sequence[MediaRow]) -> None:
         """Add a batch: new songs in one insert; extra versions join their song."""
+        before = len(self._merger.seen)
         new_heads, changed, grew = self._merger.add(rows)
         self._info.update(self._merger.info(changed))
-        self._versions = len(self._merger.seen)
+        self._versions += len(self._merger.seen) - before  # a streamed grid's came in batches
         self._heads.extend(new_heads)
         with GUI_TURN:  # the view's insert work calls back into Python: see GuiTurn
             if self._sort or (grew & self._expanded):
@@ -189,6 +190,41 @@ class ResultsModel(ColumnTable["MediaRow"]):
                 self.endInsertRows()
             if grew and not self._sort:
                 self._refresh_heads(grew)
+
+    def remove_rows(self, keys: set[str]) -> None:
+        """Take the versions ``POOL:ID`` in ``keys`` out (binned): one layout change, the
+        selection staying on the rows left, nothing merged again. A song keeps its other
+        versions (the next one shows for it); a song left without any goes."""
+        gone = {id(row): row for group in self._groups.values() for row in group if row.key in keys}
+        if not gone:
+            return
+        touched = {self._song_of[at] for at in gone}
+        for gkey in touched:
+            group = [row for row in self._groups[gkey] if id(row) not in gone]
+            info = self._info.get(gkey)
+            if group:
+                self._groups[gkey] = group
+                title = info.title if info is not None else ""
+                self._info[gkey] = SongInfo(title, len({row.pool for row in group}))
+            else:
+                del self._groups[gkey]
+                self._info.pop(gkey, None)
+                self._expanded.discard(gkey)
+        heads: list[MediaRow] = []
+        for head in self._heads:
+            gkey = self._song_of[id(head)]
+            if id(head) in gone:
+                if gkey not in self._groups:
+                    continue
+                head = self._groups[gkey][0]
+            heads.append(head)
+        for at, row in gone.items():
+            del self._song_of[at]
+            self._merger.seen.discard((row.pool, row.media_id))
+        self._versions -= len(gone)
+        self._heads = heads
+        with GUI_TURN:  # the view's layout work calls back into Python: see GuiTurn
+            self._relayout(sort=bool(self._sort))
 
     def _refresh_heads(self, _gkeys: set[GroupKey]) -> None:
         """Repaint the version and pool counts: one signal per column (the view only
