@@ -227,3 +227,24 @@ def test_binned_versions_leave_without_a_new_merge_and_come_back(qapp: object) -
     assert shown(model, "bpm") == ["110", "100", "90"]  # the song keeps the version it showed
     assert shown(model, "versions")[1] == "▸ 2" and shown(model, "pool")[1] == "2 pools"
     assert shown(model, "title")[1] == "Let It Go"
+
+
+def test_a_binned_version_stays_out_of_the_runs_next_pages_until_ctrl_z(qapp: object) -> None:
+    model = ResultsModel()
+    model.sort(COLUMN_INDEX["bpm"], DESC)
+    stream = streamed(model)
+    stream.add([row(1, group=7, bpm=120, tool="Main"), row(2, group=7, bpm=120, tool="Intro"),
+                row(3, bpm=110)])  # fmt: skip
+    binned = {"p1:1", "p1:3"}
+    model.remove_rows(binned)
+    stream.forget(binned)  # what the controller runs on the core thread
+    stream.add([row(4, bpm=100)])  # the next page, the DJ scrolling down
+    stream.flush()
+    assert sorted(r.key for r in model.all_rows()) == ["p1:2", "p1:4"]
+    assert model.version_count() == 2
+    assert shown(model, "tool") == ["Intro", ""]
+    restored = [row(1, group=7, bpm=120, tool="Main"), row(3, bpm=110)]
+    model.append_rows(restored)
+    stream.restore(restored)
+    assert sorted(r.key for r in model.all_rows()) == ["p1:1", "p1:2", "p1:3", "p1:4"]
+    assert model.version_count() == 4 and shown(model, "bpm") == ["120", "110", "100"]

@@ -201,6 +201,7 @@ class CollectionsFeature(QObject):
 
     def _drop_rows(self, keys: set[str]) -> None:
         self.window.model.remove_rows(keys)
+        self.search.forget_rows(keys)  # the run's next pages must not bring them back
 
     def undo_last(self) -> None:
         """Ctrl+Z: the last bin, restore or crate removal, undone."""
@@ -212,6 +213,7 @@ class CollectionsFeature(QObject):
             self.controller.restore(last.tracks)
             if last.where == str(self.search.current_run):  # the grid still shows those rows
                 self.window.model.append_rows(last.rows)
+                self.search.restore_rows(last.rows)
         elif last.kind == "restore":
             self.controller.bin(last.tracks)
         else:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from crateq.core.errors import user_message
 from crateq.core_loop import TaskGroup
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import (
@@ -217,6 +219,17 @@ class AppController(QObject):
             paging.stream.flush()
             self.more_finished.emit(paging.run)
 
+    def forget_rows(self, keys: set[str]) -> None:
+        """Binned versions leave the current run on the core thread too, so its next pages
+        (the DJ scrolling down) do not bring them back into the grid."""
+        if self.paging is not None:
+            self.core.submit(_on_core(self.paging.stream.forget, keys))
+
+    def restore_rows(self, rows: Sequence[MediaRow]) -> None:
+        """Ctrl+Z of a bin: the versions rejoin the current run (its next batch has them)."""
+        if self.paging is not None:
+            self.core.submit(_on_core(self.paging.stream.restore, rows))
+
     def _deliver(self, paging: Paging, event: SearchEvent) -> None:
         from crateq.core import search as core_search
 
@@ -358,3 +371,8 @@ def _both(
 ) -> None:
     seen(batch)
     emit(batch)
+
+
+async def _on_core(call: Callable[[T], None], arg: T) -> None:
+    """``call(arg)`` as a task of the core loop (the run's stream lives on that thread)."""
+    call(arg)

@@ -113,6 +113,31 @@ class SongMerger:
         groups, titles = self.groups, self.titles
         return {k: SongInfo(titles.get(k, ""), len({r.pool for r in groups[k]})) for k in keys}
 
+    def forget(self, keys: set[str]) -> tuple[dict[int, MediaRow | None], set[GroupKey]]:
+        """Take the versions ``POOL:ID`` in ``keys`` out (binned), as if they never came.
+        Returns, for each song whose first version went, ``id`` of that version -> the
+        song's next one (None: the song went), and the songs left with fewer versions."""
+        heads: dict[int, MediaRow | None] = {}
+        shrunk: set[GroupKey] = set()
+        for gkey, group in list(self.groups.items()):
+            kept = [row for row in group if row.key not in keys]
+            if len(kept) == len(group):
+                continue
+            for row in group:
+                if row.key in keys:
+                    self.song_of.pop(id(row), None)
+                    if self._fresh is not None:
+                        self._fresh.pop(id(row), None)
+                    self.seen.discard((row.pool, row.media_id))
+            if kept:
+                self.groups[gkey] = kept
+                shrunk.add(gkey)
+            else:
+                del self.groups[gkey]
+            if not kept or kept[0] is not group[0]:
+                heads[id(group[0])] = kept[0] if kept else None
+        return heads, shrunk
+
     def take_fresh(self) -> dict[int, GroupKey]:
         fresh = self._fresh or {}
         self._fresh = {}
@@ -193,6 +218,33 @@ class ResultStream:
         elif not self._waiting:
             self._waiting = True
             self._schedule(wait, self._scheduled_flush)
+
+    def forget(self, keys: set[str]) -> None:
+        """Binned versions leave the run: its next batches show the songs without them (the
+        grid took them out already, ``ResultsModel.remove_rows``)."""
+        heads, shrunk = self._songs.forget(keys)
+
+        def swapped(rows: list[MediaRow]) -> list[MediaRow]:
+            out: list[MediaRow] = []
+            for row in rows:
+                if id(row) in heads:
+                    nxt = heads[id(row)]
+                    if nxt is None:
+                        continue
+                    row = nxt
+                out.append(row)
+            return out
+
+        self._heads, self._new_heads = swapped(self._heads), swapped(self._new_heads)
+        for memo in self._memo.values():  # ids of freed rows may be reused: no stale values
+            for at in heads:
+                memo.pop(at, None)
+        self._changed |= shrunk
+
+    def restore(self, rows: Sequence[MediaRow]) -> None:
+        """Ctrl+Z of a bin: the versions rejoin the run, in a batch now."""
+        self.add(rows)
+        self.flush()
 
     def _scheduled_flush(self) -> None:
         self._waiting = False
