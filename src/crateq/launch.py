@@ -110,7 +110,10 @@ class _RunOnUse(Loader):
         return self.real.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
+        import threading
+
         module.__dict__["_crateq_real_loader"] = self.real
+        module.__dict__["_crateq_lock"] = threading.RLock()
         module.__class__ = _NotRunYet
 
 
@@ -119,15 +122,39 @@ _IDENTITY = frozenset({"__name__", "__spec__", "__loader__", "__path__", "__pack
 
 
 class _NotRunYet(ModuleType):
+    """A module whose code has not run: the first use of anything but its identity runs it
+    (one thread runs it, others wait for it); a failure takes it out of ``sys.modules``
+    and is raised, as a failed import would be."""
+
     def __getattribute__(self, attr: str) -> Any:  # Any: whatever the module defines
-        if attr in _IDENTITY:
+        if attr in _IDENTITY or not _run(self):  # not run: its own code reads it mid-run
             return object.__getattribute__(self, attr)
-        namespace = object.__getattribute__(self, "__dict__")
-        real = namespace.pop("_crateq_real_loader", None)
-        object.__setattr__(self, "__class__", ModuleType)
-        if real is not None:
-            real.exec_module(self)
         return getattr(self, attr)
+
+    def __dir__(self) -> list[str]:
+        return dir(self) if _run(self) else list(object.__getattribute__(self, "__dict__"))
+
+
+def _run(module: ModuleType) -> bool:
+    """Run ``module``'s code unless it ran; False while this thread is running it."""
+    namespace = object.__getattribute__(module, "__dict__")
+    lock = namespace.get("_crateq_lock")
+    if lock is None:  # run already (by another thread, just now)
+        return True
+    with lock:
+        real = namespace.pop("_crateq_real_loader", None)
+        if real is None:  # another thread ran it meanwhile, or this one is running it
+            return "_crateq_lock" not in namespace
+        try:
+            real.exec_module(module)
+        except BaseException:
+            name = namespace.get("__name__", "")
+            sys.modules.pop(name, None)
+            object.__setattr__(module, "__class__", ModuleType)
+            raise
+        object.__setattr__(module, "__class__", ModuleType)
+        namespace.pop("_crateq_lock", None)
+    return True
 
 
 # h2 (HTTP/2), which httpcore imports whole: only an HTTPS pool that offers HTTP/2 uses it,

@@ -248,3 +248,36 @@ def test_a_binned_version_stays_out_of_the_runs_next_pages_until_ctrl_z(qapp: ob
     stream.restore(restored)
     assert sorted(r.key for r in model.all_rows()) == ["p1:1", "p1:2", "p1:3", "p1:4"]
     assert model.version_count() == 4 and shown(model, "bpm") == ["120", "110", "100"]
+
+
+def test_a_song_binned_in_two_goes_leaves_the_stream_working(qapp: object) -> None:
+    model = ResultsModel()
+    stream = streamed(model)
+    stream.add([row(1, group=7, tool="Main"), row(2, group=7, tool="Intro"), row(3)])
+    for key in ("p1:1", "p1:2"):  # one version, then the other: the song goes
+        model.remove_rows({key})
+        stream.forget({key})
+    stream.add([row(4)])
+    stream.flush()
+    assert sorted(r.key for r in model.all_rows()) == ["p1:3", "p1:4"]
+
+
+def test_a_batch_made_before_a_bin_is_shown_safely_and_put_right(qapp: object) -> None:
+    model = ResultsModel()
+    model.sort(COLUMN_INDEX["bpm"], DESC)
+    batches: list[ResultBatch] = []
+    stream = ResultStream(1, model.sort_columns, batches.append)
+    stream.add([row(1, group=7, bpm=120), row(2, group=7, bpm=120), row(3, bpm=110)])
+    model.apply_batch(batches[-1])
+    model.toggle_expanded(model.index(0, 0))
+    stream.add([row(4, bpm=100)])  # this batch is on its way to the GUI thread ...
+    model.remove_rows({"p1:1", "p1:2", "p1:3"})  # ... when the DJ bins
+    model.apply_batch(batches[-1])  # it lands, with the binned rows in it
+    for r in range(model.rowCount()):  # every cell still paints
+        for c in range(model.columnCount()):
+            model.data(model.index(r, c))
+        model.toggle_expanded(model.index(r, 0))
+    stream.forget({"p1:1", "p1:2", "p1:3"})  # the core thread's turn: a batch without them
+    model.apply_batch(batches[-1])
+    assert [r.key for r in model.all_rows()] == ["p1:4"]
+    assert model.version_count() == 1 and shown(model, "bpm") == ["100"]

@@ -128,3 +128,38 @@ def test_h2_runs_on_first_use_and_http2_still_works() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
+
+
+def test_a_module_run_on_first_use_runs_once_across_threads_and_fails_as_an_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from crateq.launch import _OnFirstUse
+
+    package = tmp_path / "firstuse_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    # the pause widens the window in which the other threads ask for it (no waiting on it)
+    body = "import time\nRUNS = []\nRUNS.append(1)\ntime.sleep(0.05)\nX = 1\n"
+    (package / "slow.py").write_text(body)
+    (package / "broken.py").write_text("import not_a_module_anywhere\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    finder = _OnFirstUse("firstuse_pkg.slow", "firstuse_pkg.broken")
+    monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
+    import firstuse_pkg.broken
+    import firstuse_pkg.slow
+
+    assert "X" not in vars(firstuse_pkg.slow)  # imported, not run
+    seen: list[object] = []
+    threads = [threading.Thread(target=lambda: seen.append(firstuse_pkg.slow.X)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [1] * 8 and firstuse_pkg.slow.RUNS == [1]
+    with pytest.raises(ModuleNotFoundError, match="not_a_module_anywhere"):
+        firstuse_pkg.broken.anything  # noqa: B018
+    assert "firstuse_pkg.broken" not in sys.modules
+    for name in ("firstuse_pkg", "firstuse_pkg.slow"):
+        sys.modules.pop(name, None)

@@ -375,4 +375,7 @@ def _both(
 
 async def _on_core(call: Callable[[T], None], arg: T) -> None:
     """``call(arg)`` as a task of the core loop (the run's stream lives on that thread)."""
-    call(arg)
+    try:
+        call(arg)
+    except Exception:  # nobody waits for this task: say what went wrong
+        log.exception("updating the search's rows failed")

@@ -239,7 +239,11 @@ class ResultStream:
         for memo in self._memo.values():  # ids of freed rows may be reused: no stale values
             for at in heads:
                 memo.pop(at, None)
-        self._changed |= shrunk
+        groups = self._songs.groups
+        self._changed = {gkey for gkey in self._changed if gkey in groups} | shrunk
+        # a batch made before this reached the grid may have shown them again: this one,
+        # without them, follows it
+        self.flush(force=True)
 
     def restore(self, rows: Sequence[MediaRow]) -> None:
         """Ctrl+Z of a bin: the versions rejoin the run, in a batch now."""
@@ -255,9 +259,10 @@ class ResultStream:
         self._new_heads += new_heads
         self._changed |= changed
 
-    def flush(self) -> None:
-        """Sort what arrived into the songs so far and emit the batch (if anything changed)."""
-        if not self._changed:
+    def flush(self, force: bool = False) -> None:
+        """Sort what arrived into the songs so far and emit the batch (if anything changed,
+        or ``force``)."""
+        if not self._changed and not force:
             return
         order = list(self._order())
         self._heads = self._sort(self._heads + self._new_heads, order)

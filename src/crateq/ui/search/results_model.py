@@ -85,7 +85,9 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     # -- data ------------------------------------------------------------------------------
     def place_of(self, row: MediaRow) -> RowPlace:
-        gkey = self._song_of[id(row)]
+        gkey = self._song_of.get(id(row))
+        if gkey is None or gkey not in self._groups:  # binned while a batch made before
+            return RowPlace(1, False, False)  # was on its way: shown until the next one
         group = self._groups[gkey]
         in_library = bool(self._library) and row.key in self._library
         info = self._info.get(gkey)
@@ -142,12 +144,14 @@ class ResultsModel(ColumnTable["MediaRow"]):
 
     def songs(self) -> list[list[MediaRow]]:
         """Every song's versions, in display order."""
-        return [list(self._groups[self._song_of[id(head)]]) for head in self._heads]
+        songs = (self._groups.get(self._song_of.get(id(head), "")) for head in self._heads)
+        return [list(song) for song in songs if song]
 
     def versions_of(self, row: MediaRow) -> list[MediaRow]:
         """Every version of the song ``row`` is a version of (the row alone if unknown)."""
         gkey = self._song_of.get(id(row))
-        return list(self._groups[gkey]) if gkey is not None else [row]
+        group = self._groups.get(gkey) if gkey is not None else None
+        return list(group) if group else [row]
 
     def apply_batch(self, batch: ResultBatch) -> None:
         """Show a search's songs as the core thread grouped and sorted them: one layout
@@ -198,7 +202,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
         gone = {id(row): row for group in self._groups.values() for row in group if row.key in keys}
         if not gone:
             return
-        touched = {self._song_of[at] for at in gone}
+        touched = {gkey for at in gone if (gkey := self._song_of.get(at)) is not None}
         for gkey in touched:
             group = [row for row in self._groups[gkey] if id(row) not in gone]
             info = self._info.get(gkey)
@@ -206,20 +210,26 @@ class ResultsModel(ColumnTable["MediaRow"]):
                 self._groups[gkey] = group
                 title = info.title if info is not None else ""
                 self._info[gkey] = SongInfo(title, len({row.pool for row in group}))
+                if len(group) < 2:
+                    self._expanded.discard(gkey)
             else:
                 del self._groups[gkey]
                 self._info.pop(gkey, None)
                 self._expanded.discard(gkey)
         heads: list[MediaRow] = []
         for head in self._heads:
-            gkey = self._song_of[id(head)]
+            gkey = self._song_of.get(id(head))
+            if gkey is None:  # a row a batch made before a bin showed again
+                if head.key not in keys:
+                    heads.append(head)
+                continue
             if id(head) in gone:
                 if gkey not in self._groups:
                     continue
                 head = self._groups[gkey][0]
             heads.append(head)
         for at, row in gone.items():
-            del self._song_of[at]
+            self._song_of.pop(at, None)
             self._merger.seen.discard((row.pool, row.media_id))
         self._versions -= len(gone)
         self._heads = heads
@@ -240,7 +250,9 @@ class ResultsModel(ColumnTable["MediaRow"]):
         row = self.row_at(index)
         if row is None:
             return
-        gkey = self._song_of[id(row)]
+        gkey = self._song_of.get(id(row))
+        if gkey is None or gkey not in self._groups:  # see place_of
+            return
         group = self._groups[gkey]
         want = (gkey not in self._expanded) if expand is None else expand
         if len(group) < 2 or want == (gkey in self._expanded):
@@ -335,7 +347,7 @@ class ResultsModel(ColumnTable["MediaRow"]):
             return list(self._heads)
         flat: list[MediaRow] = []
         for head in self._heads:
-            gkey = self._song_of[id(head)]
+            gkey = self._song_of.get(id(head))
             flat.extend(self._groups[gkey] if gkey in self._expanded else (head,))
         return flat
 
