@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from importlib.abc import Loader
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crateq.ui.shell.mode_names import MODES
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # importlib.abc itself imports importlib.resources, pathlib, tempfile...
+    from importlib.abc import Loader
     from importlib.machinery import ModuleSpec
 
 
@@ -94,14 +94,15 @@ class _OnFirstUse:
             spec: ModuleSpec | None = find(name, path, target)
             if spec is None:
                 continue
-            if isinstance(spec.loader, Loader) and hasattr(spec.loader, "exec_module"):
-                spec.loader = _RunOnUse(spec.loader)
+            if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = cast("Loader", _RunOnUse(spec.loader))
             return spec
         return None
 
 
-class _RunOnUse(Loader):
-    """Creates the module as the real loader would; runs its code on first use."""
+class _RunOnUse:
+    """Creates the module as the real loader would; runs its code on first use (a loader
+    by the protocol: ``create_module`` and ``exec_module``)."""
 
     def __init__(self, real: Loader) -> None:
         self.real = real
