@@ -83,7 +83,8 @@ def _gated_selector() -> selectors.BaseSelector:
 
 # The longest the GUI thread waits for the GIL while the core thread runs Python (Python's
 # default is 5 ms). Every call between Qt and Python may hand the GIL over, and a paint makes
-# hundreds, so under a streaming search each wait of the default showed as lag.
+# hundreds, so under a streaming search each wait of the default showed as lag. Set by the
+# GUI's ``AppController``.
 GUI_SWITCH_INTERVAL = 0.0005
 BREATHE_AFTER = 0.002
 BREATHE_MAX = 0.02

@@ -12,13 +12,14 @@ sentence on the pool's chip or in the status bar (``notice``), never a dialog.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from crateq.core.errors import user_message
-from crateq.core_loop import TaskGroup
+from crateq.core_loop import GUI_SWITCH_INTERVAL, TaskGroup
 
 T = TypeVar("T")
 
@@ -101,6 +102,7 @@ class AppController(QObject):
         super().__init__(parent)
         self.services = services
         self.core = services.core
+        sys.setswitchinterval(GUI_SWITCH_INTERVAL)  # the GUI thread gets the GIL sooner: see there
         self.result_limit = result_limit
         self.tasks = TaskGroup(self.core, self._task_failed)
         self.current_run = 0

@@ -51,7 +51,6 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
-from crateq.core_loop import GUI_SWITCH_INTERVAL
 from crateq.services import Services, SettingsSeed
 from crateq.ui.search.controller import AppController
 from crateq.ui.shell.main_window import MainWindow
@@ -194,7 +193,6 @@ def build(
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    sys.setswitchinterval(GUI_SWITCH_INTERVAL)  # see there: the GUI thread gets the GIL sooner
     app.setApplicationName("CrateQ")
     app.setQuitOnLastWindowClosed(True)
     cleanup = None
