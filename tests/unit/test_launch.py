@@ -68,6 +68,14 @@ def test_the_console_script_ends_with_each_commands_exit_code(tmp_path: Path) ->
     assert failed.returncode != 0 and "nosuchpool" in failed.stderr
 
 
+def _python(
+    code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``code`` run by this interpreter in a process of its own, its output captured."""
+    return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                          text=True, check=False, timeout=timeout)  # fmt: skip
+
+
 def test_the_console_script_delivers_all_its_output_and_runs_the_exit_handlers(
     tmp_path: Path,
 ) -> None:
@@ -81,8 +89,7 @@ def test_the_console_script_delivers_all_its_output_and_runs_the_exit_handlers(
         "from crateq.launch import main\n"
         "main()\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=False, timeout=60)  # fmt: skip
+    out = _python(code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("x" * 200_000) and "Usage:" in out.stdout
     assert "handler ran" in out.stderr
@@ -99,8 +106,7 @@ def test_the_console_script_ends_with_an_executor_left_running() -> None:
         "from crateq.launch import main\n"
         "main()\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=False, timeout=60)  # fmt: skip
+    out = _python(code)
     assert out.returncode == 0 and "crateq" in out.stdout, out.stderr
 
 
@@ -122,10 +128,7 @@ def test_h2_runs_on_first_use_and_http2_still_works() -> None:
     tests = Path(__file__).resolve().parents[1]
     test = tests / "integration" / "test_pool_client_http2.py"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), *sys.path])}
-    done = subprocess.run(
-        [sys.executable, "-c", H2_PROBE, str(test)],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = _python(H2_PROBE, str(test), env=env, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
 

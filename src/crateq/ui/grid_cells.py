@@ -57,9 +57,9 @@ class GridCells(QStyledItemDelegate, Generic[RowT]):
         self._texts: dict[tuple[str, int, bool], tuple[QStaticText, int]] = {}
         self._selected: set[int] = set()
         self._current = (-1, -1)  # the focused cell (row, column), outlined when not selected
-        self._font = QFont()
-        self._metrics = (QFontMetrics(self._font), QFontMetrics(self._font))
-        self._fonts = (self._font, self._font)
+        font = QFont()  # the view's, read by begin_paint
+        self._metrics = (QFontMetrics(font), QFontMetrics(font))
+        self._fonts = (font, font)
         self._pens = (QColor(), QColor())
         self._fills: tuple[QColor | None, QColor | None, QColor] = (None, None, QColor())
         self._font_key = ""

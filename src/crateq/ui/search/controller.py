@@ -14,14 +14,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from crateq.core.errors import user_message
 from crateq.core_loop import GUI_SWITCH_INTERVAL, TaskGroup
-
-T = TypeVar("T")
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import (
@@ -222,15 +220,16 @@ class AppController(QObject):
             self.more_finished.emit(paging.run)
 
     def forget_rows(self, keys: set[str]) -> None:
-        """Binned versions leave the current run on the core thread too, so its next pages
-        (the DJ scrolling down) do not bring them back into the grid."""
+        """Binned versions leave the current run on the core thread too (the run's stream
+        lives there), so its next pages (the DJ scrolling down) do not bring them back; a
+        failure is logged by the loop."""
         if self.paging is not None:
-            self.core.submit(_on_core(self.paging.stream.forget, keys))
+            self.core.loop.call_soon_threadsafe(self.paging.stream.forget, keys)
 
     def restore_rows(self, rows: Sequence[MediaRow]) -> None:
         """Ctrl+Z of a bin: the versions rejoin the current run (its next batch has them)."""
         if self.paging is not None:
-            self.core.submit(_on_core(self.paging.stream.restore, rows))
+            self.core.loop.call_soon_threadsafe(self.paging.stream.restore, rows)
 
     def _deliver(self, paging: Paging, event: SearchEvent) -> None:
         from crateq.core import search as core_search
@@ -374,10 +373,3 @@ def _both(
     seen(batch)
     emit(batch)
 
-
-async def _on_core(call: Callable[[T], None], arg: T) -> None:
-    """``call(arg)`` as a task of the core loop (the run's stream lives on that thread)."""
-    try:
-        call(arg)
-    except Exception:  # nobody waits for this task: say what went wrong
-        log.exception("updating the search's rows failed")

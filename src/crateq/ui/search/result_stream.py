@@ -43,6 +43,31 @@ class SongInfo(NamedTuple):
     pools: int
 
 
+class Forgotten(NamedTuple):
+    """What ``SongMerger.forget`` took out: ``heads`` maps ``id`` of each song's first
+    version that went to the song's next one (None: the song went); ``shrunk`` are the
+    songs left with fewer versions, ``gone`` those left with none; ``removed`` counts the
+    versions."""
+
+    heads: dict[int, MediaRow | None]
+    shrunk: set[GroupKey]
+    gone: set[GroupKey]
+    removed: int
+
+    def swapped(self, rows: list[MediaRow]) -> list[MediaRow]:
+        """``rows`` (songs' first versions) with each one that went replaced by its song's
+        next version, or left out when its song went."""
+        out: list[MediaRow] = []
+        for row in rows:
+            if id(row) in self.heads:
+                nxt = self.heads[id(row)]
+                if nxt is None:
+                    continue
+                row = nxt
+            out.append(row)
+        return out
+
+
 class SongMerger:
     """Rows into songs across pools, one page at a time (the core thread's hot loop).
 
@@ -113,12 +138,9 @@ class SongMerger:
         groups, titles = self.groups, self.titles
         return {k: SongInfo(titles.get(k, ""), len({r.pool for r in groups[k]})) for k in keys}
 
-    def forget(self, keys: set[str]) -> tuple[dict[int, MediaRow | None], set[GroupKey]]:
-        """Take the versions ``POOL:ID`` in ``keys`` out (binned), as if they never came.
-        Returns, for each song whose first version went, ``id`` of that version -> the
-        song's next one (None: the song went), and the songs left with fewer versions."""
-        heads: dict[int, MediaRow | None] = {}
-        shrunk: set[GroupKey] = set()
+    def forget(self, keys: set[str]) -> Forgotten:
+        """Take the versions ``POOL:ID`` in ``keys`` out (binned), as if they never came."""
+        forgotten = Forgotten({}, set(), set(), 0)
         for gkey, group in list(self.groups.items()):
             kept = [row for row in group if row.key not in keys]
             if len(kept) == len(group):
@@ -129,14 +151,16 @@ class SongMerger:
                     if self._fresh is not None:
                         self._fresh.pop(id(row), None)
                     self.seen.discard((row.pool, row.media_id))
+            forgotten = forgotten._replace(removed=forgotten.removed + len(group) - len(kept))
             if kept:
                 self.groups[gkey] = kept
-                shrunk.add(gkey)
+                forgotten.shrunk.add(gkey)
             else:
                 del self.groups[gkey]
+                forgotten.gone.add(gkey)
             if not kept or kept[0] is not group[0]:
-                heads[id(group[0])] = kept[0] if kept else None
-        return heads, shrunk
+                forgotten.heads[id(group[0])] = kept[0] if kept else None
+        return forgotten
 
     def take_fresh(self) -> dict[int, GroupKey]:
         fresh = self._fresh or {}
@@ -222,25 +246,13 @@ class ResultStream:
     def forget(self, keys: set[str]) -> None:
         """Binned versions leave the run: its next batches show the songs without them (the
         grid took them out already, ``ResultsModel.remove_rows``)."""
-        heads, shrunk = self._songs.forget(keys)
-
-        def swapped(rows: list[MediaRow]) -> list[MediaRow]:
-            out: list[MediaRow] = []
-            for row in rows:
-                if id(row) in heads:
-                    nxt = heads[id(row)]
-                    if nxt is None:
-                        continue
-                    row = nxt
-                out.append(row)
-            return out
-
-        self._heads, self._new_heads = swapped(self._heads), swapped(self._new_heads)
+        forgotten = self._songs.forget(keys)
+        self._heads = forgotten.swapped(self._heads)
+        self._new_heads = forgotten.swapped(self._new_heads)
         for memo in self._memo.values():  # ids of freed rows may be reused: no stale values
-            for at in heads:
+            for at in forgotten.heads:
                 memo.pop(at, None)
-        groups = self._songs.groups
-        self._changed = {gkey for gkey in self._changed if gkey in groups} | shrunk
+        self._changed = (self._changed - forgotten.gone) | forgotten.shrunk
         # a batch made before this reached the grid may have shown them again: this one,
         # without them, follows it
         self.flush(force=True)

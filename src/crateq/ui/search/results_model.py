@@ -199,40 +199,23 @@ class ResultsModel(ColumnTable["MediaRow"]):
         """Take the versions ``POOL:ID`` in ``keys`` out (binned): one layout change, the
         selection staying on the rows left, nothing merged again. A song keeps its other
         versions (the next one shows for it); a song left without any goes."""
-        gone = {id(row): row for group in self._groups.values() for row in group if row.key in keys}
-        if not gone:
+        forgotten = self._merger.forget(keys)  # its groups and song_of are this model's
+        if not forgotten.removed:
             return
-        touched = {gkey for at in gone if (gkey := self._song_of.get(at)) is not None}
-        for gkey in touched:
-            group = [row for row in self._groups[gkey] if id(row) not in gone]
+        for gkey in forgotten.shrunk:
+            group = self._groups[gkey]
             info = self._info.get(gkey)
-            if group:
-                self._groups[gkey] = group
-                title = info.title if info is not None else ""
-                self._info[gkey] = SongInfo(title, len({row.pool for row in group}))
-                if len(group) < 2:
-                    self._expanded.discard(gkey)
-            else:
-                del self._groups[gkey]
-                self._info.pop(gkey, None)
+            title = info.title if info is not None else ""
+            self._info[gkey] = SongInfo(title, len({row.pool for row in group}))
+            if len(group) < 2:
                 self._expanded.discard(gkey)
-        heads: list[MediaRow] = []
-        for head in self._heads:
-            gkey = self._song_of.get(id(head))
-            if gkey is None:  # a row a batch made before a bin showed again
-                if head.key not in keys:
-                    heads.append(head)
-                continue
-            if id(head) in gone:
-                if gkey not in self._groups:
-                    continue
-                head = self._groups[gkey][0]
-            heads.append(head)
-        for at, row in gone.items():
-            self._song_of.pop(at, None)
-            self._merger.seen.discard((row.pool, row.media_id))
-        self._versions -= len(gone)
-        self._heads = heads
+        for gkey in forgotten.gone:
+            self._info.pop(gkey, None)
+            self._expanded.discard(gkey)
+        known = self._song_of  # a row a batch made before a bin showed again is not known
+        heads = forgotten.swapped(self._heads)
+        self._heads = [head for head in heads if id(head) in known or head.key not in keys]
+        self._versions -= forgotten.removed
         with GUI_TURN:  # the view's layout work calls back into Python: see GuiTurn
             self._relayout(sort=bool(self._sort))
 
