@@ -13,7 +13,7 @@ receives their URLs and keys as settings.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -128,12 +128,30 @@ class _NotRunYet(ModuleType):
     and is raised, as a failed import would be."""
 
     def __getattribute__(self, attr: str) -> Any:  # Any: whatever the module defines
-        if attr in _IDENTITY or not _run(self):  # not run: its own code reads it mid-run
+        if attr in _IDENTITY:
+            return object.__getattribute__(self, attr)
+        namespace = object.__getattribute__(self, "__dict__")
+        if "_crateq_real_loader" in namespace and attr in _CALLED_LATER.get(
+            namespace["__name__"], ()
+        ):
+            return _stand_in(self, attr)
+        if not _run(self):  # not run: its own code reads it mid-run
             return object.__getattribute__(self, attr)
         return getattr(self, attr)
 
     def __dir__(self) -> list[str]:
         return dir(self) if _run(self) else list(object.__getattribute__(self, "__dict__"))
+
+
+def _stand_in(module: ModuleType, attr: str) -> Callable[..., Any]:  # Any: the function's own
+    """A function that runs ``module`` when called, then calls its ``attr``."""
+
+    def stand_in(*args: Any, **kwargs: Any) -> Any:  # Any: the function's own
+        _run(module)
+        return getattr(module, attr)(*args, **kwargs)
+
+    stand_in.__name__ = stand_in.__qualname__ = attr
+    return stand_in
 
 
 def _run(module: ModuleType) -> bool:
@@ -161,7 +179,15 @@ def _run(module: ModuleType) -> bool:
 # h2 (HTTP/2), which httpcore imports whole: only an HTTPS pool that offers HTTP/2 uses it,
 # and its events module alone (dataclasses) costs a one-file download ~20 ms of start-up.
 # ``h2.config`` is used at import (a class attribute of httpcore's HTTP/2 connection).
-_FIRST_USE = ("h2.connection", "h2.events", "h2.exceptions", "h2.settings")
+_FIRST_USE: tuple[str, ...] = ("h2.connection", "h2.events", "h2.exceptions", "h2.settings")
+# Package metadata (zipfile, csv, email parsing...): read only to discover plugins, which no
+# command of CrateQ's needs when keyring's backend is configured and pydantic's plugins are
+# off. keyring imports the backport (before Python 3.12) or the standard module as a module.
+_FIRST_USE += ("importlib.metadata", "importlib_metadata")
+# Functions an importer only names and may never call: until the module runs, naming one
+# hands out a stand-in that runs the module when called. pydantic's plugin loader imports
+# ``entry_points`` and calls it only when plugins are on.
+_CALLED_LATER = {"importlib.metadata": frozenset({"entry_points"})}
 
 
 def skip_unused_imports() -> None:
@@ -171,8 +197,8 @@ def skip_unused_imports() -> None:
     extras when they are installed (httpx then defines its ``main`` stub), and pydantic's
     plugin discovery, which reads every installed distribution's entry points on the first
     model (CrateQ uses no pydantic plugin). Together about half of a one-file
-    ``crateq download``'s start-up (docs/PERFORMANCE.md, "CLI start-up"). And h2 runs on
-    its first use (``_FIRST_USE``).
+    ``crateq download``'s start-up (docs/PERFORMANCE.md, "CLI start-up"). And h2 and the
+    package-metadata readers run on their first use (``_FIRST_USE``).
     """
     import os
 

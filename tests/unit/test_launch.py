@@ -166,3 +166,51 @@ def test_a_module_run_on_first_use_runs_once_across_threads_and_fails_as_an_impo
     assert "firstuse_pkg.broken" not in sys.modules
     for name in ("firstuse_pkg", "firstuse_pkg.slow"):
         sys.modules.pop(name, None)
+
+
+def test_a_named_function_of_a_module_not_run_yet_runs_it_when_called(tmp_path: Path) -> None:
+    """``from M import f`` of a first-use module hands out a stand-in for the functions
+    listed in ``_CALLED_LATER``: M runs when ``f`` is called, not when it is named. (In a
+    process of its own, as a command runs: Qt's import hook, loaded by the GUI tests, reads
+    every imported module.)"""
+    package = tmp_path / "later_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    body = "RUNS = [1]\ndef entry_points(group=''):\n    return [group]\n"
+    (package / "meta.py").write_text(body)
+    code = (
+        "import sys\n"
+        "import crateq.launch as launch\n"
+        "launch._CALLED_LATER['later_pkg.meta'] = frozenset({'entry_points'})\n"
+        "sys.meta_path.insert(0, launch._OnFirstUse('later_pkg.meta'))\n"
+        "from later_pkg.meta import entry_points\n"
+        "module = sys.modules['later_pkg.meta']\n"
+        "assert 'RUNS' not in vars(module), 'ran when named'\n"
+        "assert entry_points(group='x') == ['x']\n"
+        "assert vars(module)['RUNS'] == [1] and type(module) is type(sys)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = _python(code, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_download_process_leaves_metadata_and_other_media_formats_unread() -> None:
+    """The modules a one-file download imports do not run package metadata (zipfile, email
+    parsing...) or mutagen's parsers of other formats; metadata still works when asked."""
+    code = (
+        "import sys\n"
+        "from crateq.launch import skip_unused_imports\n"
+        "skip_unused_imports()\n"
+        "import keyring.core, crateq.cli.download, crateq.core.autodownload\n"
+        "from crateq.core.media_formats import media_class\n"
+        "assert media_class('.MP3').__name__ == 'MP3'\n"
+        "meta = sys.modules.get('importlib.metadata')\n"
+        "assert meta is None or type(meta) is not type(sys), 'importlib.metadata ran'\n"
+        "ran = [m for m in ('mutagen.mp4', 'mutagen.flac', 'mutagen.aiff', 'zipfile')\n"
+        "       if m in sys.modules and type(sys.modules[m]) is type(sys)]\n"
+        "assert not ran, ran\n"
+        "import importlib.metadata\n"
+        "assert importlib.metadata.version('httpx')\n"
+    )
+    done = _python(code)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -357,8 +357,10 @@ class _Filler:
 
 
 def _connect(url: httpx.URL, timeout: httpx.Timeout) -> socket.socket:
+    host = url.raw_host  # IDNA-encoded already: a str host would import the idna codec
     try:
-        sock = socket.create_connection((url.host, port_of(url)), timeout=timeout.connect)
+        address = (host, port_of(url))  # getaddrinfo takes bytes too
+        sock = socket.create_connection(address, timeout=timeout.connect)  # type: ignore[arg-type]
     except TimeoutError as exc:
         raise httpx.ConnectTimeout(str(exc) or "timed out") from exc
     except OSError as exc:
@@ -366,7 +368,7 @@ def _connect(url: httpx.URL, timeout: httpx.Timeout) -> socket.socket:
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if url.scheme == "https":
-            sock = _tls().wrap_socket(sock, server_hostname=url.host)
+            sock = _tls().wrap_socket(sock, server_hostname=host)
     except TimeoutError as exc:
         sock.close()
         raise httpx.ConnectTimeout(str(exc) or "timed out") from exc

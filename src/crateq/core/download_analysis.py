@@ -92,7 +92,7 @@ def media_seconds(path: Path) -> float | None:
     """The file's length as its headers say (mutagen, no decoding); None when unknown."""
     import mutagen
 
-    from crateq.core.download_verify import media_class
+    from crateq.core.media_formats import media_class
 
     kind = media_class(path.suffix)  # not mutagen.File: that imports every format it knows
     try:

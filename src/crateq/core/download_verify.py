@@ -12,28 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mutagen
-from mutagen.aiff import AIFF
-from mutagen.flac import FLAC
-from mutagen.mp3 import MP3, MPEGInfo
-from mutagen.mp4 import MP4
-from mutagen.wave import WAVE
-
 from crateq.core.download_transfer import TransferResult, sha256_etag
 from crateq.core.errors import VerificationFailed
-
-_PARSERS: dict[str, type[mutagen.FileType]] = {
-    ".mp3": MP3,
-    ".m4a": MP4,
-    ".mp4": MP4,
-    ".m4v": MP4,
-    ".mov": MP4,
-    ".flac": FLAC,
-    ".aiff": AIFF,
-    ".aif": AIFF,
-    ".wav": WAVE,
-}
-
+from crateq.core.media_formats import media_class
 
 #: The checks by name, in the order they are reported.
 CHECKS = ("length", "content-range", "media", "sha256")
@@ -42,10 +23,6 @@ CHECKS = ("length", "content-range", "media", "sha256")
 def in_order(checks: list[str]) -> list[str]:
     """``checks`` in :data:`CHECKS` order, each once."""
     return [name for name in CHECKS if name in checks]
-
-
-def media_class(ext: str) -> type[mutagen.FileType] | None:
-    return _PARSERS.get(ext.lower())
 
 
 def verify(part: Path, result: TransferResult, ext: str, *, parse: bool = True) -> list[str]:
@@ -84,9 +61,13 @@ def verify_media(part: Path, ext: str) -> bool:
     if parser is None:
         return False
     try:
-        if parser is MP3:  # the audio frames: the ID3 tag in front is skipped by its header
-            with open(part, "rb") as handle:  # (the engine rendered it with mutagen itself),
-                MPEGInfo(handle)  # which is much cheaper than parsing the whole file
+        if ext.lower() == ".mp3":
+            # The audio frames only: the ID3 tag in front (which the engine rendered with
+            # mutagen itself) is skipped by its header; much cheaper than a whole parse.
+            from mutagen.mp3 import MPEGInfo
+
+            with open(part, "rb") as handle:
+                MPEGInfo(handle)
             return True
         parsed = parser(part)
     except Exception as exc:  # mutagen raises many types for garbage

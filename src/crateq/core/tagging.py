@@ -17,11 +17,9 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import mutagen
-from mutagen.aiff import AIFF
-from mutagen.flac import FLAC
 from mutagen.id3 import (
     COMM,
     ID3,
@@ -37,15 +35,16 @@ from mutagen.id3 import (
     Frame,
     ID3NoHeaderError,
 )
-from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4, MP4FreeForm
-from mutagen.wave import WAVE
 
 from crateq.api.pool_models import MediaRow
 from crateq.core.crashpoints import reach
 from crateq.core.download_io import empty_id3
 from crateq.core.errors import is_disk_full
+from crateq.core.media_formats import media_class
 from crateq.core.tag_profiles import id3_frames, prepare_id3, with_profile
+
+if TYPE_CHECKING:
+    from mutagen import FileType
 
 TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
 TAG_FIELDS += ("comment", "key", "replaygain_gain", "replaygain_peak")
@@ -249,11 +248,16 @@ def _copy_rest(inp: BinaryIO, out: BinaryIO, offset: int) -> None:
     shutil.copyfileobj(inp, out, 1 << 20)
 
 
-def _tag_with_id3(
-    cls: type[MP3] | type[AIFF] | type[WAVE], path: Path, v: dict[str, str], ow: bool, pr: str
-) -> list[str]:
+def _parsed(path: Path, ext: str) -> FileType:
+    """``path`` opened by mutagen's class for ``ext`` (one of the types tagged here)."""
+    cls = media_class(ext)
+    assert cls is not None, ext
+    return cls(path)
+
+
+def _tag_with_id3(ext: str, path: Path, v: dict[str, str], ow: bool, pr: str) -> list[str]:
     """MP3, AIFF and WAV all carry an ID3v2 tag (AIFF/WAV inside a chunk): one writer."""
-    audio = cls(path)
+    audio = _parsed(path, ext)
     if audio.tags is None:
         audio.add_tags()
     assert isinstance(audio.tags, ID3)
@@ -279,6 +283,8 @@ _MP4_KEYS = {
 
 
 def _tag_mp4(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
+    from mutagen.mp4 import MP4, MP4FreeForm
+
     audio = MP4(path)
     if audio.tags is None:
         audio.add_tags()
@@ -309,6 +315,8 @@ _VORBIS_KEYS |= {"replaygain_peak": "replaygain_track_peak"}
 
 
 def _tag_flac(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
+    from mutagen.flac import FLAC
+
     audio = FLAC(path)
     if audio.tags is None:
         audio.add_tags()
@@ -328,17 +336,16 @@ def _tag_flac(path: Path, values: dict[str, str], overwrite: bool) -> list[str]:
 
 # (path, values, overwrite, tag profile) -> the fields written; the profile is ID3's only
 _TAGGERS: dict[str, Callable[[Path, dict[str, str], bool, str], list[str]]] = {
-    ".mp3": lambda p, v, o, t: _tag_with_id3(MP3, p, v, o, t),
+    ".mp3": lambda p, v, o, t: _tag_with_id3(".mp3", p, v, o, t),
     ".m4a": lambda p, v, o, _t: _tag_mp4(p, v, o),
     ".mp4": lambda p, v, o, _t: _tag_mp4(p, v, o),
     ".m4v": lambda p, v, o, _t: _tag_mp4(p, v, o),
     ".mov": lambda p, v, o, _t: _tag_mp4(p, v, o),
     ".flac": lambda p, v, o, _t: _tag_flac(p, v, o),
-    ".aiff": lambda p, v, o, t: _tag_with_id3(AIFF, p, v, o, t),
-    ".aif": lambda p, v, o, t: _tag_with_id3(AIFF, p, v, o, t),
-    ".wav": lambda p, v, o, t: _tag_with_id3(WAVE, p, v, o, t),
+    ".aiff": lambda p, v, o, t: _tag_with_id3(".aiff", p, v, o, t),
+    ".aif": lambda p, v, o, t: _tag_with_id3(".aif", p, v, o, t),
+    ".wav": lambda p, v, o, t: _tag_with_id3(".wav", p, v, o, t),
 }
-_PARSE = {".mp3": MP3, ".flac": FLAC, ".aiff": AIFF, ".aif": AIFF, ".wav": WAVE}
 
 
 def tag_file(
@@ -394,7 +401,7 @@ def tag_copy(
         if not written:
             copy.unlink(missing_ok=True)
             return TagResult(ok=True), None
-        parsed = _PARSE.get(ext, MP4)(copy)
+        parsed = _parsed(copy, ext)
         if getattr(parsed, "info", None) is None:
             raise ValueError("the tagged copy does not parse")
         with open(copy, "rb+") as handle:
@@ -412,20 +419,20 @@ def read_tags(path: Path) -> dict[str, str]:
     ext = path.suffix.lower()
     out: dict[str, str] = {}
     if ext in (".mp3", ".aiff", ".aif", ".wav"):
-        tags = _PARSE[ext](path).tags
+        tags = _parsed(path, ext).tags
         if isinstance(tags, ID3):
             for name, key in _ID3_KEYS.items():
                 frames = tags.getall(key)
                 if frames:
                     out[name] = str(frames[0])
     elif ext == ".flac":
-        ftags = FLAC(path).tags
+        ftags = _parsed(path, ext).tags
         for name in TAG_FIELDS:
             key = _VORBIS_KEYS.get(name, name)
             if ftags is not None and ftags.get(key):
                 out[name] = str(ftags[key][0])
     else:
-        mtags = MP4(path).tags
+        mtags = _parsed(path, ".mp4").tags
         for name, key in _MP4_KEYS.items():
             if mtags is not None and key in mtags:
                 value = mtags[key][0]
