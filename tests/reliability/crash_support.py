@@ -29,7 +29,8 @@ from cli_harness import CliHarness, using_keyring
 from crateq.api.pool import PoolClient
 from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.core.crashpoints import POINTS
-from crateq.core.tagging import ID3_RESERVE, read_tags
+from crateq.core.tag_values import ID3_RESERVE
+from crateq.core.tagging import read_tags
 from crateq.demo.cluster import DemoCluster
 from memory_keyring import MemoryKeyring
 

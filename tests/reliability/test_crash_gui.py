@@ -27,7 +27,7 @@ from pytestqt.qtbot import QtBot
 import reliability_log
 from cli_harness import CliHarness, using_keyring
 from crateq.core.download_jobs import JobSnapshot, JobState
-from crateq.core.tagging import ID3_RESERVE
+from crateq.core.tag_values import ID3_RESERVE
 from crateq.demo.cluster import DemoCluster
 from crateq.ui.shell.app import build
 from file_keyring import ENV as KEYRING_ENV

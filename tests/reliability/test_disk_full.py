@@ -369,7 +369,8 @@ def test_tagging_a_reserved_head_on_a_full_disk_raises_and_keeps_the_audio(
     pauses), never a final file with a zeroed head and no tag."""
     from tests.unit.test_tagging import ROW, make_mp3
 
-    from crateq.core.tagging import ID3_RESERVE, TagValues, tag_reserved_mp3
+    from crateq.core.tag_values import ID3_RESERVE
+    from crateq.core.tagging import TagValues, tag_reserved_mp3
 
     audio = make_mp3(tmp_path / "audio.mp3").read_bytes()
     part = small_disk / "a.mp3.part"
@@ -388,7 +389,7 @@ def test_a_fresh_mp3_part_has_its_head_room_written_before_the_audio(tmp_path: P
     """The tag's head room is real bytes (a valid empty ID3v2 tag), so tagging in place
     later never needs a new disk block."""
     from crateq.core.download_transfer import TransferState, _stream_body
-    from crateq.core.tagging import ID3_RESERVE
+    from crateq.core.tag_values import ID3_RESERVE
 
     part = tmp_path / "b.mp3.part"
     state = TransferState(reserve=ID3_RESERVE)

@@ -27,7 +27,7 @@ from crateq.api.pool_models import MediaQuery, MediaRow
 from crateq.core.downloads import DownloadEngine, JobSnapshot, JobState, RetryPolicy
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
-from crateq.core.tagging import ID3_RESERVE
+from crateq.core.tag_values import ID3_RESERVE
 from crateq.demo.catalog import DEMO_POOLS
 from crateq.demo.cluster import DemoCluster
 from crateq.demo.store import MediaSettings

@@ -19,7 +19,7 @@ from crateq.api.pool_models import MediaQuery
 from crateq.core.downloads import DownloadEngine, JobState, RetryPolicy
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
-from crateq.core.tagging import ID3_RESERVE
+from crateq.core.tag_values import ID3_RESERVE
 from crateq.demo.cluster import DemoCluster
 from fault_proxy import CLEAN, Fault, FaultProxy
 

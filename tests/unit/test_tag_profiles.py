@@ -11,7 +11,8 @@ from tests.unit.test_tagging import ROW, make_aiff, make_mp3
 
 from crateq.core.settings import Settings, set_value
 from crateq.core.tag_profiles import PROFILE_NAMES, PROFILES
-from crateq.core.tagging import ID3_RESERVE, TagValues, empty_id3, tag_file, tag_reserved_mp3
+from crateq.core.tag_values import ID3_RESERVE
+from crateq.core.tagging import TagValues, empty_id3, tag_file, tag_reserved_mp3
 
 COMMENT = "CrateQ: pool demo, mediaId 9"
 # profile -> (ID3 minor version, frames holding the mix, the comment's text)

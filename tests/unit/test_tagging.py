@@ -148,7 +148,8 @@ def test_unsupported_type_says_why(tmp_path: Path) -> None:
 def test_reserved_head_is_tagged_in_place_without_moving_audio(tmp_path: Path) -> None:
     from mutagen.id3 import APIC
 
-    from crateq.core.tagging import ID3_RESERVE, tag_reserved_mp3
+    from crateq.core.tag_values import ID3_RESERVE
+    from crateq.core.tagging import tag_reserved_mp3
 
     audio = make_mp3(tmp_path / "a.mp3").read_bytes()
     own = ID3()

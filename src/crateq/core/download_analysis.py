@@ -21,7 +21,7 @@ from crateq.core.download_jobs import DownloadJob, JobState
 from crateq.core.download_runner import JobRunner
 from crateq.core.keys import parse_key
 from crateq.core.settings import AnalysisSettings
-from crateq.core.tagging import TagResult, TagValues, read_tags, tag_file
+from crateq.core.tag_values import TagResult, TagValues
 
 log = logging.getLogger("crateq.core.downloads")
 MAX_ANALYSED_SECONDS = 20 * 60  # the longest file analysed on arrival: tracks, not mixes
@@ -81,6 +81,8 @@ class AnalysisStep(JobRunner):
 
     def _tag_analysis(self, job: DownloadJob, result: Analysis, check: BpmCheck) -> TagResult:
         """Write the analysis into the file (worker thread); see :func:`analysis_tags`."""
+        from crateq.core.tagging import tag_file
+
         assert job.path is not None and self.analysis_settings is not None
         values = analysis_tags(
             job.path, result, check, self.analysis_settings, pool_bpm=float(job.row.bpm)
@@ -122,6 +124,8 @@ def analysis_tags(
 ) -> TagValues:
     """The tags an analysis writes: TKEY, ReplayGain, TBPM unless ``analysis.bpm`` is pool,
     and the Camelot code in front of the comment or grouping if ``analysis.key_in`` asks."""
+    from crateq.core.tagging import read_tags
+
     key = parse_key(result.key)
     bpm = 0 if settings.bpm == "pool" else bpm_to_write(settings.bpm, pool_bpm, result.bpm, check)
     comment = grouping = ""

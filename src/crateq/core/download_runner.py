@@ -38,6 +38,7 @@ from crateq.core.download_io import commit_file
 from crateq.core.download_jobs import DISK_FULL, DownloadJob, JobState, stored_row_json
 from crateq.core.download_transfer import TransferResult, TransferState, Writer, transfer
 from crateq.core.download_verify import in_order, verify, verify_media
+from crateq.core.download_warm import warm_needed, warm_tagging
 from crateq.core.errors import (
     AlreadyHave,
     DiskFull,
@@ -50,7 +51,7 @@ from crateq.core.errors import (
 from crateq.core.naming import extension_for, target_path
 from crateq.core.settings import DownloadSettings
 from crateq.core.store import Store
-from crateq.core.tagging import ID3_RESERVE, TagResult, TagValues, tag_copy, tag_reserved_mp3
+from crateq.core.tag_values import ID3_RESERVE, TagResult, TagValues
 
 log = logging.getLogger("crateq.core.downloads")
 T = TypeVar("T")
@@ -253,6 +254,8 @@ class JobRunner:
         """Runs in the worker thread once the first answer's headers are known."""
         ext = extension_for(state.content_type, state.disposition, video=job.row.video)
         state.reserve = ID3_RESERVE if ext == ".mp3" else 0
+        if warm_needed(ext):  # the finishing step's imports run beside the transfer
+            self._executor.submit(warm_tagging, ext).add_done_callback(_consume)
         with self._reserve_lock:
             path = self._free_path(job, ext)
         # The name is saved before the part exists: a crash in between leaves no stray part
@@ -280,6 +283,8 @@ class JobRunner:
         CPU per file. Raises VerificationFailed (the caller retries) and
         TransferInterrupted when the job was paused or cancelled before the commit.
         """
+        from crateq.core.tagging import tag_copy, tag_reserved_mp3  # warmed: warm_tagging
+
         assert job.path is not None and job.part_path is not None
         part, final = job.part_path, job.path
         reserve = job.transfer.reserve

@@ -2,6 +2,10 @@
 # mypy: disable-error-code="no-untyped-call, union-attr, index"
 """Fill the tags a downloaded file lacks from the pool's row (mutagen).
 
+What to write (``TagValues``) and how it went (``TagResult``) live in
+:mod:`crateq.core.tag_values`, which needs no mutagen: the engine imports this module only
+when a file is finished (it warms it while the transfer runs).
+
 Pools ship files with missing or odd tags; DJ software sorts and searches by them. Only
 empty tags are filled unless ``overwrite`` is set. Tagging never corrupts a file: a copy is
 tagged, parsed again, and only then moved over the original; on any failure the original
@@ -15,7 +19,6 @@ import io
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -36,60 +39,15 @@ from mutagen.id3 import (
     ID3NoHeaderError,
 )
 
-from crateq.api.pool_models import MediaRow
 from crateq.core.crashpoints import reach
 from crateq.core.download_io import empty_id3
 from crateq.core.errors import is_disk_full
 from crateq.core.media_formats import media_class
 from crateq.core.tag_profiles import id3_frames, prepare_id3, with_profile
+from crateq.core.tag_values import TAG_FIELDS, TagResult, TagValues
 
 if TYPE_CHECKING:
     from mutagen import FileType
-
-TAG_FIELDS: tuple[str, ...] = ("title", "artist", "genre", "bpm", "year", "grouping", "editor")
-TAG_FIELDS += ("comment", "key", "replaygain_gain", "replaygain_peak")
-
-
-@dataclass(frozen=True)
-class TagValues:
-    """What the app knows about a track, ready to write; empty values are skipped."""
-
-    title: str = ""
-    artist: str = ""
-    genre: str = ""
-    bpm: int = 0
-    year: int = 0
-    grouping: str = ""  # the mix/tool: Extended, Intro, Clean…
-    editor: str = ""
-    comment: str = ""
-    key: str = ""  # the musical key (TKEY); the pool API sends none yet, so from_row leaves it
-    replaygain_gain: str = ""  # "-3.21 dB" (REPLAYGAIN_TRACK_GAIN), from the analysis
-    replaygain_peak: str = ""  # "0.988525" (REPLAYGAIN_TRACK_PEAK)
-
-    @classmethod
-    def from_row(cls, row: MediaRow) -> TagValues:
-        return cls(
-            title=row.title,
-            artist=row.artist,
-            genre=row.genre,
-            bpm=row.bpm,
-            year=row.release_year,
-            grouping=row.tool,
-            editor=row.editor,
-            comment=f"CrateQ: pool {row.pool}, mediaId {row.media_id}",
-        )
-
-    def items(self) -> dict[str, str]:
-        raw = {name: getattr(self, name) for name in TAG_FIELDS}
-        return {k: str(v) for k, v in raw.items() if v not in ("", 0)}
-
-
-@dataclass
-class TagResult:
-    ok: bool
-    written: list[str] = field(default_factory=list)
-    reason: str = ""
-
 
 # -- ID3 (MP3, AIFF, WAV) ----------------------------------------------------------------
 _ID3_FRAMES: dict[str, Callable[[str], Frame]] = {
@@ -157,9 +115,6 @@ def _tag_mp3_into(
         out.flush()
         _copy_rest(inp, out, old_size)
     return written
-
-
-ID3_RESERVE = 16 * 1024  # head room the engine leaves in front of an MP3 download
 
 
 def _own_tag_size(head: bytes) -> int:
