@@ -87,6 +87,21 @@ def test_unknown_tracks_fail_with_exit_1_and_a_reason(cli: CliHarness, tmp_path:
     assert "urban-beats:1: No such track in this pool." in result.stderr
 
 
+def test_found_and_unknown_keys_of_one_pool_in_one_command(
+    cli: CliHarness, demo_cluster: DemoCluster, tmp_path: Path
+) -> None:
+    """The pool's rows are looked up once for all its keys: the found ones download, the
+    unknown one gets its reason, and the command fails (exit 1) for it alone."""
+    rows = _rows(demo_cluster, "urban-beats", 2)
+    keys = [f"urban-beats:{rows[0].media_id}", "urban-beats:1", f"urban-beats:{rows[1].media_id}"]
+    result = cli("download", *keys, "--dest", str(tmp_path), "--json")
+    assert result.exit_code == 1
+    summary = _lines(result.stdout)[-1]
+    assert (summary["done"], summary["failed"]) == (2, 1)
+    assert summary["errors"] == [{"key": "urban-beats:1", "reason": "No such track in this pool."}]
+    assert len(list((tmp_path / "urban-beats").iterdir())) == 2
+
+
 def test_bad_usage_exits_2(cli: CliHarness) -> None:
     assert cli("download").exit_code == 2
     assert cli("download", "not-a-key").exit_code == 2

@@ -87,24 +87,17 @@ async def _look_up(keys: list[tuple[str, int]]) -> list[MediaRow | None]:
     """Each key's pool row (or None), from the configured pools."""
     import asyncio
 
-    from crateq.api.errors import CrateQError
     from crateq.cli._common import make_accounts
-    from crateq.cli.download import find_row
+    from crateq.cli._rows import look_up
 
     accounts = make_accounts()
     configured = {p.name for p in accounts.pools()}
     clients = accounts.clients(sorted({pool for pool, _ in keys} & configured))
-    out: list[MediaRow | None] = []
     try:
-        for pool, media_id in keys:
-            row = None
-            if pool in clients:
-                with contextlib.suppress(CrateQError):
-                    row = await find_row(clients[pool], pool, media_id)
-            out.append(row)
+        rows, _why = await look_up(clients, keys)  # a key not found keeps its own details
     finally:
         await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
-    return out
+    return [rows.get(key) for key in keys]
 
 
 def local_view(rows: list[MediaRow]) -> tuple[list[MediaRow], set[str]]:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crateq.api.errors import CrateQError
 from crateq.cli._common import (
     cli_errors,
     cli_services,
@@ -42,41 +41,8 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress, TaskID
 
-    from crateq.api.pool import PoolClient
-    from crateq.api.pool_models import MediaRow
     from crateq.core.autodownload import AutoDownloader
     from crateq.core.download_jobs import JobEvent, JobSnapshot
-
-SEARCH_PAGES = 20  # a mediaId not in the queue is looked for in this many search pages
-
-
-async def find_row(client: PoolClient, pool: str, media_id: int) -> MediaRow | None:
-    """The pool's row for a mediaId (fresh ``auth``): its queue first, then its catalog.
-
-    The queue and the catalog's first page are asked for at once: a pool far away answers
-    both in one round trip's time, and a one-file download starts that much sooner.
-    """
-    import asyncio
-
-    from crateq.api.pool_models import MediaQuery
-
-    def pick(rows: list[MediaRow]) -> MediaRow | None:
-        for row in rows:
-            if row.media_id == media_id:
-                row.pool = row.pool or pool
-                return row
-        return None
-
-    queued, first = await asyncio.gather(
-        client.queue_all(), client.search(MediaQuery(page=1, size=500))
-    )
-    found = pick(queued) or pick(first.data)
-    page, answer = 1, first
-    while found is None and page < min(SEARCH_PAGES, answer.pages):
-        page += 1
-        answer = await client.search(MediaQuery(page=page, size=500))
-        found = pick(answer.data)
-    return found
 
 
 class _Display:
@@ -164,8 +130,9 @@ async def _download(
     password_stdin: bool,
 ) -> int:
     import asyncio
+    import importlib
 
-    from crateq.core.autodownload import AutoDownloader
+    from crateq.cli._rows import look_up
 
     services = cli_services()
     accounts = services.accounts
@@ -174,16 +141,23 @@ async def _download(
         settings = settings.model_copy(
             update={"total_jobs": jobs, "per_pool_jobs": min(settings.per_pool_jobs, jobs)}
         )
-    wanted: dict[str, list[int]] = defaultdict(list)
-    for key in keys:
-        pool, media_id = parse_track_key(key)
-        wanted[pool].append(media_id)
+    wanted = [parse_track_key(key) for key in keys]
     clients = accounts.clients(None)
-    missing = [p for p in wanted if p not in clients]
+    missing = [p for p, _ in wanted if p not in clients]
     if missing:
         raise click.BadParameter(f"No pool named {missing[0]!r} is configured.")
     if password_stdin:
         hold_stdin_password(accounts, clients)
+    # The rows are asked for first; the engine's imports (a tenth of a second) run on a
+    # worker while the pools answer.
+    looked_up = asyncio.ensure_future(look_up(clients, wanted))
+    try:
+        await asyncio.to_thread(importlib.import_module, "crateq.core.autodownload")
+    except BaseException:
+        looked_up.cancel()
+        raise
+    from crateq.core.autodownload import AutoDownloader
+
     engine = services.download_engine(clients, settings)
     display = _Display(as_json)
     engine.subscribe(display)
@@ -211,17 +185,10 @@ async def _download(
     try:
         with display.live():
             await engine.start()
-            for pool, ids in wanted.items():
-                for media_id in ids:
-                    try:
-                        row = await find_row(clients[pool], pool, media_id)
-                    except CrateQError as exc:
-                        errors[f"{pool}:{media_id}"] = str(exc)
-                        continue
-                    if row is None:
-                        errors[f"{pool}:{media_id}"] = "No such track in this pool."
-                        continue
-                    await engine.add(row, dest=dest, force=force)
+            rows, errors = await looked_up
+            for key in wanted:
+                if key in rows:
+                    await engine.add(rows[key], dest=dest, force=force)
             if queue:
                 remove_after = settings.remove_from_server_queue if remove is None else remove
                 auto = AutoDownloader(
@@ -239,6 +206,7 @@ async def _download(
             if not stop.is_set():
                 await _race(engine.wait(), stop)
     finally:
+        looked_up.cancel()  # done unless something failed first
         await engine.shutdown()
         if auto is not None:
             await auto.drain()  # removals from server queues for what did finish
