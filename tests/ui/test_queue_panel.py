@@ -282,3 +282,33 @@ def test_tray_menu_mirrors_the_auto_download_switch(qtbot: QtBot, bridge: Engine
     panel.auto.setChecked(False)  # from the panel: the tray's check mark follows
     assert not auto.isChecked()
     qtbot.waitUntil(lambda: not bridge.auto_running, timeout=10_000)
+
+
+def test_the_panels_keys_work_only_while_the_focus_is_in_it(
+    qtbot: QtBot, bridge: EngineBridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Del cancels the selected downloads when the panel has the focus; Del in another
+    part of the window (the grid bins, the tree deletes) never reaches the downloads."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTreeWidget, QVBoxLayout, QWidget
+
+    cancelled: list[int] = []
+    monkeypatch.setattr(QueuePanel, "cancel_selected", lambda self: cancelled.append(1))
+    window = QWidget()
+    qtbot.addWidget(window)
+    other = QTreeWidget(window)  # a view that leaves Del to the window, as the crate tree
+    panel = QueuePanel(bridge, window)
+    layout = QVBoxLayout(window)
+    layout.addWidget(other)
+    layout.addWidget(panel)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    other.setFocus()
+    qtbot.waitUntil(other.hasFocus)
+    qtbot.keyClick(other, Qt.Key.Key_Delete)
+    assert cancelled == []
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    assert cancelled == [1]

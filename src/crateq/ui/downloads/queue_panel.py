@@ -27,7 +27,6 @@ from PySide6.QtGui import (
     QFontMetrics,
     QKeySequence,
     QPainter,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,6 +54,7 @@ from crateq.ui.downloads.job_columns import (
     status_text,
 )
 from crateq.ui.downloads.job_columns import human_eta as human_eta  # re-exported: callers' name
+from crateq.ui.local_keys import local_shortcut
 from crateq.ui.shell.mode_names import APP
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -356,9 +356,11 @@ class QueuePanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(footer)
 
-        QShortcut(QKeySequence("Ctrl+Up"), self, lambda: self.move_selected(-1))
-        QShortcut(QKeySequence("Ctrl+Down"), self, lambda: self.move_selected(+1))
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self, self.cancel_selected)
+        # The panel's own keys, while the focus is in it: Del elsewhere bins a track or
+        # deletes a crate, and Ctrl+Up/Down move the grid's cursor.
+        local_shortcut("Ctrl+Up", self, lambda: self.move_selected(-1))
+        local_shortcut("Ctrl+Down", self, lambda: self.move_selected(+1))
+        local_shortcut(QKeySequence(Qt.Key.Key_Delete), self, self.cancel_selected)
         bridge.jobAdded.connect(self._changed)
         bridge.jobChanged.connect(self._changed)
         bridge.orderChanged.connect(self.model.reorder)

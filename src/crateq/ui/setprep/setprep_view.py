@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crateq.ui.local_keys import local_shortcut
 from crateq.ui.setprep.setprep_model import PENDING, PREP_COLUMN_INDEX, PREP_COLUMNS, PrepModel
 from crateq.ui.setprep.status_chip import StatusChipDelegate
 
@@ -139,8 +140,7 @@ class SetPrepView(QWidget):
         self.open_button = QPushButton("Open file…", self)
         self.open_button.setToolTip("Read a tracklist file (Ctrl+O in this view)")
         self.open_button.clicked.connect(self.open_file)
-        QShortcut(QKeySequence("Ctrl+O"), self, self.open_file,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        local_shortcut("Ctrl+O", self, self.open_file)
         row.addWidget(self.open_button)
         self.grab_mode = QComboBox(self)
         for mode, text in GRAB_MODES.items():
