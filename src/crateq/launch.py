@@ -146,9 +146,17 @@ class _NotRunYet(ModuleType):
 def _stand_in(module: ModuleType, attr: str) -> Callable[..., Any]:  # Any: the function's own
     """A function that runs ``module`` when called, then calls its ``attr``."""
 
+    name = object.__getattribute__(module, "__name__")
+
     def stand_in(*args: Any, **kwargs: Any) -> Any:  # Any: the function's own
-        _run(module)
-        return getattr(module, attr)(*args, **kwargs)
+        import importlib
+
+        # A run that failed took the module out of sys.modules: importing it again raises
+        # the same error.
+        current = sys.modules.get(name) or importlib.import_module(name)
+        if isinstance(current, _NotRunYet):
+            _run(current)
+        return getattr(current, attr)(*args, **kwargs)
 
     stand_in.__name__ = stand_in.__qualname__ = attr
     return stand_in

@@ -178,6 +178,7 @@ def test_a_named_function_of_a_module_not_run_yet_runs_it_when_called(tmp_path: 
     (package / "__init__.py").write_text("")
     body = "RUNS = [1]\ndef entry_points(group=''):\n    return [group]\n"
     (package / "meta.py").write_text(body)
+    (package / "broken.py").write_text("import not_a_module_anywhere\n")
     code = (
         "import sys\n"
         "import crateq.launch as launch\n"
@@ -188,6 +189,13 @@ def test_a_named_function_of_a_module_not_run_yet_runs_it_when_called(tmp_path: 
         "assert 'RUNS' not in vars(module), 'ran when named'\n"
         "assert entry_points(group='x') == ['x']\n"
         "assert vars(module)['RUNS'] == [1] and type(module) is type(sys)\n"
+        "launch._CALLED_LATER['later_pkg.broken'] = frozenset({'entry_points'})\n"
+        "sys.meta_path.insert(0, launch._OnFirstUse('later_pkg.broken'))\n"
+        "from later_pkg.broken import entry_points as broken\n"
+        "for _ in range(2):  # a failed run fails each call as an import, not as a lookup\n"
+        "    try:\n        broken()\n"
+        "    except ModuleNotFoundError as exc:\n        assert 'not_a_module' in str(exc)\n"
+        "    else:\n        raise AssertionError('ran')\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
     done = _python(code, env=env)
@@ -206,7 +214,8 @@ def test_a_download_process_leaves_metadata_and_other_media_formats_unread() -> 
         "assert media_class('.MP3').__name__ == 'MP3'\n"
         "meta = sys.modules.get('importlib.metadata')\n"
         "assert meta is None or type(meta) is not type(sys), 'importlib.metadata ran'\n"
-        "ran = [m for m in ('mutagen.mp4', 'mutagen.flac', 'mutagen.aiff', 'zipfile')\n"
+        "ran = [m for m in ('mutagen.mp4', 'mutagen.flac', 'mutagen.aiff', 'zipfile',\n"
+        "                   'importlib_metadata')\n"
         "       if m in sys.modules and type(sys.modules[m]) is type(sys)]\n"
         "assert not ran, ran\n"
         "import importlib.metadata\n"

@@ -7,7 +7,7 @@ far away answers in one round trip's time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,28 +18,42 @@ SEARCH_PAGES = 20  # a mediaId not in the queue is looked for in this many searc
 PAGE_SIZE = 500
 
 
-async def find_rows(client: PoolClient, pool: str, ids: Iterable[int]) -> dict[int, MediaRow]:
-    """The pool's rows (fresh ``auth``) of those ``ids`` it has: its queue, then its catalog."""
+Found = Callable[["MediaRow"], object]
+"""Called with each row as soon as it is found (the engine can start on it)."""
+
+
+async def find_rows(
+    client: PoolClient, pool: str, ids: Iterable[int], on_found: Found | None = None
+) -> dict[int, MediaRow]:
+    """The pool's rows (fresh ``auth``) of those ``ids`` it has: its queue, then its catalog.
+    ``on_found`` hears of each row as its page comes, in the order of ``ids``."""
     import asyncio
 
     from crateq.api.pool_models import MediaQuery
 
-    wanted = set(ids)
+    order = list(dict.fromkeys(ids))
     found: dict[int, MediaRow] = {}
 
-    def pick(rows: list[MediaRow]) -> None:
-        for row in rows:
-            if row.media_id in wanted and row.media_id not in found:
-                row.pool = row.pool or pool
-                found[row.media_id] = row
+    def pick(*pages: list[MediaRow]) -> None:
+        fresh = {}
+        for rows in pages:
+            for row in rows:
+                if row.media_id not in found and row.media_id not in fresh:
+                    fresh[row.media_id] = row
+        for media_id in order:
+            hit = fresh.get(media_id)
+            if hit is not None and media_id not in found:
+                hit.pool = hit.pool or pool
+                found[media_id] = hit
+                if on_found is not None:
+                    on_found(hit)
 
     queued, answer = await asyncio.gather(
         client.queue_all(), client.search(MediaQuery(page=1, size=PAGE_SIZE))
     )
-    pick(queued)
-    pick(answer.data)
+    pick(queued, answer.data)
     page = 1
-    while len(found) < len(wanted) and page < min(SEARCH_PAGES, answer.pages):
+    while len(found) < len(order) and page < min(SEARCH_PAGES, answer.pages):
         page += 1
         answer = await client.search(MediaQuery(page=page, size=PAGE_SIZE))
         pick(answer.data)
@@ -47,9 +61,12 @@ async def find_rows(client: PoolClient, pool: str, ids: Iterable[int]) -> dict[i
 
 
 async def look_up(
-    clients: Mapping[str, PoolClient], keys: Iterable[tuple[str, int]]
+    clients: Mapping[str, PoolClient],
+    keys: Iterable[tuple[str, int]],
+    on_found: Found | None = None,
 ) -> tuple[dict[tuple[str, int], MediaRow], dict[str, str]]:
-    """Each key's row, and for each key not found why ("POOL:ID" -> reason); pools at once."""
+    """Each key's row, and for each key not found why ("POOL:ID" -> reason); pools at once,
+    each row handed to ``on_found`` as soon as it is found."""
     import asyncio
 
     from crateq.api.errors import CrateQError
@@ -59,7 +76,7 @@ async def look_up(
         by_pool.setdefault(pool, []).append(media_id)
     pools = [p for p in by_pool if p in clients]
     answers = await asyncio.gather(
-        *(find_rows(clients[p], p, by_pool[p]) for p in pools), return_exceptions=True
+        *(find_rows(clients[p], p, by_pool[p], on_found) for p in pools), return_exceptions=True
     )
     rows: dict[tuple[str, int], MediaRow] = {}
     errors: dict[str, str] = {}

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -41,8 +41,12 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress, TaskID
 
+    from crateq.api.pool import PoolClient
+    from crateq.api.pool_models import MediaRow
     from crateq.core.autodownload import AutoDownloader
     from crateq.core.download_jobs import JobEvent, JobSnapshot
+    from crateq.core.settings import DownloadSettings
+    from crateq.services import Services
 
 
 class _Display:
@@ -130,7 +134,6 @@ async def _download(
     password_stdin: bool,
 ) -> int:
     import asyncio
-    import importlib
 
     from crateq.cli._rows import look_up
 
@@ -148,57 +151,70 @@ async def _download(
         raise click.BadParameter(f"No pool named {missing[0]!r} is configured.")
     if password_stdin:
         hold_stdin_password(accounts, clients)
-    # The rows are asked for first; the engine's imports (a tenth of a second) run on a
-    # worker while the pools answer.
-    looked_up = asyncio.ensure_future(look_up(clients, wanted))
+    # The rows are asked for first, and each goes to the engine as it is found; the
+    # engine's imports (a tenth of a second) run on a worker while the pools answer.
+    arrived: asyncio.Queue[MediaRow | None] = asyncio.Queue()
+    looked_up = asyncio.ensure_future(look_up(clients, wanted, arrived.put_nowait))
+    looked_up.add_done_callback(lambda _: arrived.put_nowait(None))
     try:
-        await asyncio.to_thread(importlib.import_module, "crateq.core.autodownload")
-    except BaseException:
-        looked_up.cancel()
-        raise
+        return await _run_engine(services, clients, settings, looked_up, arrived,
+                                 _Options(queue, watch, dest, as_json, force, remove))  # fmt: skip
+    finally:
+        looked_up.cancel()  # done unless something failed first
+        await asyncio.gather(looked_up, return_exceptions=True)
+        await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+
+
+class _Options(NamedTuple):
+    queue: bool
+    watch: bool
+    dest: Path | None
+    as_json: bool
+    force: bool
+    remove: bool | None
+
+
+async def _run_engine(
+    services: Services,
+    clients: dict[str, PoolClient],
+    settings: DownloadSettings,
+    looked_up: asyncio.Future[tuple[dict[tuple[str, int], MediaRow], dict[str, str]]],
+    arrived: asyncio.Queue[MediaRow | None],
+    opts: _Options,
+) -> int:
+    """Start the engine, give it each row looked up and the queues, wait; the summary."""
+    import asyncio
+    import importlib
+
+    await asyncio.to_thread(importlib.import_module, "crateq.core.autodownload")
     from crateq.core.autodownload import AutoDownloader
 
     engine = services.download_engine(clients, settings)
-    display = _Display(as_json)
+    display = _Display(opts.as_json)
     engine.subscribe(display)
     playlist = None
-    if accounts.settings().export.auto_playlist:  # the exporter's imports only when it is on
-        from crateq.core.export_auto import auto_playlist
-
-        playlist = auto_playlist(services.store, accounts.settings(), dest)
-    if playlist is not None:
-        engine.subscribe(playlist)
-    stop = asyncio.Event()
-    interrupted = False
-
-    def on_signal() -> None:
-        nonlocal interrupted
-        interrupted = True
-        stop.set()
-
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
-            loop.add_signal_handler(sig, on_signal)
-    errors: dict[str, str] = {}
     auto: AutoDownloader | None = None
+    stop, interrupted = _stop_on_signals()
+    errors: dict[str, str] = {}
     try:
+        if services.accounts.settings().export.auto_playlist:  # its imports only when on
+            from crateq.core.export_auto import auto_playlist
+
+            playlist = auto_playlist(services.store, services.accounts.settings(), opts.dest)
+        if playlist is not None:
+            engine.subscribe(playlist)
         with display.live():
             await engine.start()
-            rows, errors = await looked_up
-            for key in wanted:
-                if key in rows:
-                    await engine.add(rows[key], dest=dest, force=force)
-            if queue:
-                remove_after = settings.remove_from_server_queue if remove is None else remove
-                auto = AutoDownloader(
-                    engine,
-                    clients,
-                    dest=dest,
-                    remove_after=remove_after,
-                    interval=settings.auto_interval_seconds,
+            while (row := await arrived.get()) is not None:
+                await engine.add(row, dest=opts.dest, force=opts.force)
+            errors.update((await looked_up)[1])
+            if opts.queue:
+                remove_after = (
+                    settings.remove_from_server_queue if opts.remove is None else opts.remove
                 )
-                if watch:
+                auto = AutoDownloader(engine, clients, dest=opts.dest, remove_after=remove_after,
+                                      interval=settings.auto_interval_seconds)  # fmt: skip
+                if opts.watch:
                     await _race(auto.watch(stop), stop)
                 else:
                     run_errors = (await auto.run_once()).errors
@@ -206,16 +222,31 @@ async def _download(
             if not stop.is_set():
                 await _race(engine.wait(), stop)
     finally:
-        looked_up.cancel()  # done unless something failed first
         await engine.shutdown()
         if auto is not None:
             await auto.drain()  # removals from server queues for what did finish
             auto.close()
-        await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
         if playlist is not None:
             playlist.close()  # its pending additions read the store
         services.shutdown()  # closes the store
-    return _summary(engine.jobs(), errors, as_json, interrupted)
+    return _summary(engine.jobs(), errors, opts.as_json, interrupted.is_set())
+
+
+def _stop_on_signals() -> tuple[asyncio.Event, asyncio.Event]:
+    """Events set by Ctrl-C or SIGTERM: stop the run, and it was interrupted."""
+    import asyncio
+
+    stop, interrupted = asyncio.Event(), asyncio.Event()
+
+    def on_signal() -> None:
+        interrupted.set()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
+            loop.add_signal_handler(sig, on_signal)
+    return stop, interrupted
 
 
 async def _race(work: Awaitable[object], stop: asyncio.Event) -> None:

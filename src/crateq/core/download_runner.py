@@ -255,7 +255,8 @@ class JobRunner:
         ext = extension_for(state.content_type, state.disposition, video=job.row.video)
         state.reserve = ID3_RESERVE if ext == ".mp3" else 0
         if warm_needed(ext):  # the finishing step's imports run beside the transfer
-            self._executor.submit(warm_tagging, ext).add_done_callback(_consume)
+            with contextlib.suppress(RuntimeError):  # the engine shut down: _finalize imports
+                self._executor.submit(warm_tagging, ext).add_done_callback(_consume)
         with self._reserve_lock:
             path = self._free_path(job, ext)
         # The name is saved before the part exists: a crash in between leaves no stray part

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -96,7 +96,7 @@ class SetPrepView(QWidget):
         self.match_button = QPushButton("Match lines", box)
         self.match_button.setToolTip("Match the pasted lines against every pool (Ctrl+Enter)")
         self.match_button.clicked.connect(self.submit_text)
-        QShortcut(QKeySequence("Ctrl+Return"), self.paste_box, self.submit_text)
+        local_shortcut("Ctrl+Return", self.paste_box, self.submit_text)  # the search bar's too
         row.addWidget(self.match_button, 0, Qt.AlignmentFlag.AlignTop)
         self.paste_row = box
         return box
