@@ -8,7 +8,9 @@ most pools send. CrateQ runs as a user runs it — a fresh process of the instal
 its bytecode compiled (by a first run, not counted), the pool's session token cached in the
 keyring (a file keyring for the bench, see :mod:`bench_keyring`) — and is timed from its
 start to its exit; curl from its start to the end of the fsync of its file. Pairs alternate;
-each pair's ratio is curl+fsync / CrateQ.
+each pair's ratio is curl+fsync / CrateQ. Each side removes its own file of the pair before
+just before it runs (the fsync after a removal commits it to the journal, so neither side pays
+for the other's).
 The first byte is when nginx received CrateQ's download request (its access log's ``$msec``
 less ``$request_time``), counted from the start of the process.
 """
@@ -136,12 +138,14 @@ def run(work: Path, size_bytes: int, pairs: int, unit: bytes) -> None:
                   f"pool; CrateQ with its session token cached):")  # fmt: skip
             ratios = []
             for index in range(-1, pairs):  # -1: a first run compiles the bytecode, not counted
+                # Each side removes its own file of the pair before: the fsync that follows
+                # a removal commits it, so neither pays for the other's.
+                (out / "big.mp3").unlink(missing_ok=True)
                 began = time.perf_counter()
                 subprocess.run(["curl", "-s", "-f", "-o", str(out / "big.mp3"), file_url],
                                check=True)  # fmt: skip
                 _fsync(out / "big.mp3")
                 curl = time.perf_counter() - began
-                (out / "big.mp3").unlink()
                 shutil.rmtree(dest, ignore_errors=True)
                 wall, began = time.time(), time.perf_counter()
                 done = subprocess.run(
