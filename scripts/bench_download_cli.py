@@ -8,7 +8,7 @@ most pools send. CrateQ runs as a user runs it — a fresh process of the instal
 its bytecode compiled (by a first run, not counted), the pool's session token cached in the
 keyring (a file keyring for the bench, see :mod:`bench_keyring`) — and is timed from its
 start to its exit; curl from its start to the end of the fsync of its file. Pairs alternate;
-each pair's ratio is curl+fsync / CrateQ. Each side removes its own file of the pair before
+each pair's ratio is curl+fsync / CrateQ. Each side removes its file from the pair before
 just before it runs (the fsync after a removal commits it to the journal, so neither side pays
 for the other's).
 The first byte is when nginx received CrateQ's download request (its access log's ``$msec``
