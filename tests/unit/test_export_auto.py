@@ -63,3 +63,16 @@ def test_only_when_the_setting_is_on(library: Store, tmp_path: Path) -> None:
     listener = auto_playlist(library, on, tmp_path)
     assert listener is not None and listener.path == tmp_path / "CrateQ.m3u8"
     listener.close()
+
+
+def test_importing_it_loads_no_exporter() -> None:
+    """`crateq download` imports it on every run: the exporters load only when it is on."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, crateq.core.export_auto\n"
+        "assert 'crateq.core.export_base' not in sys.modules, 'exporters imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

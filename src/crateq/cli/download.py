@@ -197,10 +197,9 @@ async def _run_engine(
     stop, interrupted = _stop_on_signals()
     errors: dict[str, str] = {}
     try:
-        if services.accounts.settings().export.auto_playlist:  # its imports only when on
-            from crateq.core.export_auto import auto_playlist
+        from crateq.core.export_auto import auto_playlist
 
-            playlist = auto_playlist(services.store, services.accounts.settings(), opts.dest)
+        playlist = auto_playlist(services.store, services.accounts.settings(), opts.dest)
         if playlist is not None:
             engine.subscribe(playlist)
         with display.live():

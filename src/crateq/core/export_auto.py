@@ -3,7 +3,8 @@
 An M3U8 in the download folder, ``CrateQ.m3u8``, with paths relative to it (the folder and
 its playlist can move together); rekordbox and Serato both import an M3U8. An
 :class:`AutoPlaylist` listens to the engine's events and appends on its own worker thread,
-so the engine's loop never waits for the disk; the file is rewritten atomically through
+so the engine's loop never waits for the disk (importing this module is cheap: the exporters
+load when the setting is on); the file is rewritten atomically through
 :func:`crateq.core.export_base.write_outputs`, so a playlist the DJ edited is left alone (logged).
 """
 
@@ -17,23 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from crateq.core.errors import CrateQError
-from crateq.core.export_base import (
-    DEFAULT_PLAYLIST,
-    Output,
-    Playlist,
-    is_ours,
-    track_from_entry,
-    write_outputs,
-)
-from crateq.core.export_m3u import render
-from crateq.core.store import Store
 
 if TYPE_CHECKING:
     from crateq.core.download_jobs import JobEvent, Listener
     from crateq.core.settings import Settings
+    from crateq.core.store import Store
 
 log = logging.getLogger(__name__)
-FILE_NAME = f"{DEFAULT_PLAYLIST}.m3u8"
 _LOCK = threading.Lock()  # one writer of a playlist at a time, whichever engine asks
 
 
@@ -50,8 +41,10 @@ class AutoPlaylist:
     """An engine listener adding each file that reaches ``done`` to ``folder/CrateQ.m3u8``."""
 
     def __init__(self, store: Store, folder: Path) -> None:
+        from crateq.core.export_base import DEFAULT_PLAYLIST  # the exporters: when it is on
+
         self.store = store
-        self.path = folder / FILE_NAME
+        self.path = folder / f"{DEFAULT_PLAYLIST}.m3u8"
         self._worker = concurrent.futures.ThreadPoolExecutor(1, "crateq-auto-playlist")
 
     def __call__(self, event: JobEvent) -> None:
@@ -73,6 +66,16 @@ class AutoPlaylist:
 
     def add(self, pool: str, media_id: int) -> bool:
         """Add the library's file for ``POOL:ID``; False if it is not there or listed already."""
+        from crateq.core.export_base import (
+            DEFAULT_PLAYLIST,
+            Output,
+            Playlist,
+            is_ours,
+            track_from_entry,
+            write_outputs,
+        )
+        from crateq.core.export_m3u import render
+
         entry = self.store.library_entry(pool, media_id)
         if entry is None or not entry.present:
             return False
