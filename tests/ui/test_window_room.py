@@ -139,3 +139,12 @@ def test_widget_mode_at_its_default_size_shows_at_least_8_rows(gui: GuiApp, qtbo
     rows = view.viewport().height() // view.verticalHeader().defaultSectionSize()
     assert rows >= 8, f"{rows} rows in {view.viewport().height()} px"
     assert not view.horizontalScrollBar().isVisible()
+
+
+def test_the_gui_process_hands_the_gil_over_often(gui: GuiApp) -> None:
+    """The composition root sets the GUI process's switch interval (core_loop explains)."""
+    import sys
+
+    from crateq.core_loop import GUI_SWITCH_INTERVAL
+
+    assert sys.getswitchinterval() == GUI_SWITCH_INTERVAL

@@ -12,14 +12,13 @@ sentence on the pool's chip or in the status bar (``notice``), never a dialog.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from crateq.core.errors import user_message
-from crateq.core_loop import GUI_SWITCH_INTERVAL, TaskGroup
+from crateq.core_loop import TaskGroup
 
 if TYPE_CHECKING:
     from crateq.api.pool_models import (
@@ -100,7 +99,6 @@ class AppController(QObject):
         super().__init__(parent)
         self.services = services
         self.core = services.core
-        sys.setswitchinterval(GUI_SWITCH_INTERVAL)  # the GUI thread gets the GIL sooner: see there
         self.result_limit = result_limit
         self.tasks = TaskGroup(self.core, self._task_failed)
         self.current_run = 0
@@ -372,4 +370,3 @@ def _both(
 ) -> None:
     seen(batch)
     emit(batch)
-

@@ -51,6 +51,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from crateq.core import paths
+from crateq.core_loop import GUI_SWITCH_INTERVAL
 from crateq.services import Services, SettingsSeed
 from crateq.ui.search.controller import AppController
 from crateq.ui.shell.main_window import MainWindow
@@ -121,10 +122,8 @@ def app_icon() -> QIcon:
 
 
 class GuiApp:
-    """Everything one run of the app owns, so shutdown can release it in order.
-
-    (Plain classes here and in the other modules of the first frame: the ``dataclasses``
-    module and the code it generates cost a few milliseconds of the cold start.)"""
+    """Everything one run of the app owns, so shutdown can release it in order (a plain class,
+    as in the first frame's other modules: ``dataclasses`` costs the cold start milliseconds)."""
 
     def __init__(
         self,
@@ -184,9 +183,9 @@ def build(
 ) -> GuiApp:
     """Create the app objects (no event loop yet). Tests call this too.
 
-    ``services`` (or just their ``accounts``) may be given; otherwise they are built here
-    once, from the settings file and, with ``demo``, from the seed it returns (pools and
-    crate reached the way a real pool is, passwords held in-process).
+    ``services`` (or their ``accounts``) may be given, else they are built here once, from the
+    settings file and, with ``demo``, its seed (pools and crate reached as real ones are,
+    passwords held in-process).
     ``defer_extras`` leaves out what the first paint does not need (the style sheet, grid and
     filter panel — ``complete_window`` — then range sliders, downloads, library —
     ``finish_startup``). ``run`` defers them to show the window sooner.
@@ -195,6 +194,7 @@ def build(
     assert isinstance(app, QApplication)
     app.setApplicationName("CrateQ")
     app.setQuitOnLastWindowClosed(True)
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL)  # the GUI thread gets the GIL sooner: see there
     cleanup = None
     if services is None:
         services = Services(accounts=accounts, in_process_secrets=demo is not None)
