@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QStaticText
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
@@ -92,21 +92,54 @@ class GridCells(QStyledItemDelegate, Generic[RowT]):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        self._cell(painter, option.rect, index.row(), index.column())
+
+    def paint_visible(self, view: QTableView, painter: QPainter, area: QRect) -> None:
+        """Every cell of ``view`` that meets ``area`` (viewport coordinates), in one call.
+
+        What Qt's table paint would do with this delegate, without its per-cell round trip
+        (a style option, an index and the flags asked for, each a call into Python): the
+        grid draws no grid lines, spans or editors, so the cells are all it paints."""
+        rows = len(self._model.rows)
+        if not rows:
+            return
+        first = view.rowAt(area.top())
+        if first < 0:
+            return
+        last = view.rowAt(area.bottom())
+        last = rows - 1 if last < 0 else min(last, rows - 1)
+        header = view.horizontalHeader()
+        left, right = area.left(), area.right()
+        columns = []
+        for visual in range(header.count()):
+            logical = header.logicalIndex(visual)
+            if header.isSectionHidden(logical):
+                continue
+            x, width = header.sectionViewportPosition(logical), header.sectionSize(logical)
+            if width > 0 and x <= right and x + width > left:
+                columns.append((logical, x, width))
+        painter.setFont(self._fonts[0])
+        cell = self._cell
+        for at in range(first, last + 1):
+            y, height = view.rowViewportPosition(at), view.rowHeight(at)
+            for logical, x, width in columns:
+                cell(painter, QRect(x, y, width, height), at, logical)
+
+    def _cell(self, painter: QPainter, rect: QRect, at: int, column_at: int) -> None:
+        """Paint cell (``at``, ``column_at``) of the model into ``rect``."""
         model = self._model
-        at = index.row()
         rows = model.rows
         if at >= len(rows):
             return
         row = rows[at]
-        column = model.columns[index.column()]
+        column = model.columns[column_at]
         placed = column.placed
         text = column.value(row) if placed is None else placed(row, model.place_of(row))
-        rect = option.rect
         selected = at in self._selected
         fill = self._fills[2] if selected else self._fills[at & 1]
         if fill is not None:
             painter.fillRect(rect, fill)
-        if not selected and self._current[0] == at and self._current[1] == index.column():
+        if not selected and self._current[0] == at and self._current[1] == column_at:
             painter.setPen(self._fills[2])
             painter.drawRect(rect.adjusted(0, 0, -1, -1))
         if not text:

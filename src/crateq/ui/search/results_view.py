@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QPaintEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from crateq.core_loop import GUI_TURN
@@ -157,7 +157,11 @@ class ResultsView(QTableView):
     def paintEvent(self, event: QPaintEvent) -> None:
         with GUI_TURN:  # hundreds of calls into Python: see GuiTurn
             self._cells.begin_paint(self)
-            super().paintEvent(event)
+            painter = QPainter(self.viewport())
+            try:
+                self._cells.paint_visible(self, painter, event.rect())
+            finally:
+                painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
