@@ -5,8 +5,10 @@ and shapes every cell's text anew on every paint; under a streaming search the g
 repaints ten times a second while the core thread and the pools' answers share the CPU, so
 a paint stretched past a frame (docs/PERFORMANCE.md, "Lag while scrolling"). This delegate
 reads the row straight from the model, elides and lays the text out once per text and width
-(``QStaticText``, a bounded cache) and draws it with the theme's colours: one call into Python
-per cell and no text shaping for a cell seen before.
+(``QStaticText``, a bounded cache) and draws it with the theme's colours, with no text shaping
+for a cell seen before. A view that calls ``paint_visible`` from its paint event draws all
+its visible cells in one call into Python; ``paint`` (the delegate's, one call per cell) is
+what Qt still uses elsewhere, e.g. for a drag's picture.
 """
 
 from __future__ import annotations
@@ -100,12 +102,10 @@ class GridCells(QStyledItemDelegate, Generic[RowT]):
         What Qt's table paint would do with this delegate, without its per-cell round trip
         (a style option, an index and the flags asked for, each a call into Python): the
         grid draws no grid lines, spans or editors, so the cells are all it paints."""
-        rows = len(self._model.rows)
-        if not rows:
-            return
         first = view.rowAt(area.top())
-        if first < 0:
+        if first < 0:  # no rows, or none down to the area's top
             return
+        rows = len(self._model.rows)
         last = view.rowAt(area.bottom())
         last = rows - 1 if last < 0 else min(last, rows - 1)
         header = view.horizontalHeader()

@@ -155,7 +155,7 @@ class ResultsView(QTableView):
             self.results.toggle_expanded(index)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        with GUI_TURN:  # hundreds of calls into Python: see GuiTurn
+        with GUI_TURN:  # hundreds of calls from Python into Qt: see GuiTurn
             self._cells.begin_paint(self)
             painter = QPainter(self.viewport())
             try:
